@@ -1,0 +1,120 @@
+"""Health rules: pure functions of results, thresholds and `now`.
+
+Replica status comes from a probe result (poll, local) or a report (push); node, service
+and page status aggregate their children under one of two rules:
+
+- ``worst`` (Vigil's): the worst child wins at every level, so one dead replica of three
+  behind a load balancer makes the node, its service and the page dead.
+- ``replica`` (default): a node is dead only when all its replicas are dead, and sick when
+  some are dead or any is sick; services and the page then take their worst node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
+
+from statusgen.status import Status
+
+Rule = Literal["replica", "worst"]
+
+
+def judge_probe(ok: bool, latency: float | None, delay_sick: float, delay_dead: float) -> Status:
+    """A poll or local replica: dead when it failed or answered after `delay_dead`, sick
+    when slower than `delay_sick`, else healthy."""
+    if not ok or latency is None or latency >= delay_dead:
+        return Status.DEAD
+    if latency >= delay_sick:
+        return Status.SICK
+    return Status.HEALTHY
+
+
+def judge_load(cpu: float | None, ram: float | None, cpu_above: float, ram_above: float) -> Status:
+    """A push report's load: sick above either threshold."""
+    if (cpu is not None and cpu > cpu_above) or (ram is not None and ram > ram_above):
+        return Status.SICK
+    return Status.HEALTHY
+
+
+def judge_report(
+    reported: Status,
+    last_report: datetime,
+    now: datetime,
+    delay_dead: float,
+    interval: float = 0,
+) -> Status:
+    """A pushed or locally checked replica: its reported status until it goes silent for
+    `interval + delay_dead` seconds, then dead."""
+    if (now - last_report).total_seconds() >= interval + delay_dead:
+        return Status.DEAD
+    return reported
+
+
+def aggregate_node(replicas: Iterable[Status], rule: Rule = "replica") -> Status:
+    """A node from its replicas. A node with no replicas (a push node nobody reported to
+    yet) is healthy: nothing is known to be wrong."""
+    statuses = list(replicas)
+    if not statuses or rule == "worst":
+        return Status.worst(statuses)
+    dead = sum(1 for s in statuses if s is Status.DEAD)
+    if dead == len(statuses):
+        return Status.DEAD
+    if dead or Status.SICK in statuses:
+        return Status.SICK
+    return Status.HEALTHY
+
+
+def aggregate(children: Iterable[Status]) -> Status:
+    """A service from its nodes, or the page from its services: the worst wins."""
+    return Status.worst(list(children))
+
+
+class Evaluation:
+    """Statuses of one pass at every level, keyed as in the history:
+    replicas `service/node/replica`, nodes `service/node`, services `service`.
+
+    Nodes without any replica status (a push node nobody has reported to) are left out:
+    no data is not health.
+    """
+
+    __slots__ = ("replicas", "nodes", "services", "page")
+
+    def __init__(
+        self,
+        replicas: dict[str, Status],
+        nodes: dict[str, Status],
+        services: dict[str, Status],
+        page: Status,
+    ) -> None:
+        self.replicas = replicas
+        self.nodes = nodes
+        self.services = services
+        self.page = page
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Evaluation) and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
+
+    def __repr__(self) -> str:
+        return f"Evaluation(page={self.page}, nodes={self.nodes})"
+
+
+def evaluate(
+    tree: Iterable[tuple[str, str]], replicas: dict[str, Status], rule: Rule = "replica"
+) -> Evaluation:
+    """Aggregate replica statuses up the tree of (service id, node id) pairs, in order."""
+    by_node: dict[str, list[Status]] = {}
+    for key, status in replicas.items():
+        service, node, _ = key.split("/", 2)
+        by_node.setdefault(f"{service}/{node}", []).append(status)
+    nodes: dict[str, Status] = {}
+    by_service: dict[str, list[Status]] = {}
+    for service, node in tree:
+        key = f"{service}/{node}"
+        if by_node.get(key):
+            nodes[key] = aggregate_node(by_node[key], rule)
+            by_service.setdefault(service, []).append(nodes[key])
+    services = {service: aggregate(statuses) for service, statuses in by_service.items()}
+    return Evaluation(dict(replicas), nodes, services, aggregate(services.values()))
