@@ -1,0 +1,28 @@
+"""The JSON history in the repo: writing passes (store) and reading them back (query)."""
+
+from __future__ import annotations
+
+from statusgen.config import Config
+from statusgen.history.query import DayBar, HistoryView, Sample
+from statusgen.history.store import SCHEMA, Store, locked, pass_record, write_atomic
+
+__all__ = [
+    "SCHEMA",
+    "DayBar",
+    "HistoryView",
+    "Sample",
+    "Store",
+    "locked",
+    "open_store",
+    "pass_record",
+    "write_atomic",
+]
+
+
+def open_store(config: Config) -> Store:
+    """The history store the config points at."""
+    return Store(
+        config.history_dir,
+        retention_days=config.history.retention_days,
+        aggregate_days=config.history.aggregate_days,
+    )

@@ -1,0 +1,260 @@
+"""The history on disk: JSON Lines files in the repo, so git is the database.
+
+    history/
+      meta.json                 {"schema": 1}
+      samples/2026-11-23.jsonl  one line per pass (raw samples, kept `retention_days`)
+      daily/2026-11.jsonl       one line per day of per-key aggregates (kept `aggregate_days`)
+      corrupt/                  lines that could not be read, moved aside, never deleted
+
+A pass line: {"t": "<iso>", "r": {"svc/node/replica": ["h", 123, "reason"]},
+"n": {"svc/node": "h"}, "s": {"svc": "h"}, "p": "h"} — statuses are one letter, latency in
+integer milliseconds (null when nothing answered), the reason only when not healthy.
+
+Each pass appends one line to today's file, so a pass's git diff is one added line. Files
+are replaced atomically (temp file + rename) under a lock file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from statusgen.clock import iso
+from statusgen.errors import LockError
+from statusgen.health import Evaluation
+from statusgen.status import ProbeResult
+
+SCHEMA = 1
+log = logging.getLogger("statusgen.history")
+
+
+def pass_record(evaluation: Evaluation, results: list[ProbeResult], at: datetime) -> dict:
+    """The compact JSON line for one pass."""
+    by_key = {result.key: result for result in results}
+    replicas: dict[str, list[Any]] = {}
+    for key, status in evaluation.replicas.items():
+        result = by_key.get(key)
+        latency = None if result is None or result.latency is None else round(result.latency * 1000)
+        entry: list[Any] = [status.code, latency]
+        if result is not None and status.code != "h":
+            entry.append(result.reason)
+        replicas[key] = entry
+    return {
+        "t": iso(at.replace(microsecond=0)),
+        "r": replicas,
+        "n": {key: status.code for key, status in evaluation.nodes.items()},
+        "s": {key: status.code for key, status in evaluation.services.items()},
+        "p": evaluation.page.code,
+    }
+
+
+@contextmanager
+def locked(directory: Path, timeout: float = 60.0) -> Iterator[None]:
+    """Hold the history lock: one writer at a time, across processes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockError(
+                        f"{directory / '.lock'}: another statusgen pass has held the lock "
+                        f"for {timeout:g} s"
+                    ) from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` so readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dumps(record: dict) -> str:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+class Store:
+    """Read and write one history folder. Every method that writes takes the lock."""
+
+    def __init__(self, directory: Path, retention_days: int = 7, aggregate_days: int = 400):
+        self.directory = directory
+        self.retention_days = retention_days
+        self.aggregate_days = aggregate_days
+        self.warnings: list[str] = []
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.directory / "samples"
+
+    @property
+    def daily_dir(self) -> Path:
+        return self.directory / "daily"
+
+    # --- writing -----------------------------------------------------------------------
+
+    def append(self, record: dict, at: datetime) -> Path:
+        """Append one pass line to that day's file, then roll up what aged out."""
+        with locked(self.directory):
+            self._ensure_meta()
+            path = self.samples_dir / f"{at.date().isoformat()}.jsonl"
+            lines = self.read_lines(path)
+            lines.append(record)
+            lines.sort(key=lambda line: line["t"])
+            write_atomic(path, "".join(dumps(line) + "\n" for line in lines))
+            self._rollup(at)
+        return path
+
+    def _ensure_meta(self) -> None:
+        meta = self.directory / "meta.json"
+        try:
+            schema = json.loads(meta.read_text(encoding="utf-8")).get("schema")
+        except (OSError, ValueError, AttributeError):
+            schema = None
+        if schema is None:
+            write_atomic(meta, json.dumps({"schema": SCHEMA}) + "\n")
+        elif schema > SCHEMA:
+            raise LockError(f"{meta}: history schema {schema} is newer than this statusgen")
+
+    def _rollup(self, now: datetime) -> None:
+        """Fold sample files older than the retention window into daily aggregates and drop
+        aggregates older than `aggregate_days`."""
+        oldest_kept = now.date() - timedelta(days=self.retention_days)
+        for path in sorted(self.samples_dir.glob("*.jsonl")):
+            day = _day_of(path)
+            if day is None or day >= oldest_kept:
+                continue
+            self._add_daily(day, aggregate_day(self.read_lines(path)))
+            path.unlink()
+        # Whole months go once their last day is past the window: no file is parsed here.
+        cutoff = (now.date() - timedelta(days=self.aggregate_days)).strftime("%Y-%m")
+        for path in sorted(self.daily_dir.glob("*.jsonl")):
+            if path.stem < cutoff:
+                path.unlink()
+
+    def _add_daily(self, day: date, aggregates: dict[str, list]) -> None:
+        path = self.daily_dir / f"{day.strftime('%Y-%m')}.jsonl"
+        lines = [line for line in self.read_lines(path) if line.get("date") != day.isoformat()]
+        lines.append({"date": day.isoformat(), "k": aggregates})
+        lines.sort(key=lambda line: line["date"])
+        write_atomic(path, "".join(dumps(line) + "\n" for line in lines))
+
+    # --- reading -----------------------------------------------------------------------
+
+    def read_lines(self, path: Path) -> list[dict]:
+        """Every good line of a JSON Lines file. Bad lines (a truncated write, a bad merge)
+        are moved to corrupt/ with a warning, and the file keeps its good lines."""
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        good, bad = [], []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict) or not ("t" in record or "date" in record):
+                    raise ValueError("not a history record")
+                good.append(record)
+            except ValueError:
+                bad.append(line)
+        if bad:
+            self._quarantine(path, bad, good)
+        return good
+
+    def _quarantine(self, path: Path, bad: list[str], good: list[dict]) -> None:
+        aside = self.directory / "corrupt" / f"{path.parent.name}-{path.name}.bad"
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        with open(aside, "a", encoding="utf-8") as handle:
+            handle.write("".join(line + "\n" for line in bad))
+        write_atomic(path, "".join(dumps(line) + "\n" for line in good))
+        message = (
+            f"{path}: {len(bad)} unreadable line(s) moved to {aside}; "
+            f"{len(good)} good record(s) kept"
+        )
+        self.warnings.append(message)
+        log.warning(message)
+
+    def passes(self, since: datetime | None = None) -> list[dict]:
+        """Raw pass lines, oldest first, optionally from `since` on."""
+        lines: list[dict] = []
+        for path in sorted(self.samples_dir.glob("*.jsonl")):
+            day = _day_of(path)
+            if since is not None and day is not None and day < since.date():
+                continue
+            lines.extend(self.read_lines(path))
+        if since is not None:
+            floor = iso(since.replace(microsecond=0))
+            lines = [line for line in lines if line["t"] >= floor]
+        return lines
+
+    def daily(self) -> dict[str, dict[str, list]]:
+        """Aggregates by ISO date: {date: {key: [checks, healthy, sick, dead, mean, p95]}}."""
+        days: dict[str, dict[str, list]] = {}
+        for path in sorted(self.daily_dir.glob("*.jsonl")):
+            for line in self.read_lines(path):
+                days[line["date"]] = line["k"]
+        return days
+
+
+def _day_of(path: Path) -> date | None:
+    try:
+        return date.fromisoformat(path.stem)
+    except ValueError:
+        return None
+
+
+def aggregate_day(lines: list[dict]) -> dict[str, list]:
+    """Per key (replica, node, service, page ""): [checks, healthy, sick, dead, mean ms,
+    p95 ms] over one day's pass lines."""
+    counts: dict[str, list[int]] = {}
+    latencies: dict[str, list[int]] = {}
+    for line in lines:
+        for key, entry in line.get("r", {}).items():
+            _count(counts, key, entry[0])
+            if entry[1] is not None:
+                latencies.setdefault(key, []).append(entry[1])
+        for field in ("n", "s"):
+            for key, code in line.get(field, {}).items():
+                _count(counts, key, code)
+        if "p" in line:
+            _count(counts, "", line["p"])
+    out: dict[str, list] = {}
+    for key, (checks, healthy, sick, dead) in counts.items():
+        values = sorted(latencies.get(key, []))
+        mean = round(sum(values) / len(values)) if values else None
+        p95 = values[min(len(values) - 1, int(len(values) * 0.95))] if values else None
+        out[key] = [checks, healthy, sick, dead, mean, p95]
+    return out
+
+
+def _count(counts: dict[str, list[int]], key: str, code: str) -> None:
+    row = counts.setdefault(key, [0, 0, 0, 0])
+    row[0] += 1
+    row[{"h": 1, "s": 2, "d": 3}.get(code, 3)] += 1
