@@ -303,6 +303,7 @@ class NotifySettings(Strict):
     deadline: Seconds = 20
     retry_limit: int = Field(10, ge=0, le=1000, description="outbox attempts before dropping")
     state_path: str = "history/notify-state.json"
+    replicas: bool = Field(False, description="also announce each replica's own transitions")
 
 
 class ServerSettings(Strict):

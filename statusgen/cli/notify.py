@@ -1,0 +1,47 @@
+"""`statusgen notify test | status`."""
+
+from __future__ import annotations
+
+import click
+
+from statusgen.cli import config_option, main, open_config
+from statusgen.clock import iso
+from statusgen.notify import channel_names, load_state, send_test
+
+
+@main.group()
+def notify() -> None:
+    """Notification channels and web hooks."""
+
+
+@notify.command("test")
+@config_option
+@click.option("--channel", "channel_name", help="Only this channel (its name).")
+def test_command(config_path: str, channel_name: str | None) -> None:
+    """Send a test message to every channel; exit 0 when all got it, 1 otherwise."""
+    config = open_config(config_path)
+    results = send_test(config, channel_name)
+    for name, ok, error in results:
+        click.echo(f"{name}: OK" if ok else f"{name}: FAILED: {error}")
+    if not all(ok for _, ok, _ in results):
+        raise click.exceptions.Exit(1)
+
+
+@notify.command("status")
+@config_option
+def status_command(config_path: str) -> None:
+    """Show channels, hooks' last delivery and the messages waiting in the outbox."""
+    config = open_config(config_path)
+    state = load_state(config.resolve(config.notify.state_path))
+    for name in channel_names(config.notify.channels):
+        click.echo(f"channel {name}")
+    for hook in config.notify.hooks:
+        hook_state = state.hooks.get(hook.label)
+        status = hook_state.status if hook_state else "inactive"
+        when = iso(hook_state.attempted_at) if hook_state and hook_state.attempted_at else "never"
+        click.echo(f"hook {hook.label}: {status} (attempted: {when})")
+    for item in state.outbox:
+        click.echo(
+            f"outbox: {item.kind} {item.target}: {item.title} "
+            f"({item.attempts} failed attempt(s), next at {iso(item.next_attempt)})"
+        )
