@@ -70,23 +70,25 @@ def notify_pass(
     fresh = _channel_items(config, report.transitions, details, now)
     health = announced_health(tracks, node_keys, held)
     outbox = list(state.outbox)
+    superseded: list[box.Dropped] = []
     if health_changed(state.page_health, health) and config.notify.hooks:
         report.health = health
         unhealthy = [k for k in node_keys if k in tracks and _down(tracks[k]) and k not in held]
-        body = encode(
-            health_payload(config.page.id, health, affected_nodes(unhealthy, details), now)
-        )
+        nodes = affected_nodes(unhealthy, details)
+        body = encode(health_payload(config.page.id, health, nodes, now))
         for hook in config.notify.hooks:
             if HEALTH_EVENT in hook.events:
                 outbox, gone = box.supersede(outbox, "hook", hook.label)
-                _log_dropped(gone, report)
+                superseded += gone
                 fresh.append(box.new_item("hook", hook.label, f"health {health}", body, now))
-    new_state = state.model_copy(update={"tracks": tracks, "page_health": health})
     if dry_run:
         report.would_send = [Delivery.of(i) for i in _due(outbox + fresh, now)]
         return report
+    _log_dropped(superseded, report)
+    new_state = state.model_copy(update={"tracks": tracks, "page_health": health})
     if not send:
         report.suppressed = [Delivery.of(i) for i in fresh]
+        new_state.outbox = outbox
         save_state(path, new_state)
         return report
     new_state.outbox, tried = _deliver(config, outbox + fresh, now, report)
