@@ -1,0 +1,185 @@
+"""One probe pass: every replica of the chosen modes, concurrently, under one deadline.
+
+A pass never hangs and never raises for a target that is down: each replica yields a
+ProbeResult, and whatever is still running at the pass deadline is recorded as dead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from statusgen.clock import Clock
+from statusgen.config import Config, Node, NodeMetrics, Replica, Service
+from statusgen.health import judge_probe
+from statusgen.probes.base import Outcome
+from statusgen.probes.http import ClientFactory, ClientPool, probe_http
+from statusgen.probes.icmp import probe_icmp
+from statusgen.probes.tcp import probe_tcp
+from statusgen.status import ProbeResult, Status
+
+DEADLINE_GRACE = 5.0  # seconds on top of the slowest replica's worst case
+DEADLINE_EXCEEDED = "pass deadline exceeded"
+
+OnResult = Callable[[ProbeResult], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One replica to probe, with its node's resolved metrics."""
+
+    service: Service
+    node: Node
+    replica: Replica
+    metrics: NodeMetrics
+
+
+async def probe_replica(
+    service: Service,
+    node: Node,
+    replica: Replica,
+    metrics: NodeMetrics,
+    client: ClientPool | None,
+    clock: Clock,
+) -> ProbeResult:
+    """Probe one replica, retrying failures up to `metrics.retry` times, each attempt
+    bounded by `metrics.delay_dead`. `latency` is the final attempt's; `at` is when the
+    probe started. `client` serves HTTP(S) replicas; None makes a one-off pool."""
+    if client is None and replica.scheme in ("http", "https"):
+        async with ClientPool() as pool:
+            return await probe_replica(service, node, replica, metrics, pool, clock)
+    at = clock()
+    attempts = 0
+    while True:
+        attempts += 1
+        outcome = await _attempt(node, replica, metrics.delay_dead, client)
+        if outcome.ok or not outcome.retryable or attempts > metrics.retry:
+            break
+    return ProbeResult(
+        service=service.id,
+        node=node.id,
+        replica=replica.id or "",
+        label=replica.label or "",
+        at=at,
+        ok=outcome.ok,
+        latency=outcome.latency,
+        reason=outcome.reason,
+        attempts=attempts,
+        status=judge_probe(outcome.ok, outcome.latency, metrics.delay_sick, metrics.delay_dead),
+    )
+
+
+async def _attempt(
+    node: Node, replica: Replica, timeout: float, pool: ClientPool | None
+) -> Outcome:
+    parts = urlsplit(replica.url)
+    host = parts.hostname or ""
+    if parts.scheme in ("http", "https") and pool is not None:
+        return await probe_http(replica.url, node.http, timeout, pool)
+    if parts.scheme == "tcp" and parts.port is not None:
+        return await probe_tcp(host, parts.port, timeout)
+    if parts.scheme == "icmp":
+        return await probe_icmp(host, timeout)
+    # The config accepts nothing else, so this is a bug, not a down target.
+    raise ValueError(f"cannot probe a {parts.scheme!r} replica")
+
+
+def targets(config: Config, modes: Iterable[str] = ("poll",)) -> list[Target]:
+    """Every replica of every node in `modes`, in config display order."""
+    wanted = set(modes)
+    return [
+        Target(service, node, replica, node.metrics(config.metrics))
+        for service, node in config.iter_nodes()
+        if node.mode in wanted
+        for replica in node.replicas
+    ]
+
+
+def default_deadline(metrics: Sequence[NodeMetrics], concurrency: int) -> float:
+    """Long enough for every replica to use all its attempts: the worst replica's
+    `delay_dead * (retry + 1)`, once per wave of `concurrency` replicas, plus a grace."""
+    if not metrics:
+        return DEADLINE_GRACE
+    worst = max(m.delay_dead * (m.retry + 1) for m in metrics)
+    waves = math.ceil(len(metrics) / concurrency)
+    return worst * waves + DEADLINE_GRACE
+
+
+async def run_probes(
+    config: Config,
+    clock: Clock,
+    modes: Iterable[str] = ("poll",),
+    client_factory: ClientFactory | None = None,
+    on_result: OnResult | None = None,
+) -> list[ProbeResult]:
+    """Probe every replica of the nodes in `modes` with at most `config.probe.concurrency`
+    probes in flight, and return one result per replica in config order.
+
+    The pass ends by `config.probe.deadline` (default: `default_deadline`); replicas not
+    finished by then are dead with reason `pass deadline exceeded`. `on_result` is
+    called with each result as it arrives (for progress display)."""
+    todo = targets(config, modes)
+    concurrency = config.probe.concurrency
+    deadline = config.probe.deadline or default_deadline([t.metrics for t in todo], concurrency)
+    semaphore = asyncio.Semaphore(concurrency)
+    results: list[ProbeResult | None] = [None] * len(todo)
+    began: set[int] = set()
+    started = clock()
+
+    async with ClientPool(client_factory, concurrency) as pool:
+
+        async def probe(index: int, target: Target) -> None:
+            async with semaphore:
+                began.add(index)
+                result = await probe_replica(
+                    target.service, target.node, target.replica, target.metrics, pool, clock
+                )
+            results[index] = result
+            if on_result is not None:
+                on_result(result)
+
+        tasks = [asyncio.create_task(probe(i, t)) for i, t in enumerate(todo)]
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=deadline)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for task in done:
+                task.result()  # a probe that raised is a bug: surface it
+
+    late = [_late(t, started, i in began) for i, t in enumerate(todo) if results[i] is None]
+    for result in late:
+        if on_result is not None:
+            on_result(result)
+    late_iter = iter(late)
+    return [r if r is not None else next(late_iter) for r in results]
+
+
+def _late(target: Target, started: datetime, began: bool) -> ProbeResult:
+    return ProbeResult(
+        service=target.service.id,
+        node=target.node.id,
+        replica=target.replica.id or "",
+        label=target.replica.label or "",
+        at=started,
+        ok=False,
+        latency=None,
+        reason=DEADLINE_EXCEEDED,
+        attempts=1 if began else 0,
+        status=Status.DEAD,
+    )
+
+
+def probe_pass(
+    config: Config,
+    clock: Clock,
+    modes: Iterable[str] = ("poll",),
+    client_factory: ClientFactory | None = None,
+    on_result: OnResult | None = None,
+) -> list[ProbeResult]:
+    """`run_probes` for synchronous callers (the CLI): runs its own event loop."""
+    return asyncio.run(run_probes(config, clock, modes, client_factory, on_result))

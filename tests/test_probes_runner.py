@@ -1,0 +1,248 @@
+"""A probe pass: which replicas, in what order, how concurrently, and within what time."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from statusgen.clock import FixedClock
+from statusgen.config import Config, NodeMetrics, load_config
+from statusgen.probes import (
+    DEADLINE_EXCEEDED,
+    default_deadline,
+    probe_pass,
+    run_probes,
+    targets,
+)
+from statusgen.status import ProbeResult, Status
+
+Project = Callable[[str], Path]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HTTPServer]:
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh(server: HTTPServer) -> Iterator[None]:
+    server.clear()
+    yield
+    server.clear()
+
+
+@pytest.fixture
+def hanging_port() -> Iterator[int]:
+    """Accepts connections (the kernel does) and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as sock:
+        yield sock.getsockname()[1]
+
+
+def config_with(
+    project: Project, replicas: list[str], extra: str = "", sick: float = 1, dead: float = 2
+) -> Config:
+    listed = ", ".join(f'"{url}"' for url in replicas)
+    return load_config(
+        project(
+            f"""
+            [page]
+            name = "Test"
+            {extra}
+
+            [[services]]
+            id = "web"
+            name = "Web"
+
+            [[services.nodes]]
+            id = "site"
+            label = "Site"
+            retry = 0
+            delay_sick = {sick}
+            delay_dead = {dead}
+            replicas = [{listed}]
+            """
+        )
+    )
+
+
+class InFlight:
+    """A server-side handler that takes `seconds` and counts requests served at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.now = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, _: Request) -> Response:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.now -= 1
+        return Response("OK")
+
+
+# --- what gets probed ----------------------------------------------------------------
+
+
+def test_only_replicas_of_the_chosen_modes_in_config_order(
+    project: Project, server: HTTPServer, clock: FixedClock
+) -> None:
+    server.expect_request("/a").respond_with_data("OK")
+    server.expect_request("/b").respond_with_data("no", status=500)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        config = load_config(
+            project(
+                f"""
+                [page]
+                name = "Test"
+
+                [[services]]
+                id = "second"
+                name = "Second"
+                order = 2
+                [[services.nodes]]
+                id = "tcp"
+                label = "TCP"
+                replicas = ["tcp://127.0.0.1:{port}"]
+
+                [[services]]
+                id = "first"
+                name = "First"
+                order = 1
+                [[services.nodes]]
+                id = "web"
+                label = "Web"
+                retry = 0
+                replicas = ["{server.url_for("/a")}", "{server.url_for("/b")}"]
+                [[services.nodes]]
+                id = "agent"
+                label = "Agent"
+                mode = "push"
+                [[services.nodes]]
+                id = "lan"
+                label = "LAN"
+                mode = "local"
+                replicas = ["tcp://127.0.0.1:{port}"]
+                """
+            )
+        )
+        seen: list[ProbeResult] = []
+        results = probe_pass(config, clock, on_result=seen.append)
+        local = probe_pass(config, clock, modes=("local",))
+
+    assert [(r.service, r.node, r.status) for r in results] == [
+        ("first", "web", Status.HEALTHY),
+        ("first", "web", Status.DEAD),
+        ("second", "tcp", Status.HEALTHY),
+    ]
+    assert results[1].reason == "HTTP 500 (healthy 200-399)"
+    assert sorted(r.key for r in seen) == sorted(r.key for r in results)
+    assert all(r.at == clock.now for r in results)
+    assert [r.node for r in local] == ["lan"]
+
+
+def test_a_pass_over_nothing_is_empty(project: Project, clock: FixedClock) -> None:
+    config = load_config(project('[page]\nname = "Empty"\n'))
+    assert probe_pass(config, clock) == []
+
+
+# --- concurrency and deadline --------------------------------------------------------
+
+
+def test_fifty_slow_replicas_take_about_as_long_as_one(
+    project: Project, server: HTTPServer, clock: FixedClock
+) -> None:
+    handler = InFlight(0.2)
+    for n in range(50):
+        server.expect_request(f"/slow/{n}").respond_with_handler(handler)
+    config = config_with(project, [server.url_for(f"/slow/{n}") for n in range(50)])
+
+    started = time.perf_counter()
+    results = probe_pass(config, clock)
+    elapsed = time.perf_counter() - started
+
+    assert len(results) == 50 and all(r.status is Status.HEALTHY for r in results)
+    assert elapsed < 3, f"50 x 0.2 s took {elapsed:.2f} s"
+    assert handler.peak > 10  # they really overlapped
+
+
+def test_concurrency_is_bounded(project: Project, server: HTTPServer, clock: FixedClock) -> None:
+    handler = InFlight(0.1)
+    for n in range(12):
+        server.expect_request(f"/r/{n}").respond_with_handler(handler)
+    config = config_with(
+        project,
+        [server.url_for(f"/r/{n}") for n in range(12)],
+        extra="[probe]\nconcurrency = 3",
+    )
+    results = probe_pass(config, clock)
+    assert all(r.ok for r in results)
+    assert handler.peak <= 3
+
+
+def test_replicas_unfinished_at_the_deadline_are_dead(
+    project: Project, server: HTTPServer, hanging_port: int, clock: FixedClock
+) -> None:
+    server.expect_request("/fast").respond_with_data("OK")
+    config = config_with(
+        project,
+        [f"http://127.0.0.1:{hanging_port}/", server.url_for("/fast")],
+        extra="[probe]\ndeadline = 0.5",
+        sick=10,
+        dead=30,
+    )
+    seen: list[ProbeResult] = []
+    started = time.perf_counter()
+    results = asyncio.run(run_probes(config, clock, on_result=seen.append))
+    elapsed = time.perf_counter() - started
+
+    hung, fast = results
+    assert (hung.status, hung.reason, hung.ok, hung.latency, hung.attempts) == (
+        Status.DEAD,
+        DEADLINE_EXCEEDED,
+        False,
+        None,
+        1,
+    )
+    assert (fast.status, fast.reason) == (Status.HEALTHY, "HTTP 200")
+    assert hung.label == f"http://127.0.0.1:{hanging_port}/"
+    assert len(seen) == 2
+    assert elapsed < 2
+
+
+def test_default_deadline_is_derived_from_the_targets(project: Project) -> None:
+    config = config_with(project, ["tcp://127.0.0.1:9", "tcp://127.0.0.1:10"])
+    metrics = [t.metrics for t in targets(config)]
+    assert default_deadline(metrics, 256) == 2 * 1 + 5  # delay_dead 2, retry 0
+
+
+def _metrics(delay_dead: float, retry: int) -> NodeMetrics:
+    return NodeMetrics(120, retry, delay_dead / 2, delay_dead, 0.9, 0.9)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "concurrency", "expected"),
+    [
+        ([], 256, 5),
+        ([_metrics(10, 2)], 256, 10 * 3 + 5),
+        ([_metrics(10, 0), _metrics(4, 4)], 256, 4 * 5 + 5),
+        ([_metrics(10, 0)] * 300, 256, 2 * 10 + 5),  # two waves of probes
+    ],
+)
+def test_default_deadline(metrics: list[NodeMetrics], concurrency: int, expected: float) -> None:
+    assert default_deadline(metrics, concurrency) == expected
