@@ -1,0 +1,251 @@
+"""The live server's ASGI app: `create_app(config, clock)` for uvicorn.
+
+What it serves, in route order:
+
+1. route modules, each a `routes(ctx) -> list[BaseRoute]` over one ServerContext:
+   `statusgen.server.reporter` (Vigil's reporter routes) and, when it is installed,
+   `statusgen.server.manage` (the management API). `ROUTE_MODULES` is the extension
+   point: a new module is one more name there;
+2. every static API document (`api/v1/status.json`, `status/<slug>.json`, `api/v2/*`,
+   badges ...) from memory, as produced by the last rebuild with the same code that wrote
+   the files, so the static and the live API never disagree;
+3. the rest of `output/` from disk (`index.html` for folders, `404.html` when missing).
+
+Middleware logs one structured line per request, caps request bodies at
+`server.body_limit` (413) and turns any bug into a bare 500 with no stack trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import mimetypes
+import time
+from collections.abc import AsyncIterator, Sequence
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from statusgen.clock import Clock, system_clock
+from statusgen.config import Config
+from statusgen.probes import ClientFactory
+from statusgen.server.context import ServerContext
+from statusgen.server.live import LiveState
+from statusgen.server.scheduler import Builder, Scheduler, notify_and_sync
+from statusgen.server.tokens import ReporterToken, state_dir
+
+log = logging.getLogger("statusgen.server")
+access_log = logging.getLogger("statusgen.server.access")
+
+ROUTE_MODULES = ("statusgen.server.reporter", "statusgen.server.manage")
+DEFAULT = object()
+
+
+def create_app(
+    config: Config,
+    clock: Clock = system_clock,
+    *,
+    schedule: bool = True,
+    builder: Builder | None | object = DEFAULT,
+    client_factory: ClientFactory | None = None,
+    notify: bool = True,
+    route_modules: Sequence[str] = ROUTE_MODULES,
+) -> Starlette:
+    """The app for one project. With `schedule` on, its lifespan runs the Scheduler (poll
+    nodes, passes, notifications, debounced rebuilds); `builder` defaults to the site
+    build (None: never build). `app.state.ctx` is the ServerContext and
+    `app.state.scheduler` the Scheduler (None when `schedule` is off)."""
+    directory = state_dir(config)
+    live = LiveState(config, started=clock())
+    for warning in live.load(directory):
+        log.warning("event=live-state-warning message=%r", warning)
+    ctx = ServerContext(config, clock, live, ReporterToken(directory), directory)
+    scheduler = None
+    if schedule:
+        scheduler = Scheduler(
+            ctx,
+            builder=site_builder if builder is DEFAULT else builder,  # type: ignore[arg-type]
+            client_factory=client_factory,
+            after_pass=notify_and_sync if notify else None,
+        )
+        ctx.on_change = scheduler.request_pass
+        ctx.on_rebuild = scheduler.request_rebuild
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if scheduler is not None:
+            await scheduler.start()
+        log.info("event=start state_dir=%s replicas=%d", directory, live.count())
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                await scheduler.stop()
+            else:
+                live.save(directory)
+            log.info("event=stop")
+
+    routes: list[BaseRoute] = []
+    for name in route_modules:
+        routes += module_routes(name, ctx)
+    static = StaticFiles(directory=config.output_dir, html=True, check_dir=False)
+    routes.append(Mount("/", app=LiveDocuments(static, ctx)))
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(BodyLimit, limit=config.server.body_limit),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    app.state.scheduler = scheduler
+    return app
+
+
+def module_routes(name: str, ctx: ServerContext) -> list[BaseRoute]:
+    """`routes(ctx)` of a route module; a module that is not installed adds nothing."""
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return []
+        raise
+    return list(module.routes(ctx))
+
+
+def site_builder(config: Config, now, live) -> dict[str, bytes]:  # noqa: ANN001
+    """Build `output/` and return its API documents, both from one snapshot."""
+    from statusgen.server.site import build_with_documents
+
+    return build_with_documents(config, now, live)
+
+
+class LiveDocuments:
+    """Serve the rebuilt API documents from memory; hand everything else to `static`."""
+
+    def __init__(self, static: ASGIApp, ctx: ServerContext) -> None:
+        self.static = static
+        self.ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            relative = scope["path"].lstrip("/")
+            body = self.ctx.documents.by_path.get(relative)
+            if body is not None:
+                response = Response(
+                    body if scope["method"] == "GET" else b"",
+                    media_type=media_type(relative),
+                    headers={
+                        "Cache-Control": "no-cache",
+                        "Access-Control-Allow-Origin": "*",
+                        "Content-Length": str(len(body)),
+                    },
+                )
+                await response(scope, receive, send)
+                return
+        if not self.ctx.config.output_dir.is_dir():
+            await PlainTextResponse("not built yet\n", 404)(scope, receive, send)
+            return
+        await self.static(scope, receive, send)
+
+
+def media_type(path: str) -> str:
+    """The Content-Type of an API document, as a static host would guess it."""
+    guessed, _ = mimetypes.guess_type(path)
+    if guessed is None:
+        return "text/plain; charset=utf-8"
+    if guessed.startswith("text/") or guessed == "application/json":
+        return f"{guessed}; charset=utf-8"
+    return guessed
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, whether announced by
+    Content-Length or streamed in chunks."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"request body over {self.limit} bytes (server.body_limit)\n"
+        await PlainTextResponse(message, 413, headers={"Connection": "close"})(scope, receive, send)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class AccessLog:
+    """One line per request: method, path, status, duration, response size, client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        status = 500
+        size = 0
+
+        async def observed(message: Message) -> None:
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                client = scope.get("client") or ("-", 0)
+                access_log.info(
+                    "method=%s path=%s status=%d ms=%.1f bytes=%d client=%s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - began) * 1000,
+                    size,
+                    client[0],
+                )

@@ -1,0 +1,60 @@
+"""Probing one node's replicas: what the scheduler (poll nodes) and the local agent (local
+nodes) do on each node's own interval, with the probe engine of `statusgen.probes`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from statusgen.clock import Clock
+from statusgen.config import Node, NodeMetrics, Service
+from statusgen.probes import DEADLINE_EXCEEDED, ClientPool, default_deadline, probe_replica
+from statusgen.status import ProbeResult, Status
+
+
+async def probe_node(
+    service: Service,
+    node: Node,
+    metrics: NodeMetrics,
+    pool: ClientPool,
+    clock: Clock,
+    semaphore: asyncio.Semaphore,
+    concurrency: int,
+) -> list[ProbeResult]:
+    """One result per replica of `node`, in config order. Probes share `semaphore` with
+    every other node's; the round ends by the pass deadline the probe engine would give
+    these replicas, and a replica still running then is dead (`pass deadline exceeded`)."""
+    started = clock()
+
+    async def one(replica_index: int) -> ProbeResult:
+        async with semaphore:
+            return await probe_replica(
+                service, node, node.replicas[replica_index], metrics, pool, clock
+            )
+
+    tasks = [asyncio.create_task(one(i)) for i in range(len(node.replicas))]
+    if not tasks:
+        return []
+    deadline = default_deadline([metrics] * len(tasks), concurrency)
+    done, pending = await asyncio.wait(tasks, timeout=deadline)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    results = []
+    for task, replica in zip(tasks, node.replicas, strict=True):
+        if task in done:
+            results.append(task.result())
+        else:
+            results.append(
+                ProbeResult(
+                    service=service.id,
+                    node=node.id,
+                    replica=replica.id or "",
+                    label=replica.label or "",
+                    at=started,
+                    ok=False,
+                    latency=None,
+                    reason=DEADLINE_EXCEEDED,
+                    status=Status.DEAD,
+                )
+            )
+    return results

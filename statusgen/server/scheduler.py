@@ -1,0 +1,269 @@
+"""The server's schedule: what `statusgen run` does from cron, on each node's own clock.
+
+- every poll node is probed on its own `interval` (`polling.probe_node`);
+- a pass is recorded (history, notifications, automatic incidents) when a probe round
+  ends, when a push or local replica changes status, when one goes silent past its
+  `delay_dead` (the scheduler wakes exactly then), and at least every heartbeat (the
+  shortest poll/local interval), so the history keeps sampling a push-only page;
+- `output/` and the live API documents are rebuilt after anything visible changed,
+  debounced by `server.rebuild_debounce` seconds.
+
+Blocking work (history writes, notification sends, the build) runs in worker threads
+under the context's `write_lock`. `stop()` lets a pass or build that has started finish,
+so SIGTERM never leaves a half-written history or a held lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from statusgen.config import Config, Service
+from statusgen.health import Evaluation
+from statusgen.probes import ClientFactory, ClientPool
+from statusgen.run import PassOutcome, record_pass
+from statusgen.server.context import ServerContext
+from statusgen.server.polling import probe_node
+from statusgen.status import ProbeResult, Status
+
+log = logging.getLogger("statusgen.server")
+
+Builder = Callable[[Config, datetime, dict[str, Status]], dict[str, bytes]]
+"""Rebuilds `output/` for (config, now, live statuses); returns the API documents."""
+
+COALESCE = 0.5  # seconds: rounds ending together make one pass, not several
+
+
+def heartbeat(config: Config) -> float:
+    """Longest gap between two passes: the shortest poll or local interval."""
+    intervals = [
+        node.metrics(config.metrics).interval
+        for _, node in config.iter_nodes()
+        if node.mode in ("poll", "local")
+    ]
+    return min(intervals, default=config.metrics.poll.interval)
+
+
+class Scheduler:
+    """Runs on the server's event loop between `start()` and `stop()`. `run_pass()` and
+    `rebuild()` are blocking and may also be called directly (tests, one-off passes)."""
+
+    def __init__(
+        self,
+        ctx: ServerContext,
+        builder: Builder | None = None,
+        client_factory: ClientFactory | None = None,
+        after_pass: Callable[[Config, PassOutcome, datetime], None] | None = None,
+        coalesce: float = COALESCE,
+    ) -> None:
+        self.ctx = ctx
+        self.builder = builder
+        self.client_factory = client_factory
+        self.after_pass = after_pass
+        self.coalesce = coalesce
+        self.passes = 0
+        self.rebuilds = 0
+        self.last: PassOutcome | None = None
+        self._latest: dict[str, ProbeResult] = {}
+        self._latest_lock = threading.Lock()
+        self._tasks: list[asyncio.Task] = []
+        self._loops: list[asyncio.Task] = []
+        self._pass_wanted = asyncio.Event()
+        self._rebuild_wanted = asyncio.Event()
+        self._busy = asyncio.Lock()
+        self._pool: ClientPool | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        config = self.ctx.config
+        self._pool = ClientPool(self.client_factory, config.probe.concurrency)
+        semaphore = asyncio.Semaphore(config.probe.concurrency)
+        for service, node in config.iter_nodes():
+            if node.mode == "poll" and node.replicas:
+                self._tasks.append(
+                    asyncio.create_task(self._poll(service, node.id, semaphore), name=node.id)
+                )
+        self._loops = [
+            asyncio.create_task(self._pass_loop(), name="passes"),
+            asyncio.create_task(self._rebuild_loop(), name="rebuilds"),
+        ]
+        self.request_rebuild()
+
+    async def stop(self) -> None:
+        """Stop probing; let a pass or build already under way finish; save live state."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        async with self._busy:
+            for task in self._loops:
+                task.cancel()
+            await asyncio.gather(*self._loops, return_exceptions=True)
+        if self._pool is not None:
+            await self._pool.aclose()
+        await asyncio.to_thread(self._save_live)
+        self._tasks, self._loops = [], []
+
+    def request_pass(self) -> None:
+        """Record a pass soon (callable from any thread)."""
+        self._set(self._pass_wanted)
+
+    def request_rebuild(self) -> None:
+        """Rebuild soon, debounced (callable from any thread)."""
+        self._set(self._rebuild_wanted)
+
+    def _set(self, event: asyncio.Event) -> None:
+        loop = self._loops[0].get_loop() if self._loops else None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is not None and running is not loop:
+            loop.call_soon_threadsafe(event.set)
+        else:
+            event.set()
+
+    # --- loops -------------------------------------------------------------------------
+
+    async def _poll(self, service: Service, node_id: str, semaphore: asyncio.Semaphore) -> None:
+        node = next(n for n in service.nodes if n.id == node_id)
+        metrics = node.metrics(self.ctx.config.metrics)
+        loop = asyncio.get_running_loop()
+        assert self._pool is not None
+        while True:
+            began = loop.time()
+            results = await probe_node(
+                service,
+                node,
+                metrics,
+                self._pool,
+                self.ctx.clock,
+                semaphore,
+                self.ctx.config.probe.concurrency,
+            )
+            with self._latest_lock:
+                self._latest.update((r.key, r) for r in results)
+            self.request_pass()
+            await asyncio.sleep(max(0.0, metrics.interval - (loop.time() - began)))
+
+    async def _pass_loop(self) -> None:
+        beat = heartbeat(self.ctx.config)
+        while True:
+            timeout = beat
+            now = self.ctx.clock()
+            due = self.ctx.live.next_change(now)
+            if due is not None:
+                timeout = min(timeout, max(0.0, (due - now).total_seconds()) + 0.01)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._pass_wanted.wait(), timeout)
+            await asyncio.sleep(self.coalesce)
+            self._pass_wanted.clear()
+            async with self._busy:
+                await self._guarded(self.run_pass)
+
+    async def _rebuild_loop(self) -> None:
+        while True:
+            await self._rebuild_wanted.wait()
+            await asyncio.sleep(self.ctx.config.server.rebuild_debounce)
+            self._rebuild_wanted.clear()
+            async with self._busy:
+                await self._guarded(self.rebuild)
+
+    async def _guarded(self, fn: Callable[[], object]) -> None:
+        # A failing pass or build is logged and retried on the next wake-up: the server
+        # keeps taking reports and serving the last good documents.
+        try:
+            await asyncio.to_thread(fn)
+        except Exception:
+            log.exception("event=error step=%s", getattr(fn, "__name__", "?"))
+
+    # --- the blocking steps ------------------------------------------------------------
+
+    def poll_results(self) -> list[ProbeResult]:
+        """The latest result of every poll replica probed so far."""
+        with self._latest_lock:
+            return list(self._latest.values())
+
+    def run_pass(self) -> PassOutcome:
+        """Record one pass of everything known now (latest poll results and live
+        replicas), log transitions, notify, and ask for a rebuild."""
+        with self.ctx.write_lock:
+            now = self.ctx.clock()
+            results = self.poll_results() + self.ctx.live.results(now)
+            outcome = record_pass(self.ctx.config, results, lambda: now)
+            self._save_live()
+            log_transitions(self.last.evaluation if self.last else None, outcome.evaluation)
+            for warning in outcome.warnings:
+                log.warning("event=history-warning message=%r", warning)
+            if self.after_pass is not None:
+                try:
+                    self.after_pass(self.ctx.config, outcome, now)
+                except Exception:
+                    log.exception("event=error step=after_pass")
+            self.last = outcome
+            self.passes += 1
+        self.request_rebuild()
+        return outcome
+
+    def rebuild(self) -> dict[str, bytes]:
+        """Rebuild `output/` and swap in the live API documents of the same build."""
+        if self.builder is None:
+            return {}
+        with self.ctx.write_lock:
+            now = self.ctx.clock()
+            documents = self.builder(self.ctx.config, now, self.ctx.live.statuses(now))
+            self.ctx.documents.replace(documents)
+            self.rebuilds += 1
+        log.info("event=rebuild documents=%d", len(documents))
+        return documents
+
+    def _save_live(self) -> None:
+        try:
+            self.ctx.live.save(self.ctx.state_dir)
+        except OSError as exc:
+            log.warning("event=live-state-unsaved error=%r", str(exc))
+
+
+def notify_and_sync(config: Config, outcome: PassOutcome, now: datetime) -> None:
+    """What `statusgen run` does after recording a pass: announce transitions (nothing
+    for nodes under maintenance) and open or resolve automatic incidents."""
+    from statusgen.content.auto import sync_auto_incidents
+    from statusgen.content.reader import read_content
+    from statusgen.notify import notify_pass
+
+    content, problems = read_content(config)
+    for problem in problems:
+        log.warning("event=content-problem message=%r", problem)
+    held = content.maintenance_nodes(config, now)
+    notify_pass(config, outcome.evaluation, outcome.results, now, held=held)
+    for path in sync_auto_incidents(config, content, outcome.evaluation, now):
+        log.info("event=auto-incident file=%s", path)
+
+
+def log_transitions(before: Evaluation | None, after: Evaluation) -> None:
+    """One structured line per replica, node, service or page status change."""
+    if before is None:
+        return
+    for level, old, new in (
+        ("replica", before.replicas, after.replicas),
+        ("node", before.nodes, after.nodes),
+        ("service", before.services, after.services),
+        ("page", {"": before.page}, {"": after.page}),
+    ):
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                log.info(
+                    "event=transition level=%s key=%s from=%s to=%s",
+                    level,
+                    key or "-",
+                    _word(old.get(key)),
+                    _word(new.get(key)),
+                )
+
+
+def _word(status: Status | None) -> str:
+    return status.value if status is not None else "none"

@@ -1,0 +1,97 @@
+"""The reporter token: the shared secret push reporters and local agents send.
+
+It is the seeds' "reporter token" (get, roll). It lives in `<state_dir>/reporter-token`
+(mode 0600), never under `output/` or in git. `show` creates one on first use; `roll`
+replaces it, and every reporter still holding the old one is refused from then on. The
+server re-reads the file when it changes on disk, so `statusgen token roll` takes effect
+on a running server without a restart.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import threading
+from pathlib import Path
+
+from statusgen.config import Config
+from statusgen.history import write_atomic
+
+TOKEN_FILE = "reporter-token"
+TOKEN_BYTES = 32
+
+
+def state_dir(config: Config) -> Path:
+    """Where the server keeps its tokens and live state (`server.state_dir`)."""
+    return config.resolve(config.server.state_dir)
+
+
+def new_token() -> str:
+    """A fresh random token, URL- and header-safe."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+class ReporterToken:
+    """The reporter token of one project, read from and written to its state folder."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / TOKEN_FILE
+        self._lock = threading.Lock()
+        self._cached: tuple[tuple[int, int], str] | None = None
+
+    @classmethod
+    def of(cls, config: Config) -> ReporterToken:
+        return cls(state_dir(config))
+
+    def show(self) -> str:
+        """The current token, creating (and storing) one when there is none yet."""
+        with self._lock:
+            current = self._read()
+            if current:
+                return current
+            return self._write(new_token())
+
+    def roll(self) -> str:
+        """Replace the token with a new one and return it; the old one stops working."""
+        with self._lock:
+            return self._write(new_token())
+
+    def check(self, candidate: str | None) -> bool:
+        """Whether `candidate` is the current token, compared in constant time. With no
+        token stored yet nothing is accepted."""
+        if not candidate:
+            return False
+        current = self._current()
+        if not current:
+            return False
+        return hmac.compare_digest(candidate.encode("utf-8"), current.encode("utf-8"))
+
+    def _current(self) -> str:
+        # One stat per check: a roll from the CLI is seen by the next request.
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return ""
+        cached = self._cached
+        # A roll replaces the file (new inode), so identity + mtime spots every change.
+        if cached is not None and cached[0] == (stat.st_ino, stat.st_mtime_ns):
+            return cached[1]
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> str:
+        try:
+            stat = self.path.stat()
+            token = self.path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return ""
+        self._cached = ((stat.st_ino, stat.st_mtime_ns), token)
+        return token
+
+    def _write(self, token: str) -> str:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, token + "\n")
+        os.chmod(self.path, 0o600)
+        self._read()
+        return token
