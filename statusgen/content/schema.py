@@ -1,0 +1,97 @@
+"""Front matter schemas: what each kind of content file may say, validated by pydantic.
+
+Unknown keys are errors (a typo must never be silently ignored). Times may be written as
+ISO 8601 strings or YAML timestamps; naive times are UTC; everything is stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from statusgen.clock import parse_iso
+
+Severity = Literal["minor", "major", "critical"]
+IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
+
+SEVERITIES: tuple[str, ...] = ("minor", "major", "critical")
+INCIDENT_STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
+MAINTENANCE_STATUSES: tuple[str, ...] = ("scheduled", "in_progress", "verifying", "completed")
+TIME_EXAMPLE = "2026-11-23T14:05Z"
+
+
+def to_utc(value: Any) -> datetime:
+    """A YAML timestamp, a date or an ISO 8601 string as an aware UTC datetime."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tzinfo=UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.upper().endswith(" UTC"):
+            text = text[:-4] + "Z"
+        try:
+            return parse_iso(text).astimezone(UTC)
+        except ValueError:
+            pass
+    raise ValueError(f"expected an ISO 8601 time like {TIME_EXAMPLE}, got {value!r}")
+
+
+def _as_list(value: Any) -> Any:
+    """`affected: api` is read as `affected: [api]`; `affected:` (null) as none."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(to_utc)]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Ids = Annotated[list[str], BeforeValidator(_as_list)]
+NodeKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$")]
+
+
+class Front(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IncidentFront(Front):
+    """An incident. `status`, `started` and `resolved` may be left out: they then come
+    from the timeline (newest update's status, oldest update's time, resolving update)."""
+
+    title: Title
+    severity: Severity = "minor"
+    status: IncidentStatus | None = None
+    affected: Ids = Field(default_factory=list)
+    started: Timestamp | None = None
+    resolved: Timestamp | None = None
+    auto: NodeKey | None = Field(None, description="node key of an automatic incident")
+
+
+class AnnouncementFront(Front):
+    """An announcement, shown from `starts` (default: always) until `expires` (default:
+    never)."""
+
+    title: Title
+    page: str | None = Field(None, description="slug of the one page it is shown on")
+    starts: Timestamp | None = None
+    expires: Timestamp | None = None
+    created: Timestamp | None = None
+
+
+class MaintenanceFront(Front):
+    """A maintenance window over the affected services or nodes."""
+
+    title: Title
+    starts: Timestamp
+    ends: Timestamp
+    affected: Ids
+
+    @field_validator("affected")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("expected at least one service or node id")
+        return value
