@@ -125,3 +125,19 @@ def test_init_refuses_to_overwrite(tmp_path):
     assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
     result = runner.invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 2 and "already exists; use --force" in result.output
+
+
+def test_check_reports_content_and_channel_problems(tmp_path, monkeypatch):
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    incident = tmp_path / "config" / "incidents" / "2026-11-20-broken.md"
+    incident.write_text("---\ntitle: Broken\nseverity: huge\n---\nBody\n")
+    config = tmp_path / "config" / "statusgen.toml"
+    config.write_text(
+        config.read_text() + '\n[[notify.channels]]\nname = "x"\nurl = "nope://what"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 2
+    assert "config/incidents/2026-11-20-broken.md:3: severity:" in result.output
+    assert "notify.channels[0].url: not a URL Apprise understands" in result.output

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from statusgen.checks import check_project
 from statusgen.cli import config_option, main, open_config
 from statusgen.clock import iso, system_clock
 from statusgen.run import PassOutcome, run_pass
@@ -31,6 +32,7 @@ def init(directory: str, force: bool) -> None:
 def check(config_path: str) -> None:
     """Validate the config and content files; exit 0 when valid, 2 otherwise."""
     config = open_config(config_path)
+    check_project(config)
     nodes = len(config.iter_nodes())
     replicas = sum(len(node.replicas) for _, node in config.iter_nodes())
     click.echo(
