@@ -68,6 +68,9 @@ class PageSettings(Strict):
 class ExtraPage(Strict):
     """One more status page built under output/<slug>/ (the seeds' status pages)."""
 
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)] | None = Field(
+        None, description="stable id for the management API; default derived from the slug"
+    )
     slug: Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
     name: str = Field(min_length=1)
     description: str = ""
@@ -496,11 +499,16 @@ def check_references(config: Config) -> list[str]:
             claim(node.id, where)
             problems += _check_node(config, node, where)
     known = config.known_ids()
-    slugs: set[str] = set()
+    # The main page's id names status/<id>.json too, so no extra page may take it.
+    slugs: set[str] = {config.page.id}
+    page_ids: set[str] = {config.page.id}
     for pi, page in enumerate(config.pages):
         if page.slug in slugs:
             problems.append(f"pages[{pi}].slug: slug {page.slug!r} already taken")
         slugs.add(page.slug)
+        if page.id is not None and page.id in page_ids:
+            problems.append(f"pages[{pi}].id: id {page.id!r} already taken")
+        page_ids.add(page.id or "")
         for index, ident in enumerate(page.services):
             if ident not in known:
                 problems.append(f"pages[{pi}].services[{index}]: unknown service or node {ident!r}")

@@ -1,0 +1,229 @@
+"""The management API's request and response bodies, as pydantic models.
+
+They validate what clients send (strict JSON types, unknown keys refused) and they are
+the source of the OpenAPI document: `/openapi.json` is generated from these classes, so
+the documented shapes and the served ones cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from statusgen.config import SLUG_PATTERN
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAK = re.compile(r"[\r\n]")
+
+
+def _text(value: str) -> str:
+    # A lone surrogate is valid JSON but cannot be written to a UTF-8 file.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    if CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _line(value: str) -> str:
+    if LINE_BREAK.search(_text(value)):
+        raise ValueError("must be a single line")
+    return value
+
+
+def _config_text(value: str) -> str:
+    # Page fields land in the config, where ${NAME} is replaced from the environment:
+    # letting the API write one would publish a server secret on the page.
+    if "${" in _text(value):
+        raise ValueError("must not contain '${' (environment references are config-only)")
+    return value
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value):
+        raise ValueError("must be an absolute http:// or https:// URL")
+    return value
+
+
+Line = Annotated[str, AfterValidator(_line)]
+Text = Annotated[str, AfterValidator(_text)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=64)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_line),
+                 AfterValidator(_config_text)]  # fmt: skip
+Description = Annotated[str, Field(max_length=2000), AfterValidator(_config_text)]
+LogoUrl = Annotated[str, Field(max_length=2000), AfterValidator(_url), AfterValidator(_line),
+                    AfterValidator(_config_text)]  # fmt: skip
+ServerId = Annotated[str, Field(min_length=1, max_length=64)]
+Servers = Annotated[list[ServerId], Field(max_length=500)]
+Theme = Literal["dark", "light", "auto"]
+Severity = Literal["minor", "major", "critical"]
+IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_line)]
+Message = Annotated[str, Field(min_length=1, max_length=20000), AfterValidator(_text)]
+Timestamp = Annotated[str, Field(description="ISO 8601 UTC, e.g. 2026-05-24T18:42:11Z")]
+ExpireAt = Annotated[
+    str | float,
+    Field(description="ISO 8601 time, or a Unix time in milliseconds (Crisp's format)"),
+]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+class PageCreate(Request):
+    slug: Slug = Field(description="lowercase letters, numbers and hyphens; unique")
+    name: Name
+    description: Description = ""
+    logo_url: LogoUrl | None = None
+    servers: Servers = Field(default_factory=list, description="service or node ids")
+    theme: Theme = "dark"
+
+
+class PagePatch(Request):
+    """Any subset; `description` and `logo_url` may be null to clear them."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    name: Name | SkipJsonSchema[None] = None
+    description: Description | None = None
+    logo_url: LogoUrl | None = None
+    servers: Servers | SkipJsonSchema[None] = None
+    theme: Theme | SkipJsonSchema[None] = None
+    enabled: bool | SkipJsonSchema[None] = None
+
+
+class IncidentCreate(Request):
+    title: Title
+    message: Message = Field(description="Markdown; also the first update")
+    status: IncidentStatus = "investigating"
+    severity: Severity = "minor"
+    affected_servers: Servers | SkipJsonSchema[None] = Field(
+        None, description="service or node ids; default: the page's servers"
+    )
+
+
+class IncidentPatch(Request):
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    title: Title | SkipJsonSchema[None] = None
+    status: IncidentStatus | SkipJsonSchema[None] = Field(
+        None, description="a new status adds an update saying so; resolved sets resolved_at"
+    )
+    severity: Severity | SkipJsonSchema[None] = None
+
+
+class UpdateCreate(Request):
+    message: Message = Field(description="Markdown")
+    status: IncidentStatus | SkipJsonSchema[None] = Field(
+        None, description="default: the incident's current status"
+    )
+
+
+class AnnouncementPut(Request):
+    title: Title
+    message: Message = Field(description="Markdown")
+    expire_at: ExpireAt | None = None
+
+
+# --- replies --------------------------------------------------------------------------
+
+
+class StatusPage(Reply):
+    id: str
+    slug: str
+    name: str
+    description: str
+    logo_url: str | None
+    servers: list[str]
+    theme: Theme
+    custom_domain: str | None
+    enabled: bool
+    created_at: Timestamp | None
+
+
+class StatusPageList(Reply):
+    status_pages: list[StatusPage]
+    timestamp: Timestamp
+
+
+class StatusPageReply(Reply):
+    status_page: StatusPage
+    timestamp: Timestamp
+
+
+class StatusPageUpdated(Reply):
+    message: Literal["Status page updated"]
+    status_page: StatusPage
+    timestamp: Timestamp
+
+
+class Done(Reply):
+    message: str
+    timestamp: Timestamp
+
+
+class IncidentOut(Reply):
+    id: str
+    status_page_id: str
+    title: str
+    status: IncidentStatus
+    severity: Severity
+    message: str
+    affected_servers: list[str]
+    created_at: Timestamp
+    resolved_at: Timestamp | None
+
+
+class IncidentReply(Reply):
+    incident: IncidentOut
+    timestamp: Timestamp
+
+
+class UpdateOut(Reply):
+    id: str
+    incident_id: str
+    status: IncidentStatus
+    message: str
+    created_at: Timestamp
+
+
+class UpdateReply(Reply):
+    update: UpdateOut
+    timestamp: Timestamp
+
+
+class AnnouncementOut(Reply):
+    title: str
+    message: str
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
+    expire_at: Timestamp | None
+
+
+class AnnouncementReply(Reply):
+    announcement: AnnouncementOut
+    timestamp: Timestamp
+
+
+class AnnouncementSaved(Reply):
+    message: Literal["Announcement saved"]
+    announcement: AnnouncementOut
+    timestamp: Timestamp
+
+
+class Error(Reply):
+    error: str
+    timestamp: Timestamp
