@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from statusgen.clock import Clock
 from statusgen.config import Config
 from statusgen.health import Evaluation, evaluate
 from statusgen.history import open_store, pass_record
 from statusgen.status import ProbeResult, Status
+
+if TYPE_CHECKING:
+    from statusgen.notify import NotifyReport
+    from statusgen.site import BuildReport
 
 
 @dataclass
@@ -69,3 +74,52 @@ def run_pass(
 
     results = probe_pass(config, clock, on_result=on_result)
     return record_pass(config, results, clock)
+
+
+@dataclass
+class RunOutcome:
+    """What `statusgen run` did: the pass, the automatic incident files it wrote, the
+    notify report and the build report (None for steps that did not run)."""
+
+    outcome: PassOutcome
+    incident_files: list[Path] = field(default_factory=list)
+    notify: NotifyReport | None = None
+    build: BuildReport | None = None
+
+
+def run_all(config: Config, clock: Clock, notify: bool = True, dry_run: bool = False) -> RunOutcome:
+    """`statusgen run`, the cron job: probe and record a pass, open or resolve automatic
+    incidents, notify, build the site. One run at a time: overlapping runs queue on a lock
+    in the state folder instead of interleaving. Content is read (and validated) first, so
+    a broken content file stops the run before anything is written.
+
+    With `dry_run` the pass is probed and evaluated, notifications are only listed, and
+    nothing is written (no history, incidents, notifier state or site)."""
+    from statusgen.content import load_content, sync_auto_incidents
+    from statusgen.history import locked
+    from statusgen.notify import notify_pass
+    from statusgen.probes import probe_pass
+    from statusgen.site import build_site
+
+    with locked(config.resolve(config.server.state_dir) / "run"):
+        content = load_content(config)
+        if dry_run:
+            results = probe_pass(config, clock)
+            outcome = PassOutcome(results, evaluate_results(config, results))
+        else:
+            outcome = run_pass(config, clock)
+        now = clock()
+        run = RunOutcome(outcome)
+        if not dry_run:
+            run.incident_files = sync_auto_incidents(config, content, outcome.evaluation, now)
+            if run.incident_files:
+                content = load_content(config)
+        if notify:
+            held = content.maintenance_nodes(config, now)
+            run.notify = notify_pass(
+                config, outcome.evaluation, outcome.results, now, held=held, dry_run=dry_run
+            )
+            outcome.notify = run.notify
+        if not dry_run:
+            run.build = build_site(config, now)
+        return run

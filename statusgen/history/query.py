@@ -8,6 +8,7 @@ down; windows of whole days combine raw samples (recent days) with daily aggrega
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -65,6 +66,7 @@ class HistoryView:
         self.days = dict(daily)
         for day, lines in self._by_day.items():
             self.days[day] = aggregate_day(lines)
+        self._index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] | None = None
 
     @classmethod
     def load(cls, store: Store) -> HistoryView:
@@ -76,25 +78,52 @@ class HistoryView:
 
     def latest(self, key: str) -> Sample | None:
         """The most recent sample of `key`."""
-        for line in reversed(self.passes):
-            found = entry_of(line, key)
-            if found is not None:
-                return Sample(parse_iso(line["t"]), Status.from_code(found[0]), found[1], found[2])
-        return None
+        times, entries = self._series(key)
+        if not times:
+            return None
+        code, latency, reason = entries[-1]
+        return Sample(parse_iso(times[-1]), Status.from_code(code), latency, reason)
 
     def samples(self, key: str, since: datetime) -> list[Sample]:
         """Raw samples of `key` from `since` on, oldest first."""
-        floor = iso(since.replace(microsecond=0))
-        out = []
-        for line in self.passes:
-            if line["t"] < floor:
-                continue
-            found = entry_of(line, key)
-            if found is not None:
-                out.append(
-                    Sample(parse_iso(line["t"]), Status.from_code(found[0]), found[1], found[2])
-                )
-        return out
+        times, entries = self._series(key)
+        start = bisect_left(times, iso(since.replace(microsecond=0)))
+        return [
+            Sample(parse_iso(at), Status.from_code(code), latency, reason)
+            for at, (code, latency, reason) in zip(times[start:], entries[start:], strict=True)
+        ]
+
+    def keys(self) -> set[str]:
+        """Every key with at least one raw sample."""
+        return set(self._indexed())
+
+    def _series(self, key: str) -> tuple[list[str], list[tuple[str, int | None, str]]]:
+        return self._indexed().get(key, ([], []))
+
+    def _indexed(self) -> dict[str, tuple[list[str], list[tuple[str, int | None, str]]]]:
+        # One sweep over every pass builds a per-key series, so a build asking about a
+        # thousand keys reads the passes once instead of once per key.
+        if self._index is None:
+            index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] = {}
+
+            def add(key: str, at: str, entry: tuple[str, int | None, str]) -> None:
+                series = index.get(key)
+                if series is None:
+                    series = index[key] = ([], [])
+                series[0].append(at)
+                series[1].append(entry)
+
+            for line in self.passes:
+                at = line["t"]
+                for key, entry in line.get("r", {}).items():
+                    add(key, at, (entry[0], entry[1], entry[2] if len(entry) > 2 else ""))
+                for field in ("n", "s"):
+                    for key, code in line.get(field, {}).items():
+                        add(key, at, (code, None, ""))
+                if "p" in line:
+                    add("", at, (line["p"], None, ""))
+            self._index = index
+        return self._index
 
     def uptime(
         self, key: str, now: datetime, days: float, exclude: Iterable[Window] = ()
@@ -145,10 +174,30 @@ class HistoryView:
 
     def _day_counts(self, key: str, day: date, windows: Sequence[tuple[str, str]]) -> list | None:
         name = day.isoformat()
-        if windows and name in self._by_day:
-            lines = [line for line in self._by_day[name] if not _in_any(line["t"], windows)]
-            return aggregate_day(lines).get(key)
+        following = (day + timedelta(days=1)).isoformat()
+        # Only windows touching this day matter, and only this key's samples are recounted.
+        touching = [(a, b) for a, b in windows if a < following and b > name]
+        if touching and name in self._by_day:
+            times, entries = self._series(key)
+            lo, hi = bisect_left(times, name), bisect_left(times, following)
+            kept = [
+                entry
+                for at, entry in zip(times[lo:hi], entries[lo:hi], strict=True)
+                if not _in_any(at, touching)
+            ]
+            return _counts(kept) if kept else None
         return self.days.get(name, {}).get(key)
+
+
+def _counts(entries: list[tuple[str, int | None, str]]) -> list:
+    """[checks, healthy, sick, dead, mean ms, p95 ms] as aggregate_day computes them."""
+    row: list = [len(entries), 0, 0, 0]
+    for code, _, _ in entries:
+        row[{"h": 1, "s": 2, "d": 3}.get(code, 3)] += 1
+    values = sorted(latency for _, latency, _ in entries if latency is not None)
+    mean = round(sum(values) / len(values)) if values else None
+    p95 = values[min(len(values) - 1, int(len(values) * 0.95))] if values else None
+    return [*row, mean, p95]
 
 
 def _ratio(checks: int, dead: int) -> float | None:

@@ -1,0 +1,82 @@
+/* statusgen downtime warning. Embed on any site with one tag:
+     <script src="{{ example_src }}" async></script>
+   Optional attributes: data-page="<slug>" (an extra page), data-lang="fr",
+   data-minutes="5" (override the page's downtime_warning_minutes).
+   Shows a dismissible banner when the page has been dead for that many minutes in a row,
+   or while a critical incident is open. Reads api/v1/status.json next to this script. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !window.fetch) return;
+  var STRINGS = {{ strings|tojson }};
+  var src = script.src;
+  var root = src.slice(0, src.lastIndexOf("/") + 1);
+  var slug = (script.getAttribute("data-page") || "").replace(/[^a-z0-9-]/g, "");
+  var base = root + (slug ? slug + "/" : "");
+  var minutesAttr = parseFloat(script.getAttribute("data-minutes"));
+  var ID = "statusgen-widget";
+
+  function dismissed(key) {
+    try { return window.sessionStorage.getItem(ID) === key; } catch (e) { return false; }
+  }
+
+  function remember(key) {
+    try { window.sessionStorage.setItem(ID, key); } catch (e) { /* private mode */ }
+  }
+
+  function banner(message, key, strings, link) {
+    if (document.getElementById(ID) || dismissed(key)) return;
+    var box = document.createElement("div");
+    box.id = ID;
+    box.setAttribute("role", "alert");
+    box.style.cssText = "position:fixed;left:0;right:0;top:0;z-index:2147483647;display:flex;" +
+      "gap:12px;align-items:center;justify-content:center;padding:10px 44px 10px 16px;" +
+      "background:#d13b3b;color:#fff;font:14px/1.4 system-ui,sans-serif;" +
+      "box-shadow:0 2px 6px rgba(0,0,0,.2)";
+    var text = document.createElement("span");
+    text.textContent = message;
+    var more = document.createElement("a");
+    more.href = link;
+    more.textContent = strings.more;
+    more.style.cssText = "color:#fff;font-weight:600;text-decoration:underline";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.setAttribute("aria-label", strings.dismiss);
+    close.textContent = "\u00d7";
+    close.style.cssText = "position:absolute;right:8px;top:50%;transform:translateY(-50%);" +
+      "background:none;border:0;color:#fff;font-size:22px;line-height:1;cursor:pointer";
+    close.addEventListener("click", function () {
+      remember(key);
+      box.parentNode.removeChild(box);
+    });
+    box.appendChild(text);
+    box.appendChild(more);
+    box.appendChild(close);
+    (document.body || document.documentElement).appendChild(box);
+  }
+
+  function check(data) {
+    if (!data || !data.page) return;
+    var lang = script.getAttribute("data-lang") || data.page.locale || "en";
+    var strings = STRINGS[lang] || STRINGS.en;
+    var link = data.page.url || base;
+    var critical = (data.incidents || []).filter(function (incident) {
+      return incident.severity === "critical" && incident.status !== "resolved";
+    })[0];
+    if (critical) {
+      banner(strings.critical.replace("{title}", critical.title), "i:" + critical.id, strings, link);
+      return;
+    }
+    if (data.health !== "dead" || !data.dead_since) return;
+    var minutes = isNaN(minutesAttr) ? (data.downtime_warning_minutes || 3) : minutesAttr;
+    var now = Math.max(Date.now(), Date.parse(data.generated_at) || 0);
+    if (now - Date.parse(data.dead_since) >= minutes * 60000) {
+      banner(strings.dead, "d:" + data.dead_since, strings, link);
+    }
+  }
+
+  fetch(base + "api/v1/status.json", { cache: "no-store" })
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(check)
+    .catch(function () { /* the status page being unreachable is not the host's problem */ });
+})();

@@ -1,0 +1,96 @@
+"""`statusgen build | run | demo`."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+import click
+
+from statusgen.cli import config_option, main, open_config
+from statusgen.cli.core import summary_line
+from statusgen.clock import parse_iso, system_clock
+from statusgen.run import run_all
+from statusgen.site import build_site
+from statusgen.site.demo import FleetHandler, QuietFiles, run_demo, serving
+
+
+def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected an ISO 8601 time like 2026-11-23T12:00Z, got {value!r}"
+        ) from None
+
+
+@main.command()
+@config_option
+@click.option(
+    "--now",
+    metavar="ISO",
+    callback=_parse_now,
+    help="Build as of this time (uptime windows end here). Default: now.",
+)
+def build(config_path: str, now: datetime | None) -> None:
+    """Render the site and its JSON API into the output folder."""
+    config = open_config(config_path)
+    report = build_site(config, now or system_clock())
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(report.summary())
+
+
+@main.command()
+@config_option
+@click.option("--no-notify", is_flag=True, help="Probe and build, but send no notifications.")
+@click.option(
+    "--dry-run", is_flag=True, help="Probe and list what would be notified; write nothing."
+)
+def run(config_path: str, no_notify: bool, dry_run: bool) -> None:
+    """Probe, record, notify and build in one go: the command for cron."""
+    config = open_config(config_path)
+    result = run_all(config, system_clock, notify=not no_notify, dry_run=dry_run)
+    for warning in result.outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(summary_line(result.outcome))
+    for path in result.incident_files:
+        click.echo(f"wrote {path}")
+    if result.notify is not None:
+        for line in result.notify.lines():
+            click.echo(line)
+    if result.build is not None:
+        click.echo(result.build.summary())
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Write the demo project here (default: a new temporary folder).",
+)
+@click.option("--no-serve", is_flag=True, help="Build the site and exit instead of serving it.")
+@click.option("--port", default=8000, show_default=True, help="Port to serve the site on.")
+@click.option("--passes", default=4, show_default=True, help="Probe passes to record.")
+def demo(directory: str | None, no_serve: bool, port: int, passes: int) -> None:
+    """Build a demo page from a loopback fleet of healthy, slow and failing targets."""
+    project = Path(directory or tempfile.mkdtemp(prefix="statusgen-demo-"))
+    with serving(FleetHandler) as fleet:
+        result = run_demo(project, fleet.server_address[1], passes=passes)
+    click.echo(f"demo project: {project}")
+    click.echo(result.build.summary())
+    if no_serve:
+        return
+    handler = partial(QuietFiles, directory=str(result.config.output_dir))
+    with serving(handler, port) as server:  # type: ignore[arg-type]
+        click.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            click.echo("stopped")

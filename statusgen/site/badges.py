@@ -1,0 +1,124 @@
+"""Status and uptime badges: flat SVGs in shields.io's look, and shields.io endpoint JSON
+(https://shields.io/badges/endpoint-badge) for those who prefer shields' own renderer.
+
+Text widths are estimated from Verdana 11 px character widths, so badges render without
+fonts or network and two builds give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from markupsafe import escape
+
+from statusgen.impact import ComponentStatus
+
+COLORS = {
+    "brightgreen": "#4c1",
+    "green": "#97ca00",
+    "yellow": "#dfb317",
+    "orange": "#fe7d37",
+    "red": "#e05d44",
+    "blue": "#007ec6",
+    "lightgrey": "#9f9f9f",
+}
+STATUS_COLOR = {
+    ComponentStatus.OPERATIONAL: "brightgreen",
+    ComponentStatus.UNDER_MAINTENANCE: "blue",
+    ComponentStatus.DEGRADED_PERFORMANCE: "yellow",
+    ComponentStatus.PARTIAL_OUTAGE: "orange",
+    ComponentStatus.MAJOR_OUTAGE: "red",
+}
+STATUS_TEXT = {
+    ComponentStatus.OPERATIONAL: "operational",
+    ComponentStatus.UNDER_MAINTENANCE: "maintenance",
+    ComponentStatus.DEGRADED_PERFORMANCE: "degraded",
+    ComponentStatus.PARTIAL_OUTAGE: "partial outage",
+    ComponentStatus.MAJOR_OUTAGE: "major outage",
+}
+UPTIME_COLORS = ((0.999, "brightgreen"), (0.99, "green"), (0.95, "yellow"), (0.9, "orange"))
+# Approximate advance widths of Verdana at 11 px, the font shields.io measures with.
+_NARROW = dict.fromkeys("ijl.,:;'|!", 3.5) | dict.fromkeys("frt()[] -/", 4.5)
+_WIDE = dict.fromkeys("mwMW%", 10.5) | dict.fromkeys("ABCDGHKNOQRUVXY&", 8.0)
+
+
+def text_width(text: str) -> int:
+    width = 0.0
+    for char in text:
+        if char in _NARROW:
+            width += _NARROW[char]
+        elif char in _WIDE:
+            width += _WIDE[char]
+        elif char.isdigit() or char.isupper():
+            width += 7.0
+        else:
+            width += 6.5
+    return round(width)
+
+
+def uptime_color(ratio: float | None) -> str:
+    if ratio is None:
+        return "lightgrey"
+    for floor, color in (
+        (0.999, "brightgreen"),
+        (0.99, "green"),
+        (0.95, "yellow"),
+        (0.9, "orange"),
+    ):
+        if ratio >= floor:
+            return color
+    return "red"
+
+
+def uptime_text(ratio: float | None) -> str:
+    if ratio is None:
+        return "no data"
+    value = int(ratio * 10000) / 100
+    return "100%" if value >= 100 else f"{value:.2f}%"
+
+
+def svg(label: str, message: str, color: str) -> str:
+    """A flat badge: grey label on the left, coloured message on the right."""
+    fill = COLORS.get(color, color)
+    left, right = text_width(label) + 10, text_width(message) + 10
+    total = left + right
+    title = escape(f"{label}: {message}")
+    label_e, message_e = escape(label), escape(message)
+    lx, mx = left * 5, left * 10 + right * 5  # centres, in the 10x scaled text space
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" '
+        f'aria-label="{title}"><title>{title}</title>'
+        '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" '
+        'stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>'
+        f'<clipPath id="r"><rect width="{total}" height="20" rx="3" fill="#fff"/></clipPath>'
+        f'<g clip-path="url(#r)"><rect width="{left}" height="20" fill="#555"/>'
+        f'<rect x="{left}" width="{right}" height="20" fill="{fill}"/>'
+        f'<rect width="{total}" height="20" fill="url(#s)"/></g>'
+        '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,'
+        'sans-serif" font-size="110" transform="scale(.1)">'
+        f'<text x="{lx}" y="150" fill="#010101" fill-opacity=".3">{label_e}</text>'
+        f'<text x="{lx}" y="140">{label_e}</text>'
+        f'<text x="{mx}" y="150" fill="#010101" fill-opacity=".3">{message_e}</text>'
+        f'<text x="{mx}" y="140">{message_e}</text></g></svg>\n'
+    )
+
+
+def endpoint(label: str, message: str, color: str) -> str:
+    """shields.io endpoint JSON for the same badge."""
+    body = {"schemaVersion": 1, "label": label, "message": message, "color": color}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def badge_pair(
+    base: str, label: str, status: ComponentStatus, uptime: float | None, window: str
+) -> dict[str, str]:
+    """`<base>status.svg|json` and `<base>uptime.svg|json`."""
+    status_text, status_color = STATUS_TEXT[status], STATUS_COLOR[status]
+    up_label = f"{label} uptime {window}" if label != "status" else f"uptime {window}"
+    up_text, up_color = uptime_text(uptime), uptime_color(uptime)
+    return {
+        f"{base}status.svg": svg(label, status_text, status_color),
+        f"{base}status.json": endpoint(label, status_text, status_color),
+        f"{base}uptime.svg": svg(up_label, up_text, up_color),
+        f"{base}uptime.json": endpoint(up_label, up_text, up_color),
+    }

@@ -1,0 +1,217 @@
+"""`statusgen build`: config + history + content -> every file of `output/`.
+
+A plain pipeline: load content (a broken file fails the build before anything is
+written), read the history, compute one Snapshot, render every file into memory, then
+write them into a fresh folder beside `output/` and swap it in, so a failed build leaves
+the previous site in place and a reader never sees half a site.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment
+
+from statusgen.config import LOCALES, Config
+from statusgen.content import load_content
+from statusgen.errors import ConfigError
+from statusgen.history import HistoryView, locked, open_store
+from statusgen.site.documents import api_documents
+from statusgen.site.feeds import feeds
+from statusgen.site.i18n import messages
+from statusgen.site.pages import TEMPLATES, Assets, PageRenderer, environment
+from statusgen.site.snapshot import Snapshot, build_snapshot
+from statusgen.status import Status
+
+# Top-level names of the output: an extra page's slug must not shadow one of them.
+RESERVED = {"api", "assets", "badges", "history", "incidents", "maintenance", "nodes"}
+RESERVED |= {"services", "status", *LOCALES}
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote."""
+
+    output: Path
+    files: int
+    bytes: int
+    pages: int
+    locales: list[str]
+    extra_pages: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        size = (
+            f"{self.bytes / 1024:.0f} KiB"
+            if self.bytes < 1 << 20
+            else f"{self.bytes / (1 << 20):.1f} MiB"
+        )
+        return f"built {self.output}: {self.pages} pages, {self.files} files, {size}"
+
+
+def build_site(config: Config, now: datetime, live: dict[str, Status] | None = None) -> BuildReport:
+    """Render the whole site for `now` and replace `output/` with it atomically.
+
+    Raises ConfigError / ContentError (nothing written) on bad input."""
+    check_site_config(config)
+    content = load_content(config)
+    store = open_store(config)
+    view = HistoryView.load(store)
+    assets, asset_files = resolve_assets(config)
+    snapshot = build_snapshot(config, view, content, now, live)
+    files = site_files(snapshot, assets)
+    files.update(asset_files)
+    with locked(config.resolve(config.server.state_dir) / "build"):
+        write_tree(config.output_dir, files)
+    locales = [config.page.locale, *(LOCALES if config.page.locale_picker else ())]
+    return BuildReport(
+        output=config.output_dir,
+        files=len(files),
+        bytes=sum(len(b) for b in files.values()),
+        pages=sum(1 for path in files if path.endswith(".html")),
+        locales=list(dict.fromkeys(locales)),
+        extra_pages=[p.page.slug for p in snapshot.pages],
+        warnings=list(store.warnings),
+    )
+
+
+def check_site_config(config: Config) -> None:
+    """What only the site cares about: slugs that would shadow output folders, a custom
+    domain that is not a bare host name."""
+    problems = []
+    for index, page in enumerate(config.pages):
+        if page.slug in RESERVED:
+            problems.append(
+                f"{config.path}: pages[{index}].slug: {page.slug!r} is reserved for the site's "
+                f"own folders; expected another slug (not one of {', '.join(sorted(RESERVED))})"
+            )
+    domains = [("page.custom_domain", config.page.custom_domain)]
+    domains += [(f"pages[{i}].custom_domain", p.custom_domain) for i, p in enumerate(config.pages)]
+    for key, domain in domains:
+        if domain and any(c in domain for c in "/:@ "):
+            problems.append(
+                f"{config.path}: {key}: expected a bare host name like status.acme.com, "
+                f"got {domain!r}"
+            )
+    if problems:
+        raise ConfigError(problems)
+
+
+def site_files(
+    snapshot: Snapshot, assets: Assets, env: Environment | None = None
+) -> dict[str, bytes]:
+    """Every file of the site but copied assets, keyed by output-relative path."""
+    env = env or environment()
+    config = snapshot.config
+    out: dict[str, bytes] = {}
+    default = config.page.locale
+    dirs = [(default, "")]
+    if config.page.locale_picker:
+        dirs += [(lang, f"{lang}/") for lang in LOCALES]
+    for page in snapshot.all_pages():
+        for lang, lang_dir in dirs:
+            renderer = PageRenderer(env, page, lang, lang_dir, assets, config.page.locale_picker)
+            out.update((path, html.encode()) for path, html in renderer.pages())
+        out.update((path, text.encode()) for path, text in feeds(env, page).items())
+    path, html = PageRenderer(env, snapshot, default, "", assets, False).not_found()
+    out[path] = html.encode()
+    out.update(static_files(env, config))
+    out.update(api_documents(snapshot))
+    return dict(sorted(out.items()))
+
+
+def static_files(env: Environment, config: Config) -> dict[str, bytes]:
+    page = config.page
+    strings = {
+        lang: {
+            "dead": messages(lang)("widget_dead"),
+            "critical": messages(lang)("widget_critical"),
+            "more": messages(lang)("widget_more"),
+            "dismiss": messages(lang)("widget_dismiss"),
+        }
+        for lang in LOCALES
+    }
+    example = page.url.rstrip("/") + "/" if page.url else "https://status.example.com/"
+    out = {
+        "style.css": env.get_template("style.css").render(main_color=page.main_color),
+        "favicon.svg": env.get_template("favicon.svg").render(main_color=page.main_color),
+        "widget.js": env.get_template("widget.js").render(
+            strings=strings, example_src=example + "widget.js"
+        ),
+        "robots.txt": "User-agent: *\n"
+        + ("Disallow: /\n" if page.forbid_indexing else "Allow: /\n"),
+        # GitHub Pages would otherwise run Jekyll, which hides files starting with "_".
+        ".nojekyll": "",
+    }
+    if page.custom_domain:
+        out["CNAME"] = page.custom_domain + "\n"
+    files = {path: text.encode() for path, text in out.items()}
+    files["site.js"] = (TEMPLATES / "site.js").read_bytes()
+    return files
+
+
+def resolve_assets(config: Config) -> tuple[Assets, dict[str, bytes]]:
+    """Logos and banner: URLs are used as they are; paths are files of the project copied
+    to `output/assets/`. A missing file is a ConfigError naming the key."""
+    files: dict[str, bytes] = {}
+    problems: list[str] = []
+
+    def one(key: str, value: str | None, css: bool = False) -> str | None:
+        if value is None:
+            return None
+        if value.startswith(("http://", "https://", "data:", "/")):
+            return _css_safe(value) if css else value
+        source = config.resolve(value)
+        if not source.is_file():
+            problems.append(f"{config.path}: {key}: no such file {str(source)!r}")
+            return None
+        target = f"assets/{source.name}"
+        files[target] = source.read_bytes()
+        return _css_safe(target) if css else target
+
+    logos = config.page.logos
+    assets = Assets(
+        logo=one("page.logos.header", logos.header),
+        footer_logo=one("page.logos.footer", logos.footer),
+        banner=one("page.logos.banner", logos.banner, css=True),
+        page_logos=tuple(
+            (p.slug, one(f"pages[{i}].logo", p.logo)) for i, p in enumerate(config.pages)
+        ),
+    )
+    if problems:
+        raise ConfigError(problems)
+    return assets, files
+
+
+def _css_safe(url: str) -> str:
+    """A URL safe inside CSS `url('...')`: quotes, brackets and spaces percent-encoded."""
+    return quote(url, safe=":/?#[]@!$&*+,;=%~._-")
+
+
+def write_tree(output: Path, files: dict[str, bytes]) -> None:
+    """Write `files` into a new folder beside `output`, then swap it in."""
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.new-"))
+    try:
+        for rel, data in files.items():
+            path = fresh / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        fresh.chmod(0o755)
+        if output.exists():
+            old = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.old-"))
+            os.replace(output, old / output.name)
+            os.replace(fresh, output)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(fresh, output)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise

@@ -1,0 +1,230 @@
+"""Every static API document of a Snapshot, as bytes keyed by output-relative path.
+
+`build_site` writes these files; `statusgen serve` answers the same paths from the same
+function, so a static host and the live server never disagree. For the main page (and
+under `<slug>/` for each extra page):
+
+    api/v1/status.json          statusgen's own document (the widget reads it)
+    api/v2/*.json               Statuspage's public API v2
+    status/text                 Vigil: healthy | sick | dead
+    status/report               Vigil's JSON report
+    badges/...                  status and uptime badges (SVG + shields.io endpoint JSON)
+
+and at the root `status/<slug>.json` for every page (the seeds' public read endpoint).
+Only `generated_at` in api/v1/status.json depends on the build time.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from statusgen.clock import iso
+from statusgen.content.models import Announcement, Incident, Maintenance
+from statusgen.site import statuspage
+from statusgen.site.badges import badge_pair
+from statusgen.site.snapshot import NodeState, Snapshot
+
+UPTIME_BADGE_WINDOW = "30d"
+
+
+def dump(document: Any) -> bytes:
+    """JSON as the API serves it: sorted keys, two-space indent, UTF-8, final newline."""
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _at(value: Any) -> str | None:
+    return iso(value) if value else None
+
+
+def _incident(item: Incident) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "severity": item.severity,
+        "status": item.status,
+        "affected": list(item.affected),
+        "started": iso(item.started),
+        "resolved": _at(item.resolved),
+        "updated": iso(item.updated),
+        "html": item.updates[0].html if item.updates else item.html,
+    }
+
+
+def _maintenance(item: Maintenance, snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "status": item.status(snapshot.now),
+        "affected": list(item.affected),
+        "starts": iso(item.starts),
+        "ends": iso(item.end),
+        "html": item.html,
+    }
+
+
+def _announcement(item: Announcement) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "starts": _at(item.starts),
+        "expires": _at(item.expires),
+        "html": item.html,
+    }
+
+
+def _node(node: NodeState) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "label": node.label,
+        "mode": node.mode,
+        "health": node.impact.health.value,
+        "status": node.impact.component.value,
+        "probe": node.impact.probe.value if node.impact.probe else None,
+        "maintenance": node.impact.maintenance,
+        "incidents": list(node.impact.incidents),
+        "checked_at": _at(node.checked_at),
+        "uptime": node.series.uptime,
+        "replicas": [
+            {
+                "label": r.label,
+                "health": r.health.value if r.health else None,
+                "latency_ms": r.latency_ms,
+            }
+            for r in node.replicas
+        ],
+    }
+
+
+def status_v1(snapshot: Snapshot) -> dict[str, Any]:
+    """statusgen's own document: everything the page shows, in the seeds' words."""
+    page = snapshot.page
+    return {
+        "page": {
+            "id": page.slug,
+            "name": page.name,
+            "description": page.description,
+            "url": snapshot.base_url or None,
+            "locale": snapshot.config.page.locale,
+        },
+        "health": snapshot.health.value,
+        "status": statuspage.status(snapshot),
+        "uptime": snapshot.uptime,
+        "services": [
+            {
+                "id": service.id,
+                "name": service.name,
+                "health": service.impact.health.value,
+                "status": service.impact.component.value,
+                "uptime": service.series.uptime,
+                "nodes": [_node(node) for node in service.nodes],
+            }
+            for service in snapshot.services
+        ],
+        "announcements": [_announcement(a) for a in snapshot.announcements],
+        "incidents": [_incident(i) for i in snapshot.open_incidents],
+        "maintenance": {
+            "active": [_maintenance(m, snapshot) for m in snapshot.active_maintenance],
+            "upcoming": [_maintenance(m, snapshot) for m in snapshot.upcoming_maintenance],
+        },
+        "dead_since": _at(snapshot.dead_since),
+        "downtime_warning": snapshot.downtime_warning,
+        "downtime_warning_minutes": snapshot.config.page.downtime_warning_minutes,
+        "updated_at": _at(snapshot.updated_at),
+        "generated_at": iso(snapshot.now.replace(microsecond=0)),
+    }
+
+
+def vigil_report(snapshot: Snapshot) -> dict[str, Any]:
+    """Vigil's `status/report`: probes (services) with nodes with replica statuses."""
+    return {
+        "health": snapshot.health.value,
+        "page": {"name": snapshot.page.name, "url": snapshot.base_url or None},
+        "probes": [
+            {
+                "id": service.id,
+                "name": service.name,
+                "status": service.impact.health.value,
+                "nodes": [
+                    {
+                        "id": node.id,
+                        "name": node.label,
+                        "status": node.impact.health.value,
+                        "replicas": [r.health.value for r in node.replicas if r.health],
+                    }
+                    for node in service.nodes
+                ],
+            }
+            for service in snapshot.services
+        ],
+    }
+
+
+def seed_page(snapshot: Snapshot) -> dict[str, Any]:
+    """`status/<slug>.json`: the seeds' status page object with its live status."""
+    page = snapshot.page
+    return {
+        "status_page": {
+            "id": page.slug,
+            "slug": page.slug,
+            "name": page.name,
+            "description": page.description,
+            "logo_url": page.logo,
+            "servers": list(page.ids) or [s.id for s in snapshot.services],
+            "theme": page.theme,
+            "custom_domain": page.custom_domain,
+            "enabled": 1 if page.enabled else 0,
+            "created_at": page.created_at,
+            "url": snapshot.base_url or None,
+        },
+        "health": snapshot.health.value,
+        "status": statuspage.status(snapshot),
+        "services": status_v1(snapshot)["services"],
+        "incidents": [_incident(i) for i in snapshot.open_incidents],
+        "timestamp": _at(snapshot.updated_at),
+    }
+
+
+def badges(snapshot: Snapshot) -> dict[str, str]:
+    window = UPTIME_BADGE_WINDOW
+    prefix = f"{snapshot.page.prefix}badges/"
+    out = badge_pair(prefix, "status", snapshot.impact.component, snapshot.uptime[window], window)
+    for service in snapshot.services:
+        out |= badge_pair(
+            f"{prefix}services/{service.id}/",
+            service.name,
+            service.impact.component,
+            service.series.uptime[window],
+            window,
+        )
+        for node in service.nodes:
+            out |= badge_pair(
+                f"{prefix}nodes/{node.service}/{node.id}/",
+                node.label,
+                node.impact.component,
+                node.series.uptime[window],
+                window,
+            )
+    return out
+
+
+def page_documents(snapshot: Snapshot) -> dict[str, bytes]:
+    """The API documents of one page, under its prefix."""
+    prefix = snapshot.page.prefix
+    out = {f"{prefix}api/v1/status.json": dump(status_v1(snapshot))}
+    for path, document in statuspage.documents(snapshot).items():
+        out[f"{prefix}api/v2/{path}"] = dump(document)
+    out[f"{prefix}status/text"] = snapshot.health.value.encode()
+    out[f"{prefix}status/report"] = dump(vigil_report(snapshot))
+    out.update({path: text.encode() for path, text in badges(snapshot).items()})
+    return out
+
+
+def api_documents(snapshot: Snapshot) -> dict[str, bytes]:
+    """Every API document of the main page and of each enabled extra page, with
+    `status/<slug>.json` for each, keyed by output-relative path."""
+    out: dict[str, bytes] = {}
+    for page in snapshot.all_pages():
+        out.update(page_documents(page))
+        out[f"status/{page.page.slug}.json"] = dump(seed_page(page))
+    return dict(sorted(out.items()))

@@ -1,0 +1,95 @@
+"""Message catalogues (`statusgen/locales/<lang>.json`) and per-locale formatting of dates,
+times, percentages and durations. Every string the site shows comes from here.
+
+Times are shown in UTC, the zone of the history, so a page reads the same everywhere and
+two builds of the same inputs are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from statusgen.clock import iso
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+class Messages:
+    """One locale's catalogue. Call it with a key (and format fields) for a string."""
+
+    def __init__(self, lang: str, data: dict[str, Any]) -> None:
+        self.lang = lang
+        self.name: str = data["name"]
+        self.strings: dict[str, str] = data["messages"]
+        self.formats: dict[str, str] = data["formats"]
+        self.months: list[str] = data["months"]
+        self.months_short: list[str] = data["months_short"]
+
+    def __call__(self, key: str, **fields: object) -> str:
+        text = self.strings[key]
+        return text.format(**fields) if fields else text
+
+    def date(self, value: date | datetime) -> str:
+        """A day, e.g. `Nov 23, 2026` / `23 nov. 2026`."""
+        return self.formats["date"].format(
+            d=value.day, b=self.months_short[value.month - 1], Y=value.year
+        )
+
+    def month(self, year: int, month: int) -> str:
+        """A month heading, e.g. `November 2026`."""
+        return self.formats["month"].format(B=self.months[month - 1], Y=year)
+
+    def time(self, value: datetime) -> str:
+        return f"{value:%H:%M}"
+
+    def datetime(self, value: datetime) -> str:
+        """A moment in UTC, e.g. `Nov 23, 2026, 14:05 UTC`."""
+        return self.formats["datetime"].format(date=self.date(value), time=self.time(value))
+
+    def number(self, value: float, digits: int = 0) -> str:
+        text = f"{value:.{digits}f}"
+        return text.replace(".", self.formats["decimal"])
+
+    def percent(self, ratio: float | None) -> str:
+        """An uptime: two decimals, rounded down so 99.999 % never reads as 100 %."""
+        if ratio is None:
+            return self("no_data")
+        value = math.floor(ratio * 10000) / 100
+        text = "100" if value >= 100 else self.number(value, 2)
+        return self.formats["percent"].format(value=text)
+
+    def ms(self, value: float | None) -> str:
+        return self("no_data") if value is None else self("ms", value=self.number(value))
+
+    def duration(self, span: timedelta) -> str:
+        """A human duration, e.g. `2 h 5 min`."""
+        minutes = max(0, int(span.total_seconds() // 60))
+        days, rest = divmod(minutes, 1440)
+        hours, minutes = divmod(rest, 60)
+        parts = []
+        if days:
+            parts.append(self("days_short", n=days))
+        if hours:
+            parts.append(self("hours_short", n=hours))
+        if minutes or not parts:
+            parts.append(self("minutes_short", n=minutes))
+        return " ".join(parts[:2])
+
+    def iso(self, value: datetime) -> str:
+        return iso(value)
+
+
+@cache
+def messages(lang: str) -> Messages:
+    """The catalogue of `lang` (one of config.LOCALES)."""
+    path = LOCALE_DIR / f"{lang}.json"
+    return Messages(lang, json.loads(path.read_text(encoding="utf-8")))
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in LOCALE_DIR.glob("*.json"))

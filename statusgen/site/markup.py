@@ -1,0 +1,136 @@
+"""The two repeated, heavy pieces of markup, built in Python because a page may hold a
+thousand of them: the 90-day uptime bar and the inline SVG response-time charts.
+
+Both are compact by design (the home page of 50 nodes stays well under 100 KB): a plain
+healthy day is a bare `<li>`; only days worth a look carry a class and a `title` (date,
+uptime, incidents and maintenance), which site.js turns into a tooltip on hover and focus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from markupsafe import Markup, escape
+
+from statusgen.site.i18n import Messages
+from statusgen.site.series import Bar, Note
+from statusgen.status import Status
+
+BAR_CLASS = {Status.HEALTHY: "", Status.SICK: "s", Status.DEAD: "d"}
+
+
+def bar_class(bar: Bar) -> str:
+    """CSS class of a day: s(ick), d(ead), m(aintenance), n(o data) or '' (healthy)."""
+    if bar.status in (Status.SICK, Status.DEAD):
+        return BAR_CLASS[bar.status]
+    if bar.maintenance:
+        return "m"
+    return "n" if bar.status is None else ""
+
+
+def note_text(note: Note, t: Messages) -> str:
+    return note.title if note.kind == "incident" else t("maintenance_note", title=note.title)
+
+
+def day_tip(bar: Bar, t: Messages) -> str:
+    """`Nov 2, 2026: 99.31% · API latency elevated`."""
+    head = t("day_tip", date=t.date(bar.day), uptime=t.percent(bar.uptime))
+    return " · ".join([head, *(note_text(note, t) for note in bar.notes)])
+
+
+def uptime_bar(bars: Sequence[Bar], t: Messages, label: str) -> Markup:
+    """The 90-day bar as an ordered list, oldest day first."""
+    cells = []
+    for bar in bars:
+        css = bar_class(bar)
+        attrs = f" class={css}" if css else ""
+        if bar.notes or css not in ("", "n"):
+            attrs += f' title="{escape(day_tip(bar, t))}"'
+        cells.append(f"<li{attrs}>")
+    end = bars[-1].day.isoformat() if bars else ""
+    return Markup(
+        f'<ol class=bar data-end={end} aria-label="{escape(label)}">{"".join(cells)}</ol>'
+    )
+
+
+def _scale(values: Sequence[float | None], height: int) -> tuple[list[int | None], int]:
+    known = [v for v in values if v is not None]
+    top = max(known, default=0) or 1
+    usable = height - 4
+    return [None if v is None else height - 2 - round(v / top * usable) for v in values], int(top)
+
+
+def _path(ys: Sequence[int | None], step: float) -> str:
+    """An SVG path through the known points (a slice without data is skipped, as cron
+    schedules leave gaps); a lone point is drawn as a short dash."""
+    points = [(round(index * step), y) for index, y in enumerate(ys) if y is not None]
+    if len(points) == 1:
+        x, y = points[0]
+        return f"M{max(x - 2, 0)} {y}h4"
+    return "".join(f"{'L' if i else 'M'}{x} {y}" for i, (x, y) in enumerate(points))
+
+
+def buckets(
+    points: Sequence[tuple[datetime, int]], now: datetime, hours: float, count: int
+) -> list[float | None]:
+    """Mean value per equal slice of the last `hours`, None where nothing answered."""
+    start = now - timedelta(hours=hours)
+    width = hours * 3600 / count
+    sums, counts = [0.0] * count, [0] * count
+    for at, value in points:
+        index = int((at - start).total_seconds() // width)
+        if 0 <= index < count:
+            sums[index] += value
+            counts[index] += 1
+    return [s / c if c else None for s, c in zip(sums, counts, strict=True)]
+
+
+def latency_chart(
+    points: Sequence[tuple[datetime, int]],
+    now: datetime,
+    t: Messages,
+    hours: float = 24,
+    count: int = 48,
+    width: int = 192,
+    height: int = 32,
+) -> Markup:
+    """A sparkline of the last `hours` of response times; text when there is no data."""
+    values = buckets(points, now, hours, count)
+    known = [v for _, v in points]
+    if not known:
+        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+    ys, top = _scale(values, height)
+    label = t("chart_label", hours=round(hours), avg=t.ms(sum(known) / len(known)), max=t.ms(top))
+    return Markup(
+        f'<svg class=chart viewBox="0 0 {width} {height}" role=img aria-label="{escape(label)}">'
+        f"<title>{escape(label)}</title>"
+        f'<path d="{_path(ys, width / max(count - 1, 1))}"/></svg>'
+    )
+
+
+def daily_chart(
+    rows: Sequence[tuple[date, int | None, int | None]],
+    t: Messages,
+    width: int = 360,
+    height: int = 60,
+) -> Markup:
+    """Daily mean and p95 response times over the bar's days."""
+    means = [row[1] for row in rows]
+    p95s = [row[2] for row in rows]
+    if not any(v is not None for v in means):
+        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+    top = max(v for v in [*means, *p95s] if v is not None) or 1
+    usable = height - 4
+
+    def ys(values: Sequence[int | None]) -> list[int | None]:
+        return [None if v is None else height - 2 - round(v / top * usable) for v in values]
+
+    step = width / max(len(rows) - 1, 1)
+    label = t("daily_chart_label", days=len(rows), max=t.ms(top))
+    return Markup(
+        f'<svg class="chart wide" viewBox="0 0 {width} {height}" role=img '
+        f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
+        f'<path class=p95 d="{_path(ys(p95s), step)}"/>'
+        f'<path d="{_path(ys(means), step)}"/></svg>'
+    )

@@ -1,0 +1,346 @@
+"""The page state at one moment, computed once: every HTML page, API document, badge and
+feed renders from a Snapshot, so none of them can disagree with another.
+
+Public statuses come from `statusgen.impact` (probe health + open incidents +
+maintenance); uptime and bars come from the history, with checks inside maintenance
+windows left out. Only public labels of replicas are kept: a Snapshot holds no URL of a
+replica nor any other secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from statusgen.config import Config, ExtraPage
+from statusgen.content.models import Announcement, Content, Incident, Maintenance
+from statusgen.health import Evaluation, aggregate_node
+from statusgen.history import HistoryView
+from statusgen.impact import Impact, Impacts, assess_all, rollup
+from statusgen.site.series import (
+    WINDOWS,
+    Bar,
+    NodeSeries,
+    ReplicaState,
+    dead_since,
+    latest_replicas,
+    node_series,
+    notes_by_node,
+    service_series,
+    uptimes,
+)
+from statusgen.status import Status, node_key
+
+__all__ = [
+    "Bar",
+    "NodeState",
+    "PageInfo",
+    "ReplicaState",
+    "ServiceState",
+    "Snapshot",
+    "build_snapshot",
+]
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """One node as the public sees it. `impact.health` / `impact.component` are its
+    status in both vocabularies; `series` its uptime, bars and latency."""
+
+    key: str
+    service: str
+    id: str
+    label: str
+    mode: str
+    link: str | None
+    impact: Impact
+    replicas: tuple[ReplicaState, ...]
+    series: NodeSeries
+    checked_at: datetime | None
+    incidents: tuple[Incident, ...]
+    maintenance: tuple[Maintenance, ...]
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    id: str
+    name: str
+    position: int
+    impact: Impact
+    nodes: tuple[NodeState, ...]
+    series: NodeSeries
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """Which page a Snapshot is about: the main page (at the output root, its slug is the
+    page id) or one of `[[pages]]` (under `output/<slug>/`). `ids` filters services and
+    nodes; empty means all."""
+
+    slug: str
+    prefix: str
+    name: str
+    description: str
+    logo: str | None
+    theme: str
+    custom_domain: str | None
+    enabled: bool
+    created_at: str | None
+    ids: tuple[str, ...] = ()
+    main: bool = True
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a page shows at `now`. `pages` holds the enabled extra pages (on the
+    main page's Snapshot only); they share NodeState objects with it."""
+
+    config: Config
+    now: datetime
+    updated_at: datetime | None
+    page: PageInfo
+    impact: Impact
+    services: tuple[ServiceState, ...]
+    uptime: dict[str, float | None]
+    incidents: tuple[Incident, ...]
+    announcements: tuple[Announcement, ...]
+    maintenance: tuple[Maintenance, ...]
+    dead_since: datetime | None
+    pages: tuple[Snapshot, ...] = field(default=())
+
+    @property
+    def health(self) -> Status:
+        return self.impact.health
+
+    @property
+    def base_url(self) -> str:
+        """The page's absolute URL with a trailing slash, or "" without `[page] url`."""
+        url = self.config.page.url
+        if not url:
+            return ""
+        return (url if url.endswith("/") else url + "/") + self.page.prefix
+
+    @property
+    def open_incidents(self) -> tuple[Incident, ...]:
+        return tuple(i for i in self.incidents if i.open)
+
+    @property
+    def active_maintenance(self) -> tuple[Maintenance, ...]:
+        return tuple(m for m in self.maintenance if m.active(self.now))
+
+    @property
+    def upcoming_maintenance(self) -> tuple[Maintenance, ...]:
+        """Maintenance that has not started yet, soonest first."""
+        later = [m for m in self.maintenance if m.starts > self.now]
+        return tuple(sorted(later, key=lambda m: (m.starts, m.id)))
+
+    @property
+    def downtime_warning(self) -> bool:
+        """What the widget warns about: the page dead for `downtime_warning_minutes` in a
+        row, or an open critical incident."""
+        minutes = self.config.page.downtime_warning_minutes
+        dead_long = (
+            self.dead_since is not None
+            and (self.now - self.dead_since).total_seconds() >= minutes * 60
+        )
+        return dead_long or any(i.severity == "critical" for i in self.open_incidents)
+
+    def nodes(self) -> Iterator[NodeState]:
+        for service in self.services:
+            yield from service.nodes
+
+    def node(self, key: str) -> NodeState | None:
+        return next((n for n in self.nodes() if n.key == key), None)
+
+    def service(self, ident: str) -> ServiceState | None:
+        return next((s for s in self.services if s.id == ident), None)
+
+    def all_pages(self) -> tuple[Snapshot, ...]:
+        """This page, then the extra pages."""
+        return (self, *self.pages)
+
+
+def build_snapshot(
+    config: Config,
+    view: HistoryView,
+    content: Content,
+    now: datetime,
+    live: dict[str, Status] | None = None,
+) -> Snapshot:
+    """The state of the main page and of every enabled extra page at `now`.
+
+    `live` maps replica keys ("service/node/replica") to statuses the live server knows
+    better than the last pass (push and local reports); they override, or add to, the
+    replicas of the latest pass.
+    """
+    replicas = latest_replicas(config, view, live or {})
+    evaluation = _evaluation(config, view, replicas, live or {})
+    impacts = assess_all(config, evaluation, content, now)
+    notes = notes_by_node(config, content, now)
+    windows = content.maintenance_windows(config)
+    nodes: dict[str, NodeState] = {}
+    for service, node in config.iter_nodes():
+        key = node_key(service.id, node.id)
+        about = [i for i in content.incidents if not i.affected or key in i.node_keys(config)]
+        nodes[key] = NodeState(
+            key=key,
+            service=service.id,
+            id=node.id,
+            label=node.label,
+            mode=node.mode,
+            link=node.link,
+            impact=impacts.nodes[key],
+            replicas=replicas.get(key, ()),
+            series=node_series(view, key, replicas.get(key, ()), now, windows.get(key, []), notes),
+            checked_at=_checked_at(view, key),
+            incidents=tuple(about),
+            maintenance=tuple(m for m in content.maintenance if key in m.node_keys(config)),
+        )
+    main = _page_snapshot(config, view, content, now, impacts, nodes, windows, _main_info(config))
+    extra = [
+        _page_snapshot(config, view, content, now, impacts, nodes, windows, _extra_info(page))
+        for page in config.pages
+        if page.enabled
+    ]
+    return _with_pages(main, tuple(extra), view, live or {})
+
+
+def _evaluation(
+    config: Config, view: HistoryView, replicas: dict, live: dict[str, Status]
+) -> Evaluation:
+    """Node statuses as of the latest pass, recomputed where live reports change them."""
+    nodes: dict[str, Status] = {}
+    touched = {key.rsplit("/", 1)[0] for key in live}
+    for service, node in config.iter_nodes():
+        key = node_key(service.id, node.id)
+        if key in touched:
+            known = [r.health for r in replicas.get(key, ()) if r.health is not None]
+            if known:
+                nodes[key] = aggregate_node(known, config.health.rule)
+            continue
+        sample = view.latest(key)
+        if sample is not None:
+            nodes[key] = sample.status
+    return Evaluation({}, nodes, {}, Status.worst(list(nodes.values())))
+
+
+def _checked_at(view: HistoryView, key: str) -> datetime | None:
+    sample = view.latest(key)
+    return sample.at if sample else None
+
+
+def _main_info(config: Config) -> PageInfo:
+    page = config.page
+    return PageInfo(
+        slug=page.id,
+        prefix="",
+        name=page.name,
+        description=page.description,
+        logo=page.logos.header,
+        theme=page.theme,
+        custom_domain=page.custom_domain,
+        enabled=True,
+        created_at=None,
+    )
+
+
+def _extra_info(page: ExtraPage) -> PageInfo:
+    return PageInfo(
+        slug=page.slug,
+        prefix=f"{page.slug}/",
+        name=page.name,
+        description=page.description,
+        logo=page.logo,
+        theme=page.theme,
+        custom_domain=page.custom_domain,
+        enabled=page.enabled,
+        created_at=page.created_at,
+        ids=tuple(page.services),
+        main=False,
+    )
+
+
+def _page_snapshot(
+    config: Config,
+    view: HistoryView,
+    content: Content,
+    now: datetime,
+    impacts: Impacts,
+    nodes: dict[str, NodeState],
+    windows: dict,
+    info: PageInfo,
+) -> Snapshot:
+    wanted = set(info.ids)
+    services = []
+    for position, service in enumerate(config.sorted_services(), start=1):
+        shown = [
+            nodes[node_key(service.id, node.id)]
+            for node in sorted(service.nodes, key=lambda n: (n.order, service.nodes.index(n)))
+            if not wanted or service.id in wanted or node.id in wanted
+        ]
+        if wanted and not shown and service.id not in wanted:
+            continue
+        impact = (
+            impacts.services[service.id]
+            if not wanted or service.id in wanted or not shown
+            else rollup([n.impact for n in shown])
+        )
+        series = service_series(view, service.id, shown, now, windows)
+        services.append(
+            ServiceState(service.id, service.name, position, impact, tuple(shown), series)
+        )
+    keys = {n.key for s in services for n in s.nodes}
+    page_impact = impacts.page if not wanted else impacts.for_ids(config, info.ids)
+    incidents = tuple(
+        i for i in content.incidents if not i.affected or not wanted or i.node_keys(config) & keys
+    )
+    maintenance = tuple(m for m in content.maintenance if not wanted or m.node_keys(config) & keys)
+    uptime = _page_uptime(view, now, services, windows, wanted)
+    return Snapshot(
+        config=config,
+        now=now,
+        updated_at=view.last_pass_at,
+        page=info,
+        impact=page_impact,
+        services=tuple(services),
+        uptime=uptime,
+        incidents=incidents,
+        announcements=tuple(
+            a for a in content.active_announcements(now) if a.page in (None, info.slug)
+        ),
+        maintenance=maintenance,
+        dead_since=None,
+    )
+
+
+def _page_uptime(
+    view: HistoryView, now: datetime, services: list[ServiceState], windows: dict, wanted: set
+) -> dict[str, float | None]:
+    """The main page's uptime is the history's page key; an extra page's is the mean of
+    its nodes' uptimes (it has no key of its own in the history)."""
+    if not wanted:
+        every = sorted({w for spans in windows.values() for w in spans})
+        return uptimes(view, "", now, every)
+    out: dict[str, float | None] = {}
+    for name, _ in WINDOWS:
+        values = [n.series.uptime[name] for s in services for n in s.nodes]
+        known = [v for v in values if v is not None]
+        out[name] = sum(known) / len(known) if known else None
+    return out
+
+
+def _with_pages(
+    main: Snapshot, extra: tuple[Snapshot, ...], view: HistoryView, live: dict[str, Status]
+) -> Snapshot:
+    def settle(snapshot: Snapshot) -> Snapshot:
+        # Downtime the public is told about: probes dead outside maintenance.
+        keys = [n.key for n in snapshot.nodes() if not n.impact.maintenance]
+        probes = [n.impact.probe for n in snapshot.nodes() if n.key in keys]
+        if Status.DEAD not in probes:
+            return snapshot
+        live_dead = any(k.rsplit("/", 1)[0] in keys and s is Status.DEAD for k, s in live.items())
+        since = dead_since(view, keys, snapshot.now)
+        return replace(snapshot, dead_since=since or (snapshot.now if live_dead else None))
+
+    return replace(settle(main), pages=tuple(settle(page) for page in extra))

@@ -1,0 +1,197 @@
+"""Statuspage's public API v2 documents (`api/v2/*.json`), with its field names and values,
+so monitoring tools and aggregators that read Statuspage pages read ours unchanged.
+
+Services are component groups and nodes their components; incidents carry `impact`
+(their severity) and `incident_updates` newest first; maintenance windows are scheduled
+maintenances with `impact: maintenance`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from statusgen.clock import iso
+from statusgen.content.models import Incident, Maintenance, Update
+from statusgen.site.snapshot import NodeState, ServiceState, Snapshot
+
+LIMIT = 50  # Statuspage lists the 50 most recent incidents and maintenances
+
+
+def _at(value: datetime | None) -> str | None:
+    return iso(value) if value else None
+
+
+def page(snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "id": snapshot.page.slug,
+        "name": snapshot.page.name,
+        "url": snapshot.base_url.rstrip("/"),
+        "time_zone": "Etc/UTC",
+        "updated_at": _at(snapshot.updated_at),
+    }
+
+
+def status(snapshot: Snapshot) -> dict[str, str]:
+    return {
+        "indicator": snapshot.impact.indicator.value,
+        "description": snapshot.impact.description,
+    }
+
+
+def _component(
+    snapshot: Snapshot, ident: str, name: str, status: str, at: str | None, position: int
+) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "name": name,
+        "status": status,
+        "created_at": at,
+        "updated_at": at,
+        "position": position,
+        "description": None,
+        "showcase": False,
+        "start_date": None,
+        "group_id": None,
+        "page_id": snapshot.page.slug,
+        "group": False,
+        "only_show_if_degraded": False,
+    }
+
+
+def node_component(snapshot: Snapshot, node: NodeState, position: int) -> dict[str, Any]:
+    out = _component(
+        snapshot,
+        node.id,
+        node.label,
+        node.impact.component.value,
+        _at(node.checked_at or snapshot.updated_at),
+        position,
+    )
+    out["group_id"] = node.service
+    return out
+
+
+def group_component(snapshot: Snapshot, service: ServiceState) -> dict[str, Any]:
+    out = _component(
+        snapshot,
+        service.id,
+        service.name,
+        service.impact.component.value,
+        _at(snapshot.updated_at),
+        service.position,
+    )
+    out["group"] = True
+    out["components"] = [node.id for node in service.nodes]
+    return out
+
+
+def components(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """Groups, each followed by its components, in display order."""
+    out = []
+    for service in snapshot.services:
+        out.append(group_component(snapshot, service))
+        out += [node_component(snapshot, n, i) for i, n in enumerate(service.nodes, start=1)]
+    return out
+
+
+def _affected(snapshot: Snapshot, ids: tuple[str, ...]) -> list[dict[str, Any]]:
+    wanted = set(ids)
+    return [
+        node_component(snapshot, node, index)
+        for service in snapshot.services
+        for index, node in enumerate(service.nodes, start=1)
+        if service.id in wanted or node.id in wanted
+    ]
+
+
+def _update(item_id: str, update: Update) -> dict[str, Any]:
+    at = iso(update.at)
+    return {
+        "id": f"{item_id}-{update.id}",
+        "status": update.status,
+        "body": update.message,
+        "incident_id": item_id,
+        "created_at": at,
+        "updated_at": at,
+        "display_at": at,
+        "affected_components": None,
+        "deliver_notifications": True,
+        "custom_tweet": None,
+        "tweet_id": None,
+    }
+
+
+def incident(snapshot: Snapshot, item: Incident) -> dict[str, Any]:
+    monitoring = [u.at for u in item.updates if u.status == "monitoring"]
+    base = snapshot.base_url
+    return {
+        "id": item.id,
+        "name": item.title,
+        "status": item.status,
+        "created_at": iso(item.started),
+        "updated_at": iso(item.updated),
+        "monitoring_at": _at(min(monitoring) if monitoring else None),
+        "resolved_at": _at(item.resolved),
+        "impact": item.severity,
+        "shortlink": f"{base}incidents/{item.id}.html" if base else "",
+        "started_at": iso(item.started),
+        "page_id": snapshot.page.slug,
+        "incident_updates": [_update(item.id, u) for u in item.updates],
+        "components": _affected(snapshot, item.affected),
+    }
+
+
+def maintenance(snapshot: Snapshot, item: Maintenance) -> dict[str, Any]:
+    base = snapshot.base_url
+    updates = [_update(item.id, u) for u in item.updates]
+    if not updates:
+        # Statuspage always has a first update: the announcement of the window.
+        opening = Update("scheduled", item.starts, "scheduled", item.message, item.html)
+        updates = [_update(item.id, opening)]
+    updated = max([item.starts, *(u.at for u in item.updates)])
+    return {
+        "id": item.id,
+        "name": item.title,
+        "status": item.status(snapshot.now),
+        "created_at": iso(item.starts),
+        "updated_at": iso(updated),
+        "monitoring_at": None,
+        "resolved_at": _at(item.end if item.end <= snapshot.now else None),
+        "impact": "maintenance",
+        "shortlink": f"{base}maintenance/{item.id}.html" if base else "",
+        "started_at": iso(item.starts),
+        "page_id": snapshot.page.slug,
+        "incident_updates": updates,
+        "components": _affected(snapshot, item.affected),
+        "scheduled_for": iso(item.starts),
+        "scheduled_until": iso(item.end),
+    }
+
+
+def documents(snapshot: Snapshot) -> dict[str, Any]:
+    """{path under api/v2/: document} for one page."""
+    head = {"page": page(snapshot)}
+    comps = components(snapshot)
+    every = [incident(snapshot, i) for i in snapshot.incidents[:LIMIT]]
+    unresolved = [incident(snapshot, i) for i in snapshot.open_incidents]
+    windows = [maintenance(snapshot, m) for m in snapshot.maintenance]
+    upcoming = [m for m in windows if m["status"] == "scheduled"]
+    active = [m for m in windows if m["status"] in ("in_progress", "verifying")]
+    upcoming.sort(key=lambda m: (m["scheduled_for"], m["id"]))
+    return {
+        "summary.json": {
+            **head,
+            "components": comps,
+            "incidents": unresolved,
+            "scheduled_maintenances": active + upcoming,
+            "status": status(snapshot),
+        },
+        "status.json": {**head, "status": status(snapshot)},
+        "components.json": {**head, "components": comps},
+        "incidents.json": {**head, "incidents": every},
+        "incidents/unresolved.json": {**head, "incidents": unresolved},
+        "scheduled-maintenances.json": {**head, "scheduled_maintenances": windows[:LIMIT]},
+        "scheduled-maintenances/upcoming.json": {**head, "scheduled_maintenances": upcoming},
+        "scheduled-maintenances/active.json": {**head, "scheduled_maintenances": active},
+    }
