@@ -87,21 +87,28 @@ class RunOutcome:
     build: BuildReport | None = None
 
 
-def run_all(config: Config, clock: Clock, notify: bool = True, dry_run: bool = False) -> RunOutcome:
+def run_all(
+    config: Config,
+    clock: Clock,
+    notify: bool = True,
+    dry_run: bool = False,
+    lock_timeout: float = 600.0,
+) -> RunOutcome:
     """`statusgen run`, the cron job: probe and record a pass, open or resolve automatic
     incidents, notify, build the site. One run at a time: overlapping runs queue on a lock
     in the state folder instead of interleaving. Content is read (and validated) first, so
     a broken content file stops the run before anything is written.
 
     With `dry_run` the pass is probed and evaluated, notifications are only listed, and
-    nothing is written (no history, incidents, notifier state or site)."""
+    nothing is written (no history, incidents, notifier state or site). A run still
+    waiting for the lock after `lock_timeout` seconds gives up with a LockError."""
     from statusgen.content import load_content, sync_auto_incidents
     from statusgen.history import locked
     from statusgen.notify import notify_pass
     from statusgen.probes import probe_pass
     from statusgen.site import build_site
 
-    with locked(config.resolve(config.server.state_dir) / "run"):
+    with locked(config.resolve(config.server.state_dir) / "run", timeout=lock_timeout):
         content = load_content(config)
         if dry_run:
             results = probe_pass(config, clock)

@@ -91,6 +91,11 @@ def demo(directory: str | None, no_serve: bool, port: int, passes: int) -> None:
     with serving(handler, port) as server:  # type: ignore[arg-type]
         click.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
         try:
-            threading.Event().wait()
+            wait_for_interrupt()
         except KeyboardInterrupt:
             click.echo("stopped")
+
+
+def wait_for_interrupt() -> None:
+    """Block until Ctrl-C (KeyboardInterrupt)."""
+    threading.Event().wait()
