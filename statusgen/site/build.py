@@ -82,8 +82,16 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
 
 
 def check_site_config(config: Config) -> None:
+    """Raise one ConfigError listing `site_problems`."""
+    problems = site_problems(config)
+    if problems:
+        raise ConfigError(problems)
+
+
+def site_problems(config: Config) -> list[str]:
     """What only the site cares about: slugs that would shadow output folders, a custom
-    domain that is not a bare host name."""
+    domain that is not a bare host name, logo files that are not there. For `statusgen
+    check` as much as for the build."""
     problems = []
     for index, page in enumerate(config.pages):
         if page.slug in RESERVED:
@@ -99,8 +107,18 @@ def check_site_config(config: Config) -> None:
                 f"{config.path}: {key}: expected a bare host name like status.acme.com, "
                 f"got {domain!r}"
             )
-    if problems:
-        raise ConfigError(problems)
+    logos = config.page.logos
+    files = [("page.logos.header", logos.header), ("page.logos.footer", logos.footer)]
+    files += [("page.logos.banner", logos.banner)]
+    files += [(f"pages[{i}].logo", p.logo) for i, p in enumerate(config.pages)]
+    for key, value in files:
+        if value and not _is_url(value) and not config.resolve(value).is_file():
+            problems.append(f"{config.path}: {key}: no such file {str(config.resolve(value))!r}")
+    return problems
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://", "data:", "/"))
 
 
 def site_files(
@@ -158,34 +176,26 @@ def static_files(env: Environment, config: Config) -> dict[str, bytes]:
 
 def resolve_assets(config: Config) -> tuple[Assets, dict[str, bytes]]:
     """Logos and banner: URLs are used as they are; paths are files of the project copied
-    to `output/assets/`. A missing file is a ConfigError naming the key."""
+    to `output/assets/` (`site_problems` has checked they exist)."""
     files: dict[str, bytes] = {}
-    problems: list[str] = []
 
-    def one(key: str, value: str | None, css: bool = False) -> str | None:
+    def one(value: str | None, css: bool = False) -> str | None:
         if value is None:
             return None
-        if value.startswith(("http://", "https://", "data:", "/")):
-            return _css_safe(value) if css else value
-        source = config.resolve(value)
-        if not source.is_file():
-            problems.append(f"{config.path}: {key}: no such file {str(source)!r}")
-            return None
-        target = f"assets/{source.name}"
-        files[target] = source.read_bytes()
+        target = value
+        if not _is_url(value):
+            source = config.resolve(value)
+            target = f"assets/{source.name}"
+            files[target] = source.read_bytes()
         return _css_safe(target) if css else target
 
     logos = config.page.logos
     assets = Assets(
-        logo=one("page.logos.header", logos.header),
-        footer_logo=one("page.logos.footer", logos.footer),
-        banner=one("page.logos.banner", logos.banner, css=True),
-        page_logos=tuple(
-            (p.slug, one(f"pages[{i}].logo", p.logo)) for i, p in enumerate(config.pages)
-        ),
+        logo=one(logos.header),
+        footer_logo=one(logos.footer),
+        banner=one(logos.banner, css=True),
+        page_logos=tuple((p.slug, one(p.logo)) for p in config.pages),
     )
-    if problems:
-        raise ConfigError(problems)
     return assets, files
 
 
