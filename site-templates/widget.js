@@ -3,7 +3,8 @@
    Optional attributes: data-page="<slug>" (an extra page), data-lang="fr",
    data-minutes="5" (override the page's downtime_warning_minutes).
    Shows a dismissible banner when the page has been dead for that many minutes in a row,
-   or while a critical incident is open. Reads api/v1/status.json next to this script. */
+   or while a critical incident is open. Reads api/v1/status.json next to this script.
+   Fires a "statusgen-widget" event on document when done (detail.shown: true/false). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -25,7 +26,7 @@
   }
 
   function banner(message, key, strings, link) {
-    if (document.getElementById(ID) || dismissed(key)) return;
+    if (document.getElementById(ID) || dismissed(key)) return false;
     var box = document.createElement("div");
     box.id = ID;
     box.setAttribute("role", "alert");
@@ -53,10 +54,16 @@
     box.appendChild(more);
     box.appendChild(close);
     (document.body || document.documentElement).appendChild(box);
+    return true;
+  }
+
+  function done(shown) {
+    // Lets the host page know the check ran (and tests wait for it).
+    document.dispatchEvent(new CustomEvent("statusgen-widget", { detail: { shown: shown } }));
   }
 
   function check(data) {
-    if (!data || !data.page) return;
+    if (!data || !data.page) return done(false);
     var lang = script.getAttribute("data-lang") || data.page.locale || "en";
     var strings = STRINGS[lang] || STRINGS.en;
     var link = data.page.url || base;
@@ -64,19 +71,21 @@
       return incident.severity === "critical" && incident.status !== "resolved";
     })[0];
     if (critical) {
-      banner(strings.critical.replace("{title}", critical.title), "i:" + critical.id, strings, link);
-      return;
+      return done(banner(
+        strings.critical.replace("{title}", critical.title), "i:" + critical.id, strings, link
+      ));
     }
-    if (data.health !== "dead" || !data.dead_since) return;
+    if (data.health !== "dead" || !data.dead_since) return done(false);
     var minutes = isNaN(minutesAttr) ? (data.downtime_warning_minutes || 3) : minutesAttr;
     var now = Math.max(Date.now(), Date.parse(data.generated_at) || 0);
     if (now - Date.parse(data.dead_since) >= minutes * 60000) {
-      banner(strings.dead, "d:" + data.dead_since, strings, link);
+      return done(banner(strings.dead, "d:" + data.dead_since, strings, link));
     }
+    done(false);
   }
 
   fetch(base + "api/v1/status.json", { cache: "no-store" })
     .then(function (response) { return response.ok ? response.json() : null; })
     .then(check)
-    .catch(function () { /* the status page being unreachable is not the host's problem */ });
+    .catch(function () { done(false); /* an unreachable status page is not the host's problem */ });
 })();

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment
 
+from statusgen.clock import iso
 from statusgen.config import LOCALES, Config
 from statusgen.content import load_content
 from statusgen.errors import ConfigError
@@ -62,7 +63,9 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
     check_site_config(config)
     content = load_content(config)
     store = open_store(config)
-    view = HistoryView.load(store)
+    # The history as of `now`: a build for an earlier time ignores the passes after it.
+    until = iso(now.replace(microsecond=0))
+    view = HistoryView([p for p in store.passes() if p["t"] <= until], store.daily())
     assets, asset_files = resolve_assets(config)
     snapshot = build_snapshot(config, view, content, now, live)
     files = site_files(snapshot, assets)
