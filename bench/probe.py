@@ -120,10 +120,11 @@ def fleet_config(urls: list[str], delay_dead: float, retry: int, concurrency: in
 # --- the measurements ----------------------------------------------------------------
 
 
-def time_pass(config: Config) -> tuple[float, list[ProbeResult]]:
-    started = time.perf_counter()
+def time_pass(config: Config) -> tuple[float, float, list[ProbeResult]]:
+    """Wall time, this process's CPU time, and the results of one pass."""
+    started, cpu = time.perf_counter(), time.process_time()
     results = asyncio.run(run_probes(config, system_clock))
-    return time.perf_counter() - started, results
+    return time.perf_counter() - started, time.process_time() - cpu, results
 
 
 def describe(results: list[ProbeResult]) -> list[str]:
@@ -191,14 +192,16 @@ def main() -> None:
         print(f"fleet mix per 20 replicas: 14 fast, 4 slow ({SLOW_SECONDS} s), 1 HTTP 500, 1 hang")
         print(
             f"delay_dead {args.delay_dead:g} s, retry {args.retry}, "
-            f"concurrency {args.concurrency}, {os.cpu_count()} CPUs"
+            f"concurrency {args.concurrency}, {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f} at start"
         )
         print(f"slowest replica's own time ({kind}, probed alone): {slowest:.2f} s\n")
         sample_time = None
         for size in (int(s) for s in args.sizes.split(",")):
             urls = fleet_urls(port, size)
             config = fleet_config(urls, args.delay_dead, args.retry, args.concurrency)
-            elapsed, results = time_pass(config)
+            elapsed, cpu, results = time_pass(config)
+            attempts = sum(r.attempts for r in results)
             peak = peak_python_memory(config)
             if size <= args.sample:
                 seq = asyncio.run(sequential(urls, args.delay_dead, args.retry))
@@ -214,6 +217,10 @@ def main() -> None:
             print(f"{size} replicas: run_probes {elapsed:.2f} s ({verdict} target {target:.2f} s)")
             for line in describe(results):
                 print(f"  {line}")
+            print(
+                f"  probing CPU: {cpu:.2f} s for {attempts} attempts "
+                f"({cpu / attempts * 1000:.1f} ms each; the fleet server runs in another process)"
+            )
             print(f"  sequential httpx loop: {seq:.1f} s ({note})")
             ratio = elapsed / slowest
             print(f"  speed-up: {seq / elapsed:.0f}x; pass / slowest replica: {ratio:.2f}")
