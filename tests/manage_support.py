@@ -69,6 +69,11 @@ class Client:
         self.app = app
         self.token = token
 
+    @property
+    def config(self) -> Config:
+        """The running server's config (pages written by the API included)."""
+        return self.app.state.ctx.config
+
     def request(
         self, method: str, url: str, *, token: str | None | bool = True, **kwargs: Any
     ) -> httpx.Response:

@@ -89,7 +89,7 @@ def test_list_and_get_show_created_pages(api):
         ({"slug": "acme-", "name": "A"}, "Invalid slug format"),
         ({"slug": "acme", "name": "A", "servers": ["web", "nope"]}, "Unknown servers: nope"),
         ({"slug": "acme", "name": "A", "theme": "pink"}, "theme: "),
-        ({"slug": "acme", "name": "A", "servers": [12]}, "servers.0: "),
+        ({"slug": "acme", "name": "A", "servers": [12]}, "servers[0]: "),
         ({"slug": "acme", "name": "A", "logo_url": "logo.png"}, "logo_url: must be an absolute"),
         ({"slug": "acme", "name": "${API_TOKEN}"}, "name: must not contain '${'"),
         ({"slug": "acme", "name": "A", "colour": "red"}, "colour: unknown field"),

@@ -86,14 +86,17 @@ def validate(model: type[BaseModel], body: dict[str, Any]) -> Any:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        problems = []
+        problems: dict[str, str] = {}
         for error in exc.errors(include_url=False):
-            where = ".".join(str(part) for part in error["loc"]) or "body"
+            loc = error["loc"]
+            # Union members add their own names to `loc`; only field names and list
+            # positions mean something to the client. The first error per field is kept.
+            where = f"{loc[0]}" + "".join(f"[{p}]" for p in loc[1:] if isinstance(p, int))
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
                 message = "unknown field"
-            problems.append(f"{where}: {message}")
-        raise ApiError(400, "; ".join(problems)) from None
+            problems.setdefault(where if loc else "body", message)
+        raise ApiError(400, "; ".join(f"{k}: {v}" for k, v in problems.items())) from None
 
 
 def require(body: dict[str, Any], fields: tuple[str, ...], message: str) -> None:

@@ -59,12 +59,12 @@ Description = Annotated[str, Field(max_length=2000), AfterValidator(_config_text
 LogoUrl = Annotated[str, Field(max_length=2000), AfterValidator(_url), AfterValidator(_line),
                     AfterValidator(_config_text)]  # fmt: skip
 ServerId = Annotated[str, Field(min_length=1, max_length=64)]
-Servers = Annotated[list[ServerId], Field(max_length=500)]
+Servers = Annotated[list[ServerId], Field(max_length=50)]
 Theme = Literal["dark", "light", "auto"]
 Severity = Literal["minor", "major", "critical"]
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
 Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_line)]
-Message = Annotated[str, Field(min_length=1, max_length=20000), AfterValidator(_text)]
+Message = Annotated[str, Field(min_length=1, max_length=10000), AfterValidator(_text)]
 Timestamp = Annotated[str, Field(description="ISO 8601 UTC, e.g. 2026-05-24T18:42:11Z")]
 ExpireAt = Annotated[
     str | float,

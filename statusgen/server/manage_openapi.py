@@ -86,6 +86,10 @@ def _operation(op: Operation) -> dict[str, Any]:
             for name in params
         ]
     if op.request is not None:
+        responses["413"] = {
+            "description": "Request body over server.body_limit",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
         body = _ref(op.request)
         entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     return entry
