@@ -93,6 +93,8 @@ def run_all(
     notify: bool = True,
     dry_run: bool = False,
     lock_timeout: float = 600.0,
+    build: bool = True,
+    on_result: Callable[[ProbeResult], None] | None = None,
 ) -> RunOutcome:
     """`statusgen run`, the cron job: probe and record a pass, open or resolve automatic
     incidents, notify, build the site. One run at a time: overlapping runs queue on a lock
@@ -101,7 +103,8 @@ def run_all(
 
     With `dry_run` the pass is probed and evaluated, notifications are only listed, and
     nothing is written (no history, incidents, notifier state or site). A run still
-    waiting for the lock after `lock_timeout` seconds gives up with a LockError."""
+    waiting for the lock after `lock_timeout` seconds gives up with a LockError.
+    `statusgen probe` is the same run with `build=False`."""
     from statusgen.content import load_content, sync_auto_incidents
     from statusgen.history import locked
     from statusgen.notify import notify_pass
@@ -111,10 +114,10 @@ def run_all(
     with locked(config.resolve(config.server.state_dir) / "run", timeout=lock_timeout):
         content = load_content(config)
         if dry_run:
-            results = probe_pass(config, clock)
+            results = probe_pass(config, clock, on_result=on_result)
             outcome = PassOutcome(results, evaluate_results(config, results))
         else:
-            outcome = run_pass(config, clock)
+            outcome = run_pass(config, clock, on_result=on_result)
         now = clock()
         run = RunOutcome(outcome)
         if not dry_run:
@@ -127,6 +130,6 @@ def run_all(
                 config, outcome.evaluation, outcome.results, now, held=held, dry_run=dry_run
             )
             outcome.notify = run.notify
-        if not dry_run:
+        if build and not dry_run:
             run.build = build_site(config, now)
         return run

@@ -141,3 +141,42 @@ def test_check_reports_content_and_channel_problems(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "config/incidents/2026-11-20-broken.md:3: severity:" in result.output
     assert "notify.channels[0].url: not a URL Apprise understands" in result.output
+
+
+def test_probe_notifies_unless_told_not_to(tmp_path, monkeypatch, httpserver):
+    httpserver.expect_request("/notify", method="POST").respond_with_data("ok")
+    config = tmp_path / "config" / "statusgen.toml"
+    config.parent.mkdir()
+    config.write_text(
+        f"""
+[page]
+name = "P"
+[notify]
+channels = [{{ name = "ops", url = "json://127.0.0.1:{httpserver.port}/notify" }}]
+[[services]]
+id = "web"
+name = "Web"
+  [[services.nodes]]
+  id = "db"
+  label = "DB"
+  replicas = ["tcp://127.0.0.1:{closed_port()}"]
+  retry = 0
+"""
+    )
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["probe", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "would send" in result.output and "DB" in result.output
+    assert not httpserver.log
+    assert not (tmp_path / "history" / "samples").exists()
+
+    result = runner.invoke(main, ["probe", "--no-notify"])
+    assert result.exit_code == 0 and not httpserver.log
+
+    result = runner.invoke(main, ["probe"])
+    assert result.exit_code == 0, result.output
+    assert len(httpserver.log) == 1
+    assert (
+        "DB" in httpserver.log[0][0].get_json()["title"] + httpserver.log[0][0].get_json()["body"]
+    )

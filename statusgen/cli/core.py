@@ -11,7 +11,7 @@ import click
 from statusgen.checks import check_project
 from statusgen.cli import config_option, main, open_config
 from statusgen.clock import iso, system_clock
-from statusgen.run import PassOutcome, run_pass
+from statusgen.run import PassOutcome, run_all
 from statusgen.scaffold import init_project
 from statusgen.status import ProbeResult
 
@@ -43,18 +43,22 @@ def check(config_path: str) -> None:
 @main.command()
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def probe(config_path: str, as_json: bool) -> None:
-    """Probe every poll-mode replica once, append to the history and print the results.
+@click.option("--no-notify", is_flag=True, help="Record the pass but send no notifications.")
+@click.option("--dry-run", is_flag=True, help="Print what would be notified; write nothing.")
+def probe(config_path: str, as_json: bool, no_notify: bool, dry_run: bool) -> None:
+    """Probe every poll-mode replica once, append to the history, notify on changes and
+    print the results.
 
     A dead replica is data, not an error: the exit code is 0."""
     config = open_config(config_path)
     total = sum(len(n.replicas) for _, n in config.iter_nodes() if n.mode == "poll")
-    interactive = sys.stderr.isatty() and not as_json
-    if interactive and total > 20:
+    options = {"notify": not no_notify, "dry_run": dry_run, "build": False}
+    if sys.stderr.isatty() and not as_json and total > 20:
         with click.progressbar(length=total, label="probing", file=sys.stderr) as bar:
-            outcome = run_pass(config, system_clock, on_result=lambda _: bar.update(1))
+            run = run_all(config, system_clock, on_result=lambda _: bar.update(1), **options)
     else:
-        outcome = run_pass(config, system_clock)
+        run = run_all(config, system_clock, **options)
+    outcome = run.outcome
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:
@@ -63,6 +67,9 @@ def probe(config_path: str, as_json: bool) -> None:
         if sys.stdout.isatty() or total <= 200:
             click.echo(format_table(outcome.results))
         click.echo(summary_line(outcome))
+    if run.notify is not None and not as_json:
+        for line in run.notify.lines(bodies=dry_run):
+            click.echo(line)
 
 
 def outcome_json(outcome: PassOutcome) -> dict:
