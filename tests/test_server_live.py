@@ -29,11 +29,11 @@ def config(tmp_path):
 
 
 def push(name: str, at, cpu=0.1, ram=0.1, interval=30.0) -> LiveReplica:
-    return LiveReplica("api", "workers", name, name, "push", interval, at, at, cpu=cpu, ram=ram)
+    return LiveReplica("api", "workers", name, name, "push", interval, at, cpu=cpu, ram=ram)
 
 
 def local(rid: str, label: str, at, health=Status.HEALTHY) -> LiveReplica:
-    return LiveReplica("api", "lan", rid, label, "local", 30.0, at, at, health=health)
+    return LiveReplica("api", "lan", rid, label, "local", 30.0, at, health=health)
 
 
 @pytest.mark.parametrize(

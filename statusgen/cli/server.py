@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 
@@ -15,7 +14,6 @@ import click
 from statusgen.cli import config_option, main, open_config
 from statusgen.clock import system_clock
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 token_option = click.option(
     "--token",
     envvar="STATUSGEN_TOKEN",
@@ -28,7 +26,9 @@ server_option = click.option(
 
 
 def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+    from statusgen.server.logs import configure
+
+    configure(level)
 
 
 @main.command()
@@ -58,6 +58,10 @@ def serve(config_path: str, host: str, port: int, log_level: str, git_commit: bo
     ReporterToken.of(config).show()  # reporters need a token to exist; never logged
     app = create_app(config, system_clock)
     app.state.ctx.extras["git_commit"] = git_commit  # read by statusgen.server.manage_write
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal into the
+    # handlers it found; with these no-ops in place a clean shutdown exits 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     uvicorn.run(
         app,
         host=host,

@@ -21,7 +21,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -56,7 +56,6 @@ class LiveReplica:
     mode: LiveMode
     interval: float
     last_report: datetime
-    first_report: datetime
     cpu: float | None = None
     ram: float | None = None
     health: Status | None = None
@@ -154,8 +153,6 @@ class LiveState:
             old = replicas.get(replica.id)
             if old is None and not configured and len(replicas) >= self.cap:
                 self._evict_one(replicas, metrics, now, nkey)
-            if old is not None:
-                replica = replace(replica, first_report=old.first_report)
             replicas[replica.id] = replica
             replicas.move_to_end(replica.id)  # front = silent longest
             self.dirty = True
@@ -321,7 +318,6 @@ def _never_reported(service: str, node: str, rid: str, label: str, since: dateti
 def _to_json(replica: LiveReplica) -> dict:
     data = asdict(replica)
     data["last_report"] = iso(replica.last_report)
-    data["first_report"] = iso(replica.first_report)
     data["health"] = replica.health.value if replica.health else None
     return data
 
@@ -335,7 +331,6 @@ def _from_json(data: dict) -> LiveReplica:
         mode=_mode(data["mode"]),
         interval=float(data["interval"]),
         last_report=parse_iso(data["last_report"]),
-        first_report=parse_iso(data["first_report"]),
         cpu=None if data.get("cpu") is None else float(data["cpu"]),
         ram=None if data.get("ram") is None else float(data["ram"]),
         health=Status(data["health"]) if data.get("health") else None,

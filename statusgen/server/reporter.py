@@ -196,7 +196,6 @@ async def report(ctx: ServerContext, request: Request, service: str, node_id: st
         mode=wanted,
         interval=body.interval,
         last_report=now,
-        first_report=now,
         cpu=body.load.cpu if body.load else None,
         ram=body.load.ram if body.load else None,
         health=None if body.load else body.health,

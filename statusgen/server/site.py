@@ -3,7 +3,8 @@
 `build_site` writes the files; `live_documents` renders the same documents in memory
 with the same functions (`build_snapshot` + `api_documents`) and the same inputs (config,
 history, content, `now`, live statuses), so what the server answers on an API path is
-byte for byte what a static host would serve after the same build.
+byte for byte what a static host would serve after the same build. Both run under the
+server's write lock, so no pass of this server lands in between.
 """
 
 from __future__ import annotations

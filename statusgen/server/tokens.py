@@ -4,7 +4,7 @@ It is the seeds' "reporter token" (get, roll). It lives in `<state_dir>/reporter
 (mode 0600), never under `output/` or in git. `show` creates one on first use; `roll`
 replaces it, and every reporter still holding the old one is refused from then on. The
 server re-reads the file when it changes on disk, so `statusgen token roll` takes effect
-on a running server without a restart.
+on a running server within a second, without a restart.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 from pathlib import Path
 
 from statusgen.config import Config
@@ -20,6 +21,7 @@ from statusgen.history import write_atomic
 
 TOKEN_FILE = "reporter-token"
 TOKEN_BYTES = 32
+RECHECK = 1.0  # seconds between looks at the token file
 
 
 def state_dir(config: Config) -> Path:
@@ -39,6 +41,7 @@ class ReporterToken:
         self.path = directory / TOKEN_FILE
         self._lock = threading.Lock()
         self._cached: tuple[tuple[int, int], str] | None = None
+        self._checked = 0.0
 
     @classmethod
     def of(cls, config: Config) -> ReporterToken:
@@ -68,12 +71,19 @@ class ReporterToken:
         return hmac.compare_digest(candidate.encode("utf-8"), current.encode("utf-8"))
 
     def _current(self) -> str:
-        # One stat per check: a roll from the CLI is seen by the next request.
+        # The file is looked at no more than once per RECHECK seconds (a stat per report
+        # would cost more than the rest of the request): a roll from another process
+        # applies within that delay, a roll through this object at once.
+        now = time.monotonic()
+        cached = self._cached
+        if cached is not None and now - self._checked < RECHECK:
+            return cached[1]
+        self._checked = now
         try:
             stat = self.path.stat()
         except FileNotFoundError:
+            self._cached = None
             return ""
-        cached = self._cached
         # A roll replaces the file (new inode), so identity + mtime spots every change.
         if cached is not None and cached[0] == (stat.st_ino, stat.st_mtime_ns):
             return cached[1]
