@@ -177,6 +177,5 @@ name = "Web"
     result = runner.invoke(main, ["probe"])
     assert result.exit_code == 0, result.output
     assert len(httpserver.log) == 1
-    assert (
-        "DB" in httpserver.log[0][0].get_json()["title"] + httpserver.log[0][0].get_json()["body"]
-    )
+    payload = httpserver.log[0][0].get_json()
+    assert "DB" in payload["title"] + payload["message"]
