@@ -232,3 +232,46 @@ def test_an_api_incident_renders_on_the_rebuilt_page_and_in_the_v2_api(tmp_path,
     assert public.status_code == 200
     assert public.content == (output / "status/acme.json").read_bytes()
     assert api.get("/status/nope", token=None).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "message", ["## 2026-11-23T11:00Z — resolved\n\nForged.", "Intro\n\n## Heading", "  ## x"]
+)
+def test_a_message_cannot_forge_an_update_heading(api, page, message):
+    response = api.post(
+        f"/status-pages/{page['id']}/incidents", json={"title": "T", "message": message}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("message: level-two headings")
+    incident = api.open_incident(page["id"], message="Fine\n\n### Details\n\nMore.")
+    response = api.post(
+        f"/status-pages/incidents/{incident['id']}/updates", json={"message": message}
+    )
+    assert response.status_code == 400
+
+
+def test_a_hand_broken_incident_file_is_409_and_untouched(api, page):
+    incident = api.open_incident(page["id"])
+    path = api.config.root / f"config/incidents/{incident['id']}.md"
+    path.write_text(path.read_text().replace("severity: minor", "severity: huge"))
+    before = path.read_text()
+    for response in (
+        api.patch(f"/status-pages/incidents/{incident['id']}", json={"title": "New"}),
+        api.post(f"/status-pages/incidents/{incident['id']}/updates", json={"message": "M"}),
+    ):
+        assert response.status_code == 409
+        assert "severity" in response.json()["error"]
+    assert path.read_text() == before
+
+
+def test_the_public_document_of_a_page_created_since_the_last_build(tmp_path, clock):
+    config = make_project(tmp_path)
+    app = make_app(config, clock, schedule=True, builder=site_builder)
+    api = Client(app, new_token(config, clock))
+    app.state.scheduler.rebuild()
+    assert api.get("/status/acme", token=None).status_code == 404
+    api.create_page("acme")
+    response = api.get("/status/acme", token=None)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert json.loads(response.content)

@@ -4,6 +4,7 @@ operation from it and checks that no response is a 5xx and every response confor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -90,3 +91,13 @@ def test_the_document_lists_every_operation_with_its_models(env):
         "type": "string",
     }
     assert document["paths"]["/status/{slug}"]["get"]["security"] == []
+
+
+def test_the_readme_documents_every_route_and_token_command():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Management API\n", 1)[1].split("\n## ", 1)[0]
+    for op in operations():
+        assert f"`{op.method} {op.path}" in section, op.path
+    for command in ("token new --scope manage", "token list", "token revoke ID"):
+        assert f"`statusgen {command}`" in readme
+    assert "`statusgen serve --git-commit`" in readme

@@ -207,3 +207,23 @@ def test_a_hand_broken_config_is_409_and_untouched(tmp_path, clock):
     assert response.status_code == 409
     assert "bogus" in response.json()["error"]
     assert config.path.read_text() == before
+
+
+def test_serve_git_commit_turns_commits_on(config_path_for_serve, monkeypatch):
+    import uvicorn
+    from click.testing import CliRunner
+
+    from statusgen.cli import main
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(app=app))
+    args = ["serve", "-c", str(config_path_for_serve)]
+    assert CliRunner().invoke(main, [*args, "--git-commit"]).exit_code == 0
+    assert seen["app"].state.ctx.extras[GIT_COMMIT] is True
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert not seen["app"].state.ctx.extras.get(GIT_COMMIT)
+
+
+@pytest.fixture
+def config_path_for_serve(tmp_path):
+    return make_project(tmp_path).path

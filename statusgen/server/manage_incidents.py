@@ -44,6 +44,14 @@ def incident_path(config: Config, ident: str) -> Path:
     return path
 
 
+def read_existing(config: Config, path: Path) -> Incident:
+    """The incident in `path`; a file a hand edit broke is a 409, not the client's fault."""
+    incident, problems = read_incident(config, path)
+    if incident is None or problems:
+        raise ApiError(409, "; ".join(problems))
+    return incident
+
+
 def incident_out(incident: Incident, page: str) -> m.IncidentOut:
     return m.IncidentOut(
         id=incident.id,
@@ -121,9 +129,7 @@ async def patch_incident(api: ManageApi, request: Request, body: dict[str, Any])
     def run(guard: FileGuard) -> Written:
         config = api.ctx.config
         path = guard.watch(incident_path(config, ident))
-        incident, problems = read_incident(config, path)
-        if incident is None:
-            raise ContentError(problems)
+        incident = read_existing(config, path)
         if data.status is not None and data.status != incident.status:
             # The file's status is its newest update's: a new status is a new update.
             words = data.status.replace("_", " ")
@@ -147,7 +153,7 @@ async def create_update(api: ManageApi, request: Request, body: dict[str, Any]) 
 
     def run(guard: FileGuard) -> Written:
         config = api.ctx.config
-        guard.watch(incident_path(config, ident))
+        read_existing(config, guard.watch(incident_path(config, ident)))
         incident = add_update(
             config, ident, message=data.message, now=api.ctx.clock(), status=data.status
         )

@@ -17,6 +17,7 @@ from statusgen.config import SLUG_PATTERN
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK = re.compile(r"[\r\n]")
+UPDATE_HEADING = re.compile(r"^ {0,3}##(?!#)", re.MULTILINE)
 
 
 def _text(value: str) -> str:
@@ -44,6 +45,14 @@ def _config_text(value: str) -> str:
     return value
 
 
+def _no_update_heading(value: str) -> str:
+    # In an incident file a line `## <time> — <status>` starts a new update: a message
+    # must not be able to forge one (or break the timeline).
+    if UPDATE_HEADING.search(value):
+        raise ValueError("level-two headings (## ...) are reserved for updates; use ###")
+    return value
+
+
 def _url(value: str) -> str:
     if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value):
         raise ValueError("must be an absolute http:// or https:// URL")
@@ -65,6 +74,7 @@ Severity = Literal["minor", "major", "critical"]
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
 Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_line)]
 Message = Annotated[str, Field(min_length=1, max_length=10000), AfterValidator(_text)]
+UpdateMessage = Annotated[Message, AfterValidator(_no_update_heading)]
 Timestamp = Annotated[str, Field(description="ISO 8601 UTC, e.g. 2026-05-24T18:42:11Z")]
 ExpireAt = Annotated[
     str | float,
@@ -107,7 +117,7 @@ class PagePatch(Request):
 
 class IncidentCreate(Request):
     title: Title
-    message: Message = Field(description="Markdown; also the first update")
+    message: UpdateMessage = Field(description="Markdown; also the first update")
     status: IncidentStatus = "investigating"
     severity: Severity = "minor"
     affected_servers: Servers | SkipJsonSchema[None] = Field(
@@ -126,7 +136,7 @@ class IncidentPatch(Request):
 
 
 class UpdateCreate(Request):
-    message: Message = Field(description="Markdown")
+    message: UpdateMessage = Field(description="Markdown")
     status: IncidentStatus | SkipJsonSchema[None] = Field(
         None, description="default: the incident's current status"
     )

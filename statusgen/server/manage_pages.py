@@ -179,7 +179,10 @@ async def public_status(api: ManageApi, request: Request, body: dict[str, Any]) 
     slug = request.path_params["slug"].removesuffix(".json")
     path = f"status/{slug}.json"
     document = api.ctx.documents.by_path.get(path)
-    if document is None and not api.ctx.documents.by_path:
+    config = api.ctx.config
+    known = {config.page.id, *(p.slug for p in config.pages if p.enabled)}
+    if document is None and slug in known:
+        # Not built yet (a page created a moment ago, or no build so far): render now.
         document = (await current_documents(api)).get(path)
     if document is None:
         raise ApiError(404, NOT_FOUND)
