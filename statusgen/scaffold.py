@@ -36,6 +36,6 @@ def init_project(target: Path, force: bool = False, source: Path = SOURCE_ROOT) 
         (target / name).mkdir(exist_ok=True)
     gitignore = target / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text(".statusgen/\nhistory/.lock\n__pycache__/\n", encoding="utf-8")
+        gitignore.write_text(".statusgen/\n*.lock\n__pycache__/\n", encoding="utf-8")
         written.append(gitignore)
     return written
