@@ -118,22 +118,25 @@ def test_static_and_live_api_documents_are_byte_identical(app, config, clock):
     token = ctx.token.show()
     with running_server(app) as url, httpx.Client(base_url=url) as client:
         client.post(REPORT, json=push_body("10.0.0.1"), auth=("", token))
-        scheduler.run_pass()
-        documents = scheduler.rebuild()
-        assert "api/v1/status.json" in documents
-        assert "status/text" in documents
-        assert any(path.startswith("api/v2/") for path in documents)
-        for path, body in documents.items():
-            response = client.get("/" + path)
-            assert response.status_code == 200, path
-            assert response.content == body, path
-            assert response.content == (config.output_dir / path).read_bytes(), path
-            assert response.headers["content-type"] == media_type(path)
+        # Holding the write lock keeps background passes and rebuilds out while comparing;
+        # the event loop still serves requests.
+        with ctx.write_lock:
+            scheduler.run_pass()
+            documents = scheduler.rebuild()
+            assert "api/v1/status.json" in documents
+            assert "status/text" in documents
+            assert any(path.startswith("api/v2/") for path in documents)
+            for path, body in documents.items():
+                response = client.get("/" + path)
+                assert response.status_code == 200, path
+                assert response.content == body, path
+                assert response.content == (config.output_dir / path).read_bytes(), path
+                assert response.headers["content-type"] == media_type(path)
+            live = live_documents(config, clock(), ctx.live.statuses(clock()))
         home = client.get("/")
         assert home.status_code == 200 and b"<html" in home.content
-    status = json.loads(documents["api/v1/status.json"])
-    assert "10.0.0.1" in json.dumps(status)
-    assert live_documents(config, clock(), ctx.live.statuses(clock())) == documents
+    assert live == documents
+    assert "10.0.0.1" in json.dumps(json.loads(documents["api/v1/status.json"]))
 
 
 def test_live_documents_follow_reports_without_waiting_for_cron(app, config, clock):
@@ -148,3 +151,32 @@ def test_live_documents_follow_reports_without_waiting_for_cron(app, config, clo
         response = client.get("/api/v1/status.json")
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["cache-control"] == "no-cache"
+
+
+def test_a_push_replica_going_silent_is_notified(tmp_path, clock, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    channel = f"json://127.0.0.1:{httpserver.port}/hook"
+    text = SERVER_CONFIG + f'\n[notify]\nchannels = [{{ name = "ops", url = "{channel}" }}]\n'
+    config = make_project(tmp_path, text)
+    app = create_app(config, clock, route_modules=REPORTER_ONLY, builder=None)
+    scheduler = app.state.scheduler
+    token = app.state.ctx.token.show()
+    with running_server(app) as url:
+        httpx.post(url + REPORT, json=push_body("r1"), auth=("", token))
+        scheduler.run_pass()
+        clock.advance(60)
+        outcome = scheduler.run_pass()
+    assert outcome.notify is not None
+    bodies = [request.get_data(as_text=True) for request, _ in httpserver.log]
+    assert any("Workers" in body and "dead" in body.lower() for body in bodies), bodies
+
+
+def test_documents_win_over_route_patterns_of_every_route_module(config, clock):
+    app = create_app(config, clock, notify=False)  # every installed route module
+    scheduler = app.state.scheduler
+    with running_server(app) as url:
+        scheduler.rebuild()
+        text = httpx.get(url + "/status/text")
+        report = httpx.get(url + "/status/report")
+    assert text.status_code == 200 and text.text in ("healthy", "sick", "dead")
+    assert report.status_code == 200 and report.json()["page"]["name"] == "Live Status"

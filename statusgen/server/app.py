@@ -6,10 +6,12 @@ What it serves, in route order:
    `statusgen.server.reporter` (Vigil's reporter routes) and, when it is installed,
    `statusgen.server.manage` (the management API). `ROUTE_MODULES` is the extension
    point: a new module is one more name there;
-2. every static API document (`api/v1/status.json`, `status/<slug>.json`, `api/v2/*`,
-   badges ...) from memory, as produced by the last rebuild with the same code that wrote
-   the files, so the static and the live API never disagree;
-3. the rest of `output/` from disk (`index.html` for folders, `404.html` when missing).
+2. the rest of `output/` from disk (`index.html` for folders, `404.html` when missing).
+
+Before any route, every static API document (`api/v1/status.json`, `status/<slug>.json`,
+`status/text`, `api/v2/*`, badges ...) is answered from memory, as produced by the last
+rebuild with the same code that wrote the files, so the static and the live API never
+disagree (and a route pattern never shadows a document).
 
 Middleware logs one structured line per request, caps request bodies at
 `server.body_limit` (413) and turns any bug into a bare 500 with no stack trace.
@@ -94,12 +96,13 @@ def create_app(
     for name in route_modules:
         routes += module_routes(name, ctx)
     static = StaticFiles(directory=config.output_dir, html=True, check_dir=False)
-    routes.append(Mount("/", app=LiveDocuments(static, ctx)))
+    routes.append(Mount("/", app=OutputFiles(static, ctx)))
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(AccessLog),
             Middleware(BodyLimit, limit=config.server.body_limit),
+            Middleware(LiveDocuments, ctx=ctx),
         ],
         lifespan=lifespan,
     )
@@ -127,10 +130,12 @@ def site_builder(config: Config, now, live) -> dict[str, bytes]:  # noqa: ANN001
 
 
 class LiveDocuments:
-    """Serve the rebuilt API documents from memory; hand everything else to `static`."""
+    """Answer GET/HEAD for a rebuilt API document from memory, before any route: a
+    document path (`status/text`, `status/<slug>.json`) wins over a route pattern that
+    happens to match it (the management API's `/status/{slug}`)."""
 
-    def __init__(self, static: ASGIApp, ctx: ServerContext) -> None:
-        self.static = static
+    def __init__(self, app: ASGIApp, ctx: ServerContext) -> None:
+        self.app = app
         self.ctx = ctx
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -149,6 +154,17 @@ class LiveDocuments:
                 )
                 await response(scope, receive, send)
                 return
+        await self.app(scope, receive, send)
+
+
+class OutputFiles:
+    """`output/` from disk, or a plain 404 before the first build."""
+
+    def __init__(self, static: ASGIApp, ctx: ServerContext) -> None:
+        self.static = static
+        self.ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.ctx.config.output_dir.is_dir():
             await PlainTextResponse("not built yet\n", 404)(scope, receive, send)
             return

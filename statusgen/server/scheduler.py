@@ -24,6 +24,7 @@ from datetime import datetime
 
 from statusgen.config import Config, Service
 from statusgen.health import Evaluation
+from statusgen.history import locked
 from statusgen.probes import ClientFactory, ClientPool
 from statusgen.run import PassOutcome, record_pass
 from statusgen.server.context import ServerContext
@@ -36,6 +37,7 @@ Builder = Callable[[Config, datetime, dict[str, Status]], dict[str, bytes]]
 """Rebuilds `output/` for (config, now, live statuses); returns the API documents."""
 
 COALESCE = 0.5  # seconds: rounds ending together make one pass, not several
+RUN_LOCK_TIMEOUT = 300.0  # seconds to wait for a `statusgen run` from cron to finish
 
 
 def heartbeat(config: Config) -> float:
@@ -166,9 +168,12 @@ class Scheduler:
                 await self._guarded(self.run_pass)
 
     async def _rebuild_loop(self) -> None:
+        first = True  # the first build (at start) is not debounced: the API needs it
         while True:
             await self._rebuild_wanted.wait()
-            await asyncio.sleep(self.ctx.config.server.rebuild_debounce)
+            if not first:
+                await asyncio.sleep(self.ctx.config.server.rebuild_debounce)
+            first = False
             self._rebuild_wanted.clear()
             async with self._busy:
                 await self._guarded(self.rebuild)
@@ -191,7 +196,10 @@ class Scheduler:
     def run_pass(self) -> PassOutcome:
         """Record one pass of everything known now (latest poll results and live
         replicas), log transitions, notify, and ask for a rebuild."""
-        with self.ctx.write_lock:
+        # The run lock is `statusgen run`'s: a cron run in the same checkout queues behind
+        # this pass (and this pass behind it) instead of interleaving.
+        run_lock = self.ctx.state_dir / "run"
+        with self.ctx.write_lock, locked(run_lock, timeout=RUN_LOCK_TIMEOUT):
             now = self.ctx.clock()
             results = self.poll_results() + self.ctx.live.results(now)
             outcome = record_pass(self.ctx.config, results, lambda: now)
@@ -229,19 +237,22 @@ class Scheduler:
 
 
 def notify_and_sync(config: Config, outcome: PassOutcome, now: datetime) -> None:
-    """What `statusgen run` does after recording a pass: announce transitions (nothing
-    for nodes under maintenance) and open or resolve automatic incidents."""
-    from statusgen.content.auto import sync_auto_incidents
-    from statusgen.content.reader import read_content
+    """What `statusgen run` does after recording a pass, in its order: open or resolve
+    automatic incidents, then announce transitions (nothing for nodes under maintenance).
+    A broken content file is logged, not fatal: the server keeps its valid items."""
+    from statusgen.content import read_content, sync_auto_incidents
     from statusgen.notify import notify_pass
 
     content, problems = read_content(config)
     for problem in problems:
         log.warning("event=content-problem message=%r", problem)
-    held = content.maintenance_nodes(config, now)
-    notify_pass(config, outcome.evaluation, outcome.results, now, held=held)
-    for path in sync_auto_incidents(config, content, outcome.evaluation, now):
+    written = sync_auto_incidents(config, content, outcome.evaluation, now)
+    for path in written:
         log.info("event=auto-incident file=%s", path)
+    if written:
+        content, _ = read_content(config)
+    held = content.maintenance_nodes(config, now)
+    outcome.notify = notify_pass(config, outcome.evaluation, outcome.results, now, held=held)
 
 
 def log_transitions(before: Evaluation | None, after: Evaluation) -> None:
