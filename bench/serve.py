@@ -1,6 +1,6 @@
 """Benchmark the live server's reporter route on loopback.
 
-    python bench/serve.py [--seconds 10] [--connections 32] [--replicas 100]
+    python bench/serve.py [--seconds 10] [--connections 16] [--replicas 100]
                           [--log-level info] [--pin]
 
 One process runs `statusgen serve` (uvicorn, one worker, the production app with its
@@ -167,7 +167,7 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--replicas", type=int, default=100)
     parser.add_argument("--log-level", default="info")
     parser.add_argument("--pin", action="store_true", help="server on CPU 0, load on CPU 1")

@@ -38,6 +38,12 @@ class LazyFlushHandler(logging.StreamHandler):
 
 def configure(level: str) -> None:
     """Send every statusgen (and uvicorn) log line to stderr at `level`."""
+    # The logging HOWTO's "Optimization" switches for what FORMAT never shows: no caller
+    # frame lookup, thread, process or multiprocessing names per record.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = LazyFlushHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()
