@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -122,3 +126,29 @@ def test_bad_arguments_fail_at_construction(bad):
     args = {"url": "http://x", "token": "t", "service": "s", "node": "n", "replica": "r"}
     with pytest.raises(ValueError, match="Reporter"):
         Reporter(**{**args, **bad})
+
+
+def test_the_report_command_reports_until_sigterm(app):
+    token = app.state.ctx.token.show()
+    live = app.state.ctx.live
+    with running_server(app) as url:
+        command = [sys.executable, "-m", "statusgen", "report", "--server", url]
+        command += ["--service", "api", "--node", "workers", "--replica", "cli-1"]
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, "STATUSGEN_TOKEN": token},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_for(lambda: live.count() == 1, what="the command's first report")
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0
+    assert "stopped: 1 reports accepted, 0 failed" in err
+    assert token not in err
+    assert [r.id for r in live.replicas()] == ["cli-1"]

@@ -89,8 +89,8 @@ def local(config_path: str, server: str, token: str, log_level: str) -> None:
     from statusgen.agent import local_nodes, run_forever
 
     config = open_config(config_path)
-    setup_logging(log_level)
     nodes = local_nodes(config)
+    setup_logging(log_level)
     click.echo(f"probing {len(nodes)} local node(s), reporting to {server}", err=True)
     stats = run_forever(config, server, token, system_clock)
     click.echo(f"stopped: {stats.reported} reports sent, {stats.failed} failed", err=True)

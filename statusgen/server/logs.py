@@ -37,15 +37,11 @@ class LazyFlushHandler(logging.StreamHandler):
 
 
 def configure(level: str) -> None:
-    """Send every statusgen (and uvicorn) log line to stderr at `level`."""
-    # The logging HOWTO's "Optimization" switches for what FORMAT never shows: no caller
-    # frame lookup, thread, process or multiprocessing names per record.
-    logging._srcfile = None  # type: ignore[attr-defined]
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
-    handler = LazyFlushHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    """Send every statusgen (and uvicorn) log line to stderr at `level`. Handlers others
+    installed stay; calling it twice adds one handler only."""
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    if not any(isinstance(h, LazyFlushHandler) for h in root.handlers):
+        handler = LazyFlushHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(handler)
     root.setLevel(level.upper())

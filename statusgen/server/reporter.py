@@ -31,6 +31,7 @@ from statusgen.clock import iso
 from statusgen.config import Node
 from statusgen.server.context import ServerContext
 from statusgen.server.live import (
+    LiveMode,
     LiveReplica,
     NodeFull,
     judge,
@@ -181,7 +182,7 @@ async def report(ctx: ServerContext, request: Request, service: str, node_id: st
     node = find_node(ctx, service, node_id)
     now = ctx.clock()
     kind = "load" if body.load is not None else "health"
-    wanted = "push" if kind == "load" else "local"
+    wanted: LiveMode = "push" if kind == "load" else "local"
     if node.mode != wanted:
         raise Refusal(
             412, f"{service}/{node_id} is a {node.mode} node; {kind} reports go to {wanted} nodes"
