@@ -284,3 +284,12 @@ def test_reports_over_a_real_connection(app, token):
         denied = httpx.post(url + REPORT, json=push_body("real"), auth=("", "nope"))
         assert denied.status_code == 403
     assert "api/workers/real" in statuses(app)
+
+
+def test_credentials_in_a_reported_url_reach_neither_id_nor_label(client, app, token):
+    body = push_body("http://user:hunter22@10.0.0.5:8080/x?key=abc")
+    assert client.post(REPORT, json=body, headers=basic(token)).status_code == 200
+    (replica,) = app.state.ctx.live.replicas()
+    assert (replica.id, replica.label) == ("http:-10.0.0.5:8080-x", "http://10.0.0.5:8080/x")
+    path = "/reporter/api/workers/http%3A%2F%2Fuser%3Ahunter22%4010.0.0.5%3A8080%2Fx%3Fkey%3Dabc/"
+    assert client.delete(path, headers=basic(token)).status_code == 200

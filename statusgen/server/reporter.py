@@ -188,7 +188,7 @@ async def report(ctx: ServerContext, request: Request, service: str, node_id: st
             412, f"{service}/{node_id} is a {node.mode} node; {kind} reports go to {wanted} nodes"
         )
     match = match_configured(node, body.replica) if wanted == "local" else None
-    rid, label = match or (replica_id(body.replica), replica_label(body.replica))
+    rid, label = match or public_name(body.replica)
     replica = LiveReplica(
         service=service,
         node=node_id,
@@ -209,6 +209,13 @@ async def report(ctx: ServerContext, request: Request, service: str, node_id: st
     if changed:
         ctx.changed()
     return Response(status_code=200)
+
+
+def public_name(reported: str) -> tuple[str, str]:
+    """(id, label) of a replica known only by its report. Both come from the public label,
+    so credentials in a reported URL reach neither the history nor the page."""
+    label = replica_label(reported)
+    return replica_id(label), label
 
 
 def parse_report(content_type: str, body: bytes) -> Report:
@@ -243,7 +250,7 @@ def live_node(ctx: ServerContext, service: str, node_id: str) -> Node:
 def flush_replica(ctx: ServerContext, service: str, node_id: str, reported: str) -> Response:
     node = live_node(ctx, service, node_id)
     match = match_configured(node, reported) if node.mode == "local" else None
-    candidates = [match[0]] if match else [reported, replica_id(reported)]
+    candidates = [match[0]] if match else [reported, public_name(reported)[0]]
     if not any(ctx.live.flush(service, node_id, rid) for rid in dict.fromkeys(candidates)):
         raise Refusal(404, f"unknown replica {reported!r} in {service}/{node_id}")
     ctx.changed()
