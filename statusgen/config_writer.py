@@ -9,10 +9,7 @@ was. Callers serialise writers (the management API holds the server's write lock
 
 from __future__ import annotations
 
-import contextlib
-import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from statusgen.config import Config, load_config
 from statusgen.errors import ConfigError
+from statusgen.files import write_atomic
 
 PageTable = Table | InlineTable
 
@@ -96,22 +94,17 @@ def rewrite(path: Path, change: Callable[[TOMLDocument], None]) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     change(doc)
     text = tomlkit.dumps(doc)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+
+    def check(tmp: Path) -> None:
         try:
             load_config(tmp)
         except ConfigError as exc:
             # Problems name the temporary file; the person knows the real one.
-            raise ConfigError([line.replace(tmp, str(path)) for line in exc.problems]) from None
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            raise ConfigError(
+                [line.replace(str(tmp), str(path)) for line in exc.problems]
+            ) from None
+
+    write_atomic(path, text, mode=stat.S_IMODE(path.stat().st_mode), check=check)
     return load_config(path)
 
 

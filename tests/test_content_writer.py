@@ -20,9 +20,9 @@ from statusgen.content.writer import (
     new_maintenance,
     resolve_incident,
     slugify,
-    write_atomic,
 )
 from statusgen.errors import ContentError, StatusgenError
+from statusgen.files import write_atomic
 from tests.test_content_support import make_config
 
 T0 = datetime(2026, 11, 23, 12, tzinfo=UTC)

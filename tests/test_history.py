@@ -113,9 +113,12 @@ def test_concurrent_passes_never_lose_a_line(tmp_path):
 def test_lock_times_out_with_a_clear_error(tmp_path):
     from statusgen.errors import LockError
 
-    with locked(tmp_path), pytest.raises(LockError, match="held the lock"):
-        with locked(tmp_path, timeout=0.1):
-            pass
+    with (
+        locked(tmp_path),
+        pytest.raises(LockError, match="held the lock"),
+        locked(tmp_path, timeout=0.1),
+    ):
+        pass
 
 
 def test_uptime_latest_and_bars(tmp_path):

@@ -8,13 +8,10 @@ arguments and `now`; they never read the clock.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +32,7 @@ from statusgen.content.reader import (
 from statusgen.content.schema import INCIDENT_STATUSES, SEVERITIES
 from statusgen.content.timeline import render_timeline
 from statusgen.errors import ContentError
+from statusgen.files import locked, write_atomic
 
 Reader = Callable[[Config, Path, str | None], tuple[Any, list[str]]]
 
@@ -129,38 +127,10 @@ def maintenance_text(
 # --- files ----------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, text: str, *, new: bool = False) -> None:
-    """Write `text` to `path` through a temporary file in the same folder, so readers see
-    the old file or the new one, never half of one. With `new`, fail with
-    FileExistsError rather than replace an existing file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        if new:
-            os.link(tmp, path)  # atomic, and refuses to replace an existing file
-        else:
-            os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-@contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
+def folder_lock(folder: Path) -> AbstractContextManager[None]:
     """Serialise read-modify-write of one content folder across threads and processes
     (the CLI and a running management API may write at the same time)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".statusgen.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return locked(folder, timeout=120, name=".statusgen.lock")
 
 
 def _checked(config: Config, path: Path, text: str, reader: Reader) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from statusgen.config import Config
+from statusgen.files import locked, write_atomic
 from statusgen.history.query import DayBar, HistoryView, Sample
-from statusgen.history.store import SCHEMA, Store, locked, pass_record, write_atomic
+from statusgen.history.store import SCHEMA, Store, pass_record
 
 __all__ = [
     "SCHEMA",

@@ -67,6 +67,7 @@ class HistoryView:
         for day, lines in self._by_day.items():
             self.days[day] = aggregate_day(lines)
         self._index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] | None = None
+        self._calendars: dict[tuple[date, int], list[tuple[date, str, str]]] = {}
 
     @classmethod
     def load(cls, store: Store) -> HistoryView:
@@ -130,37 +131,44 @@ class HistoryView:
     ) -> float | None:
         """Share of up checks (0..1) over the last `days`, None without data. Windows under
         one day use raw samples; longer ones use whole days up to today."""
-        windows = _iso_windows(exclude)
         if days <= 1:
+            windows = _iso_windows(exclude)
             samples = [
                 s
                 for s in self.samples(key, now - timedelta(days=days))
                 if not _in_any(iso(s.at), windows)
             ]
             return _ratio(len(samples), sum(s.status is Status.DEAD for s in samples))
-        checks = dead = 0
-        for day in _last_days(now, int(days)):
-            row = self._day_counts(key, day, windows)
-            if row:
-                checks += row[0]
-                dead += row[3]
-        return _ratio(checks, dead)
+        return uptime_of(self.day_rows(key, now, int(days), exclude))
 
     def daily_bars(
         self, key: str, now: datetime, days: int = 90, exclude: Iterable[Window] = ()
     ) -> list[DayBar]:
         """One bar per day, oldest first, ending today."""
+        return [bar_of(day, row) for day, row in self.day_rows(key, now, days, exclude)]
+
+    def day_rows(
+        self, key: str, now: datetime, days: int = 90, exclude: Iterable[Window] = ()
+    ) -> list[tuple[date, list | None]]:
+        """(day, [checks, healthy, sick, dead, mean ms, p95 ms] or None) for each of the
+        last `days` days, oldest first, ending today, with checks inside `exclude` left
+        out. One read serves both the bars (`bar_of`) and whole-day uptimes (`uptime_of`)."""
         windows = _iso_windows(exclude)
-        bars = []
-        for day in _last_days(now, days):
-            row = self._day_counts(key, day, windows)
-            if not row or not row[0]:
-                bars.append(DayBar(day, None, None, 0))
-                continue
-            checks, _, sick, dead = row[:4]
-            worst = Status.DEAD if dead else Status.SICK if sick else Status.HEALTHY
-            bars.append(DayBar(day, worst, _ratio(checks, dead), checks))
-        return bars
+        return [
+            (day, self._day_counts(key, name, following, windows))
+            for day, name, following in self._calendar(now.date(), days)
+        ]
+
+    def _calendar(self, today: date, days: int) -> list[tuple[date, str, str]]:
+        # Day names are the same for every key of a build: compute them once.
+        cached = self._calendars.get((today, days))
+        if cached is None:
+            cached = []
+            for day in _last_days(today, days):
+                following = day + timedelta(days=1)
+                cached.append((day, day.isoformat(), following.isoformat()))
+            self._calendars[(today, days)] = cached
+        return cached
 
     def latency_series(
         self, key: str, now: datetime, hours: float = 24
@@ -172,11 +180,11 @@ class HistoryView:
             if s.latency_ms is not None
         ]
 
-    def _day_counts(self, key: str, day: date, windows: Sequence[tuple[str, str]]) -> list | None:
-        name = day.isoformat()
-        following = (day + timedelta(days=1)).isoformat()
+    def _day_counts(
+        self, key: str, name: str, following: str, windows: Sequence[tuple[str, str]]
+    ) -> list | None:
         # Only windows touching this day matter, and only this key's samples are recounted.
-        touching = [(a, b) for a, b in windows if a < following and b > name]
+        touching = [(a, b) for a, b in windows if a < following and b > name] if windows else ()
         if touching and name in self._by_day:
             times, entries = self._series(key)
             lo, hi = bisect_left(times, name), bisect_left(times, following)
@@ -186,7 +194,27 @@ class HistoryView:
                 if not _in_any(at, touching)
             ]
             return _counts(kept) if kept else None
-        return self.days.get(name, {}).get(key)
+        day = self.days.get(name)
+        return None if day is None else day.get(key)
+
+
+def uptime_of(rows: Iterable[tuple[date, list | None]]) -> float | None:
+    """Share of up checks over day rows (see `HistoryView.day_rows`); None without data."""
+    checks = dead = 0
+    for _, row in rows:
+        if row:
+            checks += row[0]
+            dead += row[3]
+    return _ratio(checks, dead)
+
+
+def bar_of(day: date, row: list | None) -> DayBar:
+    """The bar cell of one day row: the worst status of the day and its uptime."""
+    if not row or not row[0]:
+        return DayBar(day, None, None, 0)
+    checks, _, sick, dead = row[:4]
+    worst = Status.DEAD if dead else Status.SICK if sick else Status.HEALTHY
+    return DayBar(day, worst, _ratio(checks, dead), checks)
 
 
 def _counts(entries: list[tuple[str, int | None, str]]) -> list:
@@ -204,8 +232,7 @@ def _ratio(checks: int, dead: int) -> float | None:
     return None if checks == 0 else (checks - dead) / checks
 
 
-def _last_days(now: datetime, days: int) -> list[date]:
-    today = now.date()
+def _last_days(today: date, days: int) -> list[date]:
     return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 

@@ -16,20 +16,15 @@ are replaced atomically (temp file + rename) under a lock file.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from statusgen.clock import iso
 from statusgen.errors import LockError
+from statusgen.files import locked, write_atomic
 from statusgen.health import Evaluation
 from statusgen.status import ProbeResult
 
@@ -55,44 +50,6 @@ def pass_record(evaluation: Evaluation, results: list[ProbeResult], at: datetime
         "s": {key: status.code for key, status in evaluation.services.items()},
         "p": evaluation.page.code,
     }
-
-
-@contextmanager
-def locked(directory: Path, timeout: float = 60.0) -> Iterator[None]:
-    """Hold the history lock: one writer at a time, across processes."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockError(
-                        f"{directory / '.lock'}: another statusgen pass has held the lock "
-                        f"for {timeout:g} s"
-                    ) from None
-                time.sleep(0.02)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` so readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dumps(record: dict) -> str:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from statusgen.files import write_atomic
 from statusgen.notify.transitions import Track
 from statusgen.status import Status
 
@@ -80,15 +79,5 @@ def load_state(path: Path) -> NotifierState:
 def save_state(path: Path, state: NotifierState) -> None:
     """Write the state atomically (temp file in the same folder, fsync, rename), so a
     crash mid-write leaves the previous state intact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(state.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)

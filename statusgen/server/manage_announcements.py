@@ -21,8 +21,9 @@ from statusgen.config import Config
 from statusgen.content import Announcement
 from statusgen.content.reader import read_announcement
 from statusgen.content.schema import to_utc
-from statusgen.content.writer import announcement_text, write_atomic
+from statusgen.content.writer import announcement_text
 from statusgen.errors import ContentError
+from statusgen.files import write_atomic
 from statusgen.server import manage_models as m
 from statusgen.server.manage import ApiError, ManageApi, Operation, require, validate
 from statusgen.server.manage_pages import find_page

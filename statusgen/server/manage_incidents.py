@@ -25,9 +25,9 @@ from statusgen.content.writer import (
     folder_lock,
     incident_text,
     new_incident,
-    write_atomic,
 )
 from statusgen.errors import ContentError
+from statusgen.files import write_atomic
 from statusgen.server import manage_models as m
 from statusgen.server.manage import ApiError, ManageApi, Operation, require, validate
 from statusgen.server.manage_pages import PageRef, check_servers, find_page

@@ -1,0 +1,73 @@
+"""Files that many writers share: atomic replacement and a cross-process lock.
+
+Everything statusgen writes into the repo (history, content, config, notifier and server
+state) goes through `write_atomic`, and read-modify-write cycles hold `locked`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from statusgen.errors import LockError
+
+
+def write_atomic(
+    path: Path,
+    text: str,
+    *,
+    new: bool = False,
+    mode: int = 0o644,
+    check: Callable[[Path], None] | None = None,
+) -> None:
+    """Replace `path` with `text` so readers see the old file or the new one, never half.
+
+    With `new`, raise FileExistsError rather than replace an existing file. `check` is
+    called with the written temporary file before it takes the real name (raise to keep
+    the old file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if check is not None:
+            check(Path(tmp))
+        if new:
+            os.link(tmp, path)  # atomic, and refuses to replace an existing file
+        else:
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def locked(directory: Path, timeout: float = 60.0, name: str = ".lock") -> Iterator[None]:
+    """Hold `directory/name` exclusively: one writer at a time, across threads and
+    processes. Raises LockError after waiting `timeout` seconds."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / name, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockError(
+                        f"{directory / name}: another statusgen process has held the lock "
+                        f"for {timeout:g} s"
+                    ) from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
