@@ -360,14 +360,14 @@ class Config(Strict):
         return self.resolve(self.output)
 
     def sorted_services(self) -> list[Service]:
-        return sorted(self.services, key=lambda s: (s.order, self.services.index(s)))
+        return by_order(self.services)
 
     def iter_nodes(self) -> list[tuple[Service, Node]]:
         """Every (service, node) pair in display order."""
         return [
             (service, node)
             for service in self.sorted_services()
-            for node in sorted(service.nodes, key=lambda n: (n.order, service.nodes.index(n)))
+            for node in by_order(service.nodes)
         ]
 
     def find_node(self, service_id: str, node_id: str) -> Node | None:
@@ -384,6 +384,12 @@ class Config(Strict):
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
+
+
+def by_order(items: list[Any]) -> list[Any]:
+    """By `order`, then file order. (Positions come from enumerate: `list.index` would
+    compare pydantic models field by field, quadratic on a thousand nodes.)"""
+    return [item for _, item in sorted(enumerate(items), key=lambda p: (p[1].order, p[0]))]
 
 
 # --- loading --------------------------------------------------------------------------

@@ -215,20 +215,52 @@ def test_a_broken_content_file_fails_the_build_and_keeps_the_old_site(tmp_path):
     assert not list(tmp_path.glob(".output.*"))
 
 
-def test_a_failed_render_leaves_no_partial_output(tmp_path, monkeypatch):
+def test_a_failed_write_leaves_the_old_site_whole(tmp_path, monkeypatch):
+    from statusgen.site import build as build_module
+
     config = make_fixture(tmp_path)
     build_site(config, T0)
-    before = sorted(p.name for p in config.output_dir.iterdir())
+    before = {p: p.read_bytes() for p in config.output_dir.rglob("*") if p.is_file()}
+    real_sync = build_module._sync
 
-    def boom(*args, **kwargs):
-        raise RuntimeError("disk full")
+    def half_then_fail(folder, files):
+        real_sync(folder, dict(list(files.items())[: len(files) // 2]))
+        raise OSError("disk full")
 
-    monkeypatch.setattr("pathlib.Path.write_bytes", boom)
-    with pytest.raises(RuntimeError):
-        build_site(config, T0)
-    monkeypatch.undo()
-    assert sorted(p.name for p in config.output_dir.iterdir()) == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".output.")]
+    monkeypatch.setattr(build_module, "_sync", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        build_site(config, T0.replace(hour=11))
+    after = {p: p.read_bytes() for p in config.output_dir.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".output")]
+
+
+def test_rebuilds_reuse_the_previous_tree_and_drop_stale_files(tmp_path):
+    config = make_fixture(tmp_path)
+    build_site(config, T0)
+    build_site(config, T0)  # the spare now holds the first build
+    (tmp_path / "config" / "incidents" / "2026-11-22-site-errors.md").unlink()
+    build_site(config, T0)
+    assert not (config.output_dir / "incidents" / "2026-11-22-site-errors.html").exists()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(tmp_path / "config", fresh / "config")
+    shutil.copytree(tmp_path / "history", fresh / "history")
+    from statusgen.config import load_config
+
+    other = load_config(fresh / "config" / "statusgen.toml", env={})
+    build_site(other, T0)
+    mine = {
+        p.relative_to(config.output_dir): p.read_bytes()
+        for p in config.output_dir.rglob("*")
+        if p.is_file()
+    }
+    theirs = {
+        p.relative_to(other.output_dir): p.read_bytes()
+        for p in other.output_dir.rglob("*")
+        if p.is_file()
+    }
+    assert mine == theirs
+    assert not [p for p in config.output_dir.rglob("*") if p.is_dir() and not any(p.iterdir())]
 
 
 def test_first_build_creates_output(tmp_path):

@@ -12,12 +12,15 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from statusgen.clock import iso, parse_iso
 from statusgen.history.store import Store, aggregate_day
 from statusgen.status import Status
 
 Window = tuple[datetime, datetime]
+# Every key of a pass shares its time: parse each pass time once, not once per key.
+_parse = lru_cache(maxsize=65536)(parse_iso)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +86,14 @@ class HistoryView:
         if not times:
             return None
         code, latency, reason = entries[-1]
-        return Sample(parse_iso(times[-1]), Status.from_code(code), latency, reason)
+        return Sample(_parse(times[-1]), Status.from_code(code), latency, reason)
 
     def samples(self, key: str, since: datetime) -> list[Sample]:
         """Raw samples of `key` from `since` on, oldest first."""
         times, entries = self._series(key)
         start = bisect_left(times, iso(since.replace(microsecond=0)))
         return [
-            Sample(parse_iso(at), Status.from_code(code), latency, reason)
+            Sample(_parse(at), Status.from_code(code), latency, reason)
             for at, (code, latency, reason) in zip(times[start:], entries[start:], strict=True)
         ]
 
@@ -133,11 +136,9 @@ class HistoryView:
         one day use raw samples; longer ones use whole days up to today."""
         if days <= 1:
             windows = _iso_windows(exclude)
-            samples = [
-                s
-                for s in self.samples(key, now - timedelta(days=days))
-                if not _in_any(iso(s.at), windows)
-            ]
+            samples = self.samples(key, now - timedelta(days=days))
+            if windows:
+                samples = [s for s in samples if not _in_any(iso(s.at), windows)]
             return _ratio(len(samples), sum(s.status is Status.DEAD for s in samples))
         return uptime_of(self.day_rows(key, now, int(days), exclude))
 
@@ -210,11 +211,16 @@ def uptime_of(rows: Iterable[tuple[date, list | None]]) -> float | None:
 
 def bar_of(day: date, row: list | None) -> DayBar:
     """The bar cell of one day row: the worst status of the day and its uptime."""
+    return DayBar(day, *day_summary(row))
+
+
+def day_summary(row: list | None) -> tuple[Status | None, float | None, int]:
+    """(worst status, uptime, checks) of one day row; (None, None, 0) without checks."""
     if not row or not row[0]:
-        return DayBar(day, None, None, 0)
+        return None, None, 0
     checks, _, sick, dead = row[:4]
     worst = Status.DEAD if dead else Status.SICK if sick else Status.HEALTHY
-    return DayBar(day, worst, _ratio(checks, dead), checks)
+    return worst, _ratio(checks, dead), checks
 
 
 def _counts(entries: list[tuple[str, int | None, str]]) -> list:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from statusgen.impact import Impact
 from statusgen.site.i18n import Messages
 from statusgen.site.series import Bar, Note
 from statusgen.status import Status
@@ -43,6 +45,9 @@ def uptime_bar(bars: Sequence[Bar], t: Messages, label: str) -> Markup:
     """The 90-day bar as an ordered list, oldest day first."""
     cells = []
     for bar in bars:
+        if bar.status is Status.HEALTHY and not bar.notes:
+            cells.append("<li>")  # most days: nothing to say
+            continue
         css = bar_class(bar)
         attrs = f" class={css}" if css else ""
         if bar.notes or css not in ("", "n"):
@@ -64,11 +69,17 @@ def _scale(values: Sequence[float | None], height: int) -> tuple[list[int | None
 def _path(ys: Sequence[int | None], step: float) -> str:
     """An SVG path through the known points (a slice without data is skipped, as cron
     schedules leave gaps); a lone point is drawn as a short dash."""
-    points = [(round(index * step), y) for index, y in enumerate(ys) if y is not None]
-    if len(points) == 1:
-        x, y = points[0]
-        return f"M{max(x - 2, 0)} {y}h4"
-    return "".join(f"{'L' if i else 'M'}{x} {y}" for i, (x, y) in enumerate(points))
+    xs = _xs(len(ys), step)
+    parts = [f"L{x} {y}" for x, y in zip(xs, ys, strict=True) if y is not None]
+    if len(parts) == 1:
+        x, y = parts[0][1:].split()
+        return f"M{max(int(x) - 2, 0)} {y}h4"
+    return "M" + "".join(parts)[1:] if parts else ""
+
+
+@lru_cache(maxsize=64)
+def _xs(count: int, step: float) -> tuple[int, ...]:
+    return tuple(round(index * step) for index in range(count))
 
 
 def buckets(
@@ -134,3 +145,49 @@ def daily_chart(
         f'<path class=p95 d="{_path(ys(p95s), step)}"/>'
         f'<path d="{_path(ys(means), step)}"/></svg>'
     )
+
+
+class Helpers:
+    """Small pieces of markup the templates call many times, in Python rather than as
+    Jinja macros (a thousand nodes make macro calls the bulk of a build), bound to one
+    locale. Bars and charts are cached: a node's appear on the home page, its service's
+    page and its own page."""
+
+    def __init__(self, t: Messages, now: datetime) -> None:
+        self.t, self.now = t, now
+        self._cache: dict[tuple, Markup] = {}
+
+    def pill(self, impact: Impact) -> Markup:
+        value = impact.component.value
+        return Markup(f'<span class="pill c-{value}">{escape(self.t(value))}</span>')
+
+    def health(self, status: Status | None) -> Markup:
+        value = status.value if status else "none"
+        text = self.t(status.value if status else "no_data")
+        return Markup(f'<span class="dot h-{value}">{escape(text)}</span>')
+
+    def when(self, at: datetime) -> Markup:
+        return Markup(f'<time datetime="{self.t.iso(at)}">{escape(self.t.datetime(at))}</time>')
+
+    def uptimes(self, uptime: dict[str, float | None]) -> Markup:
+        cells = "".join(
+            f"<div><dt>{escape(self.t('window_' + key))}</dt>"
+            f"<dd>{escape(self.t.percent(uptime[key]))}</dd></div>"
+            for key in ("24h", "7d", "30d", "90d")
+        )
+        return Markup(f'<dl class="up">{cells}</dl>')
+
+    def bar(self, bars: Sequence[Bar], name: str) -> Markup:
+        key = ("bar", id(bars), name)
+        if key not in self._cache:
+            self._cache[key] = uptime_bar(bars, self.t, self.t("bar_label", name=name))
+        return self._cache[key]
+
+    def chart(self, points: Sequence[tuple[datetime, int]], *size: int) -> Markup:
+        key = ("chart", id(points), size)
+        if key not in self._cache:
+            self._cache[key] = latency_chart(points, self.now, self.t, 24, *size)
+        return self._cache[key]
+
+    def daily_chart(self, rows: Sequence[tuple[date, int | None, int | None]]) -> Markup:
+        return daily_chart(rows, self.t)

@@ -27,7 +27,7 @@ from statusgen.config import LOCALES
 from statusgen.content.models import Incident, Maintenance
 from statusgen.impact import Impact
 from statusgen.site.i18n import Messages, messages
-from statusgen.site.markup import daily_chart, latency_chart, note_text, uptime_bar
+from statusgen.site.markup import Helpers, note_text
 from statusgen.site.series import Bar
 from statusgen.site.snapshot import Snapshot
 
@@ -44,6 +44,7 @@ def environment(templates: Path = TEMPLATES) -> Environment:
     return Environment(
         loader=FileSystemLoader(templates),
         bytecode_cache=FileSystemBytecodeCache(),
+        auto_reload=False,  # one build: templates do not change under it
         autoescape=select_autoescape(["html", "xml", "svg"]),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -121,6 +122,7 @@ class PageRenderer:
         labels = {s.id: s.name for s in config.services}
         labels.update({n.id: n.label for _, n in config.iter_nodes()})
         self.labels = labels
+        self.helpers = Helpers(self.t, snapshot.now)
 
     def names(self, ids: Iterable[str]) -> str:
         ids = list(ids)
@@ -149,10 +151,7 @@ class PageRenderer:
             "footer_logo": _asset(root, self.assets.footer_logo),
             "banner": _asset(root, self.assets.banner),
             "project_url": PROJECT_URL,
-            "windows": [(key, self.t(f"window_{key}")) for key in ("24h", "7d", "30d", "90d")],
-            "bar": uptime_bar,
-            "chart": latency_chart,
-            "daily_chart": daily_chart,
+            "h": self.helpers,
             "note_text": note_text,
             "notable": notable,
             "names": self.names,

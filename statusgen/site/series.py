@@ -7,14 +7,16 @@ Pure functions of a HistoryView, the content and `now`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from statusgen.clock import iso, parse_iso
 from statusgen.config import Config
 from statusgen.content.models import Content
 from statusgen.history import HistoryView
+from statusgen.history.query import day_summary, uptime_of
 from statusgen.status import Status, node_key
 
 WINDOWS: tuple[tuple[str, int], ...] = (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))
@@ -113,14 +115,40 @@ def latest_replicas(
     return out
 
 
-def notes_by_node(config: Config, content: Content, now: datetime) -> dict[str, dict[date, list]]:
+@dataclass(frozen=True)
+class Reach:
+    """Which node keys each incident and maintenance is about, worked out once per build.
+    An incident about nothing in particular (None) is about the whole page."""
+
+    incidents: dict[str, frozenset[str] | None]
+    maintenance: dict[str, frozenset[str]]
+
+
+def reach_of(config: Config, content: Content) -> Reach:
+    """`expand_ids` for every item at once: a service id stands for all its nodes."""
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for service, node in config.iter_nodes():
+        key = node_key(service.id, node.id)
+        by_id[service.id].append(key)
+        by_id[node.id].append(key)
+
+    def expand(ids: Iterable[str]) -> frozenset[str]:
+        return frozenset(key for ident in ids for key in by_id.get(ident, ()))
+
+    return Reach(
+        incidents={i.id: expand(i.affected) if i.affected else None for i in content.incidents},
+        maintenance={m.id: expand(m.affected) for m in content.maintenance},
+    )
+
+
+def notes_by_node(content: Content, reach: Reach, now: datetime) -> dict[str, dict[date, list]]:
     """Per node key, the incidents and maintenance of each day; key "" holds incidents
     about the page as a whole."""
     notes: dict[str, dict[date, list[Note]]] = defaultdict(lambda: defaultdict(list))
     first = now.date() - timedelta(days=BAR_DAYS)
     for incident in reversed(content.incidents):
         end = incident.resolved or now
-        keys = incident.node_keys(config) if incident.affected else {""}
+        keys = reach.incidents[incident.id] or {""}
         note = Note("incident", incident.id, incident.title)
         for day in _days(incident.started, end, first):
             for key in keys:
@@ -128,7 +156,7 @@ def notes_by_node(config: Config, content: Content, now: datetime) -> dict[str, 
     for window in reversed(content.maintenance):
         note = Note("maintenance", window.id, window.title)
         for day in _days(window.starts, min(window.end, now), first):
-            for key in window.node_keys(config):
+            for key in reach.maintenance[window.id]:
                 notes[key][day].append(note)
     return notes
 
@@ -151,24 +179,39 @@ def node_series(
     notes: dict[str, dict[date, list]],
 ) -> NodeSeries:
     own, page_wide = notes.get(key, {}), notes.get("", {})
-    bars = tuple(
-        Bar(
-            bar.day,
-            bar.status,
-            bar.uptime,
-            bar.checks,
-            tuple(dict.fromkeys([*page_wide.get(bar.day, ()), *own.get(bar.day, ())])),
-        )
-        for bar in view.daily_bars(key, now, BAR_DAYS, windows)
-    )
+    rows = view.day_rows(key, now, BAR_DAYS, windows)
+    bars = tuple(_bar(day, row, page_wide.get(day), own.get(day)) for day, row in rows)
     replica_keys = [f"{key}/{r.id}" for r in replicas]
     return NodeSeries(
-        uptime=uptimes(view, key, now, windows),
+        uptime=_uptimes(view, key, now, windows, rows),
         bars=bars,
         latency=_latency(view, replica_keys, now),
-        daily_latency=_daily_latency(view, replica_keys, [bar.day for bar in bars]),
+        daily_latency=_daily_latency(view, replica_keys, [day for day, _ in rows]),
         changes=_changes(view, key, now),
     )
+
+
+def _bar(day: date, row: list | None, *notes: list | None) -> Bar:
+    found = tuple(dict.fromkeys(n for group in notes if group for n in group)) if any(notes) else ()
+    return Bar(day, *day_summary(row), found)
+
+
+def _uptimes(
+    view: HistoryView,
+    key: str,
+    now: datetime,
+    windows: Sequence[Window],
+    rows: list[tuple[date, list | None]],
+) -> dict[str, float | None]:
+    """Uptime per window: the last day from raw samples, longer windows from the day rows
+    already read for the bars."""
+    out = {}
+    for name, days in WINDOWS:
+        if days <= 1:
+            out[name] = view.uptime(key, now, days, windows)
+        else:
+            out[name] = uptime_of(rows[-days:])
+    return out
 
 
 def _changes(
@@ -190,11 +233,12 @@ def service_series(
     """A service's uptime and bars from its own history key; a day's notes are those of
     its nodes."""
     spans = sorted({span for node in nodes for span in windows.get(node.key, [])})
-    bars = []
-    for index, bar in enumerate(view.daily_bars(service, now, BAR_DAYS, spans)):
-        notes = [note for node in nodes for note in node.series.bars[index].notes]
-        bars.append(Bar(bar.day, bar.status, bar.uptime, bar.checks, tuple(dict.fromkeys(notes))))
-    return NodeSeries(uptime=uptimes(view, service, now, spans), bars=tuple(bars))
+    rows = view.day_rows(service, now, BAR_DAYS, spans)
+    bars = tuple(
+        _bar(day, row, [note for node in nodes for note in node.series.bars[index].notes])
+        for index, (day, row) in enumerate(rows)
+    )
+    return NodeSeries(uptime=_uptimes(view, service, now, spans, rows), bars=bars)
 
 
 def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[datetime, int], ...]:
@@ -212,15 +256,26 @@ def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[d
 def _daily_latency(
     view: HistoryView, keys: list[str], days: list[date]
 ) -> tuple[tuple[date, int | None, int | None], ...]:
+    """Per day, the mean of the replicas' daily means and the worst of their p95s."""
     out = []
     for day in days:
-        rows = [view.days.get(day.isoformat(), {}).get(key) for key in keys]
-        means = [row[4] for row in rows if row and row[4] is not None]
-        p95s = [row[5] for row in rows if row and row[5] is not None]
-        out.append(
-            (day, round(sum(means) / len(means)) if means else None, max(p95s) if p95s else None)
-        )
+        aggregates = view.days.get(_iso_day(day))
+        total = count = 0
+        worst = None
+        for key in keys if aggregates else ():
+            row = aggregates.get(key)  # type: ignore[union-attr]
+            if row and row[4] is not None:
+                total += row[4]
+                count += 1
+            if row and row[5] is not None and (worst is None or row[5] > worst):
+                worst = row[5]
+        out.append((day, round(total / count) if count else None, worst))
     return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def _iso_day(day: date) -> str:
+    return day.isoformat()
 
 
 def dead_since(view: HistoryView, keys: Sequence[str], now: datetime) -> datetime | None:

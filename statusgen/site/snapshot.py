@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from statusgen.config import Config, ExtraPage
+from statusgen.config import Config, ExtraPage, by_order
 from statusgen.content.models import Announcement, Content, Incident, Maintenance
 from statusgen.health import Evaluation, aggregate_node
 from statusgen.history import HistoryView
@@ -22,11 +22,13 @@ from statusgen.site.series import (
     WINDOWS,
     Bar,
     NodeSeries,
+    Reach,
     ReplicaState,
     dead_since,
     latest_replicas,
     node_series,
     notes_by_node,
+    reach_of,
     service_series,
     uptimes,
 )
@@ -177,12 +179,15 @@ def build_snapshot(
     replicas = latest_replicas(config, view, live or {})
     evaluation = _evaluation(config, view, replicas, live or {})
     impacts = assess_all(config, evaluation, content, now)
-    notes = notes_by_node(config, content, now)
+    reach = reach_of(config, content)
+    notes = notes_by_node(content, reach, now)
     windows = content.maintenance_windows(config)
+    incident_keys = [(i, reach.incidents[i.id]) for i in content.incidents]
+    maintenance_keys = [(m, reach.maintenance[m.id]) for m in content.maintenance]
     nodes: dict[str, NodeState] = {}
     for service, node in config.iter_nodes():
         key = node_key(service.id, node.id)
-        about = [i for i in content.incidents if not i.affected or key in i.node_keys(config)]
+        about = [i for i, keys in incident_keys if keys is None or key in keys]
         nodes[key] = NodeState(
             key=key,
             service=service.id,
@@ -195,11 +200,15 @@ def build_snapshot(
             series=node_series(view, key, replicas.get(key, ()), now, windows.get(key, []), notes),
             checked_at=_checked_at(view, key),
             incidents=tuple(about),
-            maintenance=tuple(m for m in content.maintenance if key in m.node_keys(config)),
+            maintenance=tuple(m for m, keys in maintenance_keys if key in keys),
         )
-    main = _page_snapshot(config, view, content, now, impacts, nodes, windows, _main_info(config))
+    main = _page_snapshot(
+        config, view, content, now, impacts, nodes, windows, reach, _main_info(config)
+    )
     extra = [
-        _page_snapshot(config, view, content, now, impacts, nodes, windows, _extra_info(page))
+        _page_snapshot(
+            config, view, content, now, impacts, nodes, windows, reach, _extra_info(page)
+        )
         for page in config.pages
         if page.enabled
     ]
@@ -269,6 +278,7 @@ def _page_snapshot(
     impacts: Impacts,
     nodes: dict[str, NodeState],
     windows: dict,
+    reach: Reach,
     info: PageInfo,
 ) -> Snapshot:
     wanted = set(info.ids)
@@ -276,7 +286,7 @@ def _page_snapshot(
     for position, service in enumerate(config.sorted_services(), start=1):
         shown = [
             nodes[node_key(service.id, node.id)]
-            for node in sorted(service.nodes, key=lambda n: (n.order, service.nodes.index(n)))
+            for node in by_order(service.nodes)
             if not wanted or service.id in wanted or node.id in wanted
         ]
         if wanted and not shown and service.id not in wanted:
@@ -293,9 +303,13 @@ def _page_snapshot(
     keys = {n.key for s in services for n in s.nodes}
     page_impact = impacts.page if not wanted else impacts.for_ids(config, info.ids)
     incidents = tuple(
-        i for i in content.incidents if not i.affected or not wanted or i.node_keys(config) & keys
+        i
+        for i in content.incidents
+        if not wanted or reach.incidents[i.id] is None or reach.incidents[i.id] & keys
     )
-    maintenance = tuple(m for m in content.maintenance if not wanted or m.node_keys(config) & keys)
+    maintenance = tuple(
+        m for m in content.maintenance if not wanted or reach.maintenance[m.id] & keys
+    )
     uptime = _page_uptime(view, now, services, windows, wanted)
     return Snapshot(
         config=config,

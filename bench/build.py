@@ -1,0 +1,234 @@
+"""Benchmark `statusgen build` on a big page.
+
+    python bench/build.py [--nodes 1000] [--days 90] [--incidents 200] [--passes 24]
+
+Generates a project in a temporary folder: `--nodes` nodes (20 per service, one or two
+replicas each), daily aggregates for the `--days` before today written straight in the
+history's format (`daily/YYYY-MM.jsonl`), `--passes` raw passes over the last day (the
+raw samples a build reads), `--incidents` incident files spread over the days (five still
+open) and a few maintenance windows. Then, in a fresh child process each, it times:
+
+- `build_site` itself (the library call: read history and content, snapshot, render,
+  write), with peak RSS;
+- `statusgen build` as a command (Python start-up and imports included);
+
+and builds a 50-node page to weigh its home page (HTML + CSS). Figures are printed,
+never asserted. Targets: build under 2 s and 200 MB; home page under 100 KB for 50 nodes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+PER_SERVICE = 20
+
+
+def config_text(nodes: int) -> str:
+    lines = ['[page]\nname = "Bench Status"\nurl = "https://status.bench.test/"\n']
+    for index in range(nodes):
+        service, node = divmod(index, PER_SERVICE)
+        if node == 0:
+            lines.append(f'[[services]]\nid = "svc{service}"\nname = "Service {service}"\n')
+        replicas = ", ".join(
+            f'{{ url = "https://10.{service}.{node}.{r}/health", label = "r{r}" }}'
+            for r in range(1 + index % 2)
+        )
+        lines.append(
+            f'  [[services.nodes]]\n  id = "n{index}"\n  label = "Node {index}"\n'
+            f"  replicas = [{replicas}]\n"
+        )
+    return "\n".join(lines)
+
+
+def tree(nodes: int) -> list[tuple[str, str, list[str]]]:
+    return [
+        (f"svc{i // PER_SERVICE}", f"n{i}", [f"r{r}" for r in range(1 + i % 2)])
+        for i in range(nodes)
+    ]
+
+
+def write_daily(history: Path, nodes: int, days: int, rng: random.Random) -> None:
+    """One aggregate line per day with every key, as the store's rollup writes them."""
+    months: dict[str, list[str]] = {}
+    layout = tree(nodes)
+    for offset in range(days, 0, -1):
+        day = (NOW - timedelta(days=offset)).date()
+        keys: dict[str, list] = {}
+        worst_service: dict[str, int] = {}
+        for service, node, replicas in layout:
+            dead = rng.choice((0,) * 40 + (1, 4, 30))
+            row = [288, 288 - dead, 0, dead, None, None]
+            keys[f"{service}/{node}"] = row
+            worst_service[service] = max(worst_service.get(service, 0), dead)
+            for replica in replicas:
+                mean = rng.randint(30, 300)
+                keys[f"{service}/{node}/{replica}"] = [*row[:4], mean, mean * 3]
+        for service, dead in worst_service.items():
+            keys[service] = [288, 288 - dead, 0, dead, None, None]
+        page_dead = max(worst_service.values())
+        keys[""] = [288, 288 - page_dead, 0, page_dead, None, None]
+        line = json.dumps({"date": day.isoformat(), "k": keys}, separators=(",", ":"))
+        months.setdefault(day.strftime("%Y-%m"), []).append(line)
+    (history / "daily").mkdir(parents=True, exist_ok=True)
+    for month, lines in months.items():
+        (history / "daily" / f"{month}.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def write_passes(history: Path, nodes: int, passes: int, rng: random.Random) -> None:
+    """`passes` raw pass lines over the last day, in the store's format."""
+    by_day: dict[str, list[str]] = {}
+    layout = tree(nodes)
+    for index in range(passes):
+        at = NOW - timedelta(hours=24 * (passes - 1 - index) / passes)
+        r, n, s = {}, {}, {}
+        for service, node, replicas in layout:
+            code = "d" if rng.random() < 0.002 else "h"
+            for replica in replicas:
+                r[f"{service}/{node}/{replica}"] = [
+                    code,
+                    None if code == "d" else rng.randint(30, 300),
+                ]
+            n[f"{service}/{node}"] = code
+            s[service] = "d" if code == "d" or s.get(service) == "d" else "h"
+        page = "d" if "d" in s.values() else "h"
+        t = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        line = {"n": n, "p": page, "r": r, "s": s, "t": t}
+        by_day.setdefault(t[:10], []).append(json.dumps(line, separators=(",", ":")))
+    (history / "samples").mkdir(parents=True, exist_ok=True)
+    for day, lines in by_day.items():
+        (history / "samples" / f"{day}.jsonl").write_text("\n".join(lines) + "\n")
+    (history / "meta.json").write_text('{"schema": 1}\n')
+
+
+def write_content(config_dir: Path, nodes: int, count: int, rng: random.Random) -> None:
+    folder = config_dir / "incidents"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        started = NOW - timedelta(days=rng.uniform(0.1, 89), minutes=index)
+        still_open = index < 5
+        severity = rng.choice(["minor", "major", "critical"])
+        affected = sorted({f"n{rng.randrange(nodes)}" for _ in range(rng.randint(1, 3))})
+        updates = [(started, "investigating", f"We are looking into problem {index}.")]
+        if not still_open:
+            updates.append((started + timedelta(minutes=20), "identified", "Found the cause."))
+            updates.append((started + timedelta(hours=1), "resolved", "Fixed."))
+        body = "\n\n".join(
+            f"## {at:%Y-%m-%dT%H:%M:%SZ} — {status}\n\n{text}"
+            for at, status, text in reversed(updates)
+        )
+        (folder / f"{started:%Y-%m-%d}-incident-{index}.md").write_text(
+            f"---\ntitle: Incident {index} on {', '.join(affected)}\nseverity: {severity}\n"
+            f"affected: [{', '.join(affected)}]\n---\n{body}\n"
+        )
+    folder = config_dir / "maintenance"
+    folder.mkdir(parents=True, exist_ok=True)
+    services = (nodes + PER_SERVICE - 1) // PER_SERVICE
+    for index, offset in enumerate((-30, -2, 0, 3)):
+        starts = NOW + timedelta(days=offset, hours=-1)
+        (folder / f"{starts:%Y-%m-%d}-work-{index}.md").write_text(
+            f"---\ntitle: Planned work {index}\nstarts: {starts:%Y-%m-%dT%H:%M:%SZ}\n"
+            f"ends: {starts + timedelta(hours=2):%Y-%m-%dT%H:%M:%SZ}\n"
+            f"affected: [svc{index % services}]\n---\nPlanned work.\n"
+        )
+
+
+def make_project(root: Path, nodes: int, days: int, incidents: int, passes: int) -> Path:
+    rng = random.Random(1)
+    config_dir = root / "config"
+    config_dir.mkdir(parents=True)
+    (config_dir / "statusgen.toml").write_text(config_text(nodes))
+    write_daily(root / "history", nodes, days, rng)
+    write_passes(root / "history", nodes, passes, rng)
+    write_content(config_dir, nodes, incidents, rng)
+    return config_dir / "statusgen.toml"
+
+
+CHILD = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from statusgen.config import load_config
+from statusgen.clock import parse_iso
+from statusgen.site import build_site
+config = load_config({path!r}, env={{}})
+start = time.perf_counter()
+report = build_site(config, parse_iso({now!r}))
+elapsed = time.perf_counter() - start
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, report.pages, report.files,
+      report.bytes)
+"""
+
+
+def time_library(path: Path) -> tuple[float, float, int, int, int]:
+    code = CHILD.format(root=str(ROOT), path=str(path), now=NOW.isoformat())
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    elapsed, rss, pages, files, size = out.stdout.split()
+    return float(elapsed), int(rss) / 1024, int(pages), int(files), int(size)
+
+
+def time_command(path: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "statusgen", "build", "-c", str(path), "--now", NOW.isoformat()],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--nodes", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--incidents", type=int, default=200)
+    parser.add_argument("--passes", type=int, default=24)
+    parser.add_argument("--runs", type=int, default=3, help="timed builds (best is kept)")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="statusgen-bench-"))
+    try:
+        start = time.perf_counter()
+        path = make_project(root / "big", args.nodes, args.days, args.incidents, args.passes)
+        history = sum(f.stat().st_size for f in (root / "big" / "history").rglob("*.jsonl"))
+        print(
+            f"generated {args.nodes} nodes, {args.days} days, {args.incidents} incidents, "
+            f"{args.passes} raw passes ({history / 1e6:.1f} MB of history) "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
+        first = time_library(path)  # compiles the templates into Jinja's cache
+        print(f"first build (cold template cache): {first[0]:.2f} s, peak RSS {first[1]:.0f} MB")
+        runs = [time_library(path) for _ in range(args.runs)]
+        best = min(runs)
+        print(
+            f"build_site: {best[0]:.2f} s (best of {args.runs}), peak RSS "
+            f"{max(r[1] for r in runs):.0f} MB; {best[2]} pages, {best[3]} files, "
+            f"{best[4] / 1e6:.1f} MB written"
+        )
+        print(f"`statusgen build` command, start-up included: {time_command(path):.2f} s")
+        small = make_project(root / "small", 50, args.days, 20, args.passes)
+        time_library(small)
+        output = root / "small" / "output"
+        home = (output / "index.html").stat().st_size
+        css = (output / "style.css").stat().st_size
+        print(
+            f"home page for 50 nodes: {home / 1024:.1f} KiB HTML + {css / 1024:.1f} KiB CSS "
+            f"= {(home + css) / 1024:.1f} KiB (target < 100 KB)"
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
