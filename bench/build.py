@@ -117,8 +117,9 @@ def write_content(config_dir: Path, nodes: int, count: int, rng: random.Random) 
     folder = config_dir / "incidents"
     folder.mkdir(parents=True, exist_ok=True)
     for index in range(count):
-        started = NOW - timedelta(days=rng.uniform(0.1, 89), minutes=index)
-        still_open = index < 5
+        still_open = index < 5  # open incidents are recent ones, as on a real page
+        days_ago = rng.uniform(0.05, 0.5) if still_open else rng.uniform(0.5, 89)
+        started = NOW - timedelta(days=days_ago, minutes=index)
         severity = rng.choice(["minor", "major", "critical"])
         affected = sorted({f"n{rng.randrange(nodes)}" for _ in range(rng.randint(1, 3))})
         updates = [(started, "investigating", f"We are looking into problem {index}.")]
@@ -170,12 +171,46 @@ print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, report.pages,
       report.bytes)
 """
 
+PHASES = """
+import sys, time
+sys.path.insert(0, {root!r})
+from statusgen.config import load_config
+from statusgen.clock import parse_iso
+from statusgen.content import load_content
+from statusgen.history import HistoryView, open_store
+from statusgen.site.build import resolve_assets, site_files, spare_folder, write_tree
+from statusgen.site.snapshot import build_snapshot
+config = load_config({path!r}, env={{}})
+now = parse_iso({now!r})
+marks = [time.perf_counter()]
+content = load_content(config); marks.append(time.perf_counter())
+store = open_store(config)
+view = HistoryView(store.passes(), store.daily()); marks.append(time.perf_counter())
+snapshot = build_snapshot(config, view, content, now); marks.append(time.perf_counter())
+files = site_files(snapshot, resolve_assets(config)[0]); marks.append(time.perf_counter())
+write_tree(config.output_dir, files, spare_folder(config)); marks.append(time.perf_counter())
+print(*(b - a for a, b in zip(marks, marks[1:])))
+"""
+
 
 def time_library(path: Path) -> tuple[float, float, int, int, int]:
     code = CHILD.format(root=str(ROOT), path=str(path), now=NOW.isoformat())
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     elapsed, rss, pages, files, size = out.stdout.split()
     return float(elapsed), int(rss) / 1024, int(pages), int(files), int(size)
+
+
+def time_phases(path: Path) -> list[float]:
+    code = PHASES.format(root=str(ROOT), path=str(path), now=NOW.isoformat())
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return [float(x) for x in out.stdout.split()]
+
+
+def reference_loop() -> float:
+    """Seconds for a fixed pure-Python loop, to compare this machine with others."""
+    start = time.perf_counter()
+    sum(range(10_000_000))
+    return time.perf_counter() - start
 
 
 def time_command(path: Path) -> float:
@@ -216,7 +251,11 @@ def main() -> None:
             f"{max(r[1] for r in runs):.0f} MB; {best[2]} pages, {best[3]} files, "
             f"{best[4] / 1e6:.1f} MB written"
         )
+        phases = time_phases(path)
+        names = ("read content", "read history", "snapshot", "render", "write")
+        print("phases: " + ", ".join(f"{n} {t:.2f} s" for n, t in zip(names, phases, strict=True)))
         print(f"`statusgen build` command, start-up included: {time_command(path):.2f} s")
+        print(f"machine: sum(range(10**7)) takes {reference_loop():.2f} s here")
         small = make_project(root / "small", 50, args.days, 20, args.passes)
         time_library(small)
         output = root / "small" / "output"

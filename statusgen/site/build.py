@@ -264,10 +264,13 @@ def _sync(folder: Path, files: dict[str, bytes]) -> None:
         if parent and parent not in made:
             os.makedirs(folder / parent, exist_ok=True)
             made.add(parent)
-        fd = os.open(folder / rel, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        # Overwrite, then cut to length: truncating to zero first makes ext4 flush the
+        # file on close (its replace-via-truncate safeguard), ten times slower here.
+        fd = os.open(folder / rel, os.O_WRONLY | os.O_CREAT, 0o644)
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
+            os.ftruncate(fd, len(data))
         finally:
             os.close(fd)

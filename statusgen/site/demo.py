@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -78,7 +78,7 @@ def demo_config(port: int) -> str:
 
         [metrics.poll]
         retry = 0
-        delay_sick = {SLOW_SECONDS * 0.6:g}
+        delay_sick = {SLOW_SECONDS * 0.8:g}
         delay_dead = 2
 
         [[services]]
@@ -200,7 +200,7 @@ def run_demo(project: Path, port: int, passes: int = 4, now: datetime | None = N
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(demo_config(port), encoding="utf-8")
     config = load_config(config_path, env={})
-    end = (now or datetime.now().astimezone()).replace(microsecond=0)
+    end = (now or datetime.now(UTC)).replace(microsecond=0)
     clock = FixedClock(end - timedelta(minutes=PASS_MINUTES * (passes - 1)))
     seed_daily(config, end)
     write_content(config, end)
