@@ -115,7 +115,7 @@ def latency_chart(
     label = t("chart_label", hours=round(hours), avg=t.ms(sum(known) / len(known)), max=t.ms(top))
     return Markup(
         # <title> names the image for assistive technology and shows on hover.
-        f'<svg class=chart viewBox="0 0 {width} {height}" role=img>'
+        f'<svg class=chart viewBox="0 0 {width} {height}" preserveAspectRatio=none role=img>'
         f"<title>{escape(label)}</title>"
         f'<path d="{_path(ys, width / max(count - 1, 1))}"/></svg>'
     )
@@ -141,7 +141,8 @@ def daily_chart(
     step = width / max(len(rows) - 1, 1)
     label = t("daily_chart_label", days=len(rows), max=t.ms(top))
     return Markup(
-        f'<svg class="chart wide" viewBox="0 0 {width} {height}" role=img>'
+        f'<svg class="chart wide" viewBox="0 0 {width} {height}" preserveAspectRatio=none '
+        "role=img>"
         f"<title>{escape(label)}</title>"
         f'<path class=p95 d="{_path(ys(p95s), step)}"/>'
         f'<path d="{_path(ys(means), step)}"/></svg>'

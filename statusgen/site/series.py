@@ -73,12 +73,6 @@ class NodeSeries:
     changes: tuple[tuple[datetime, Status], ...] = ()
 
 
-def uptimes(
-    view: HistoryView, key: str, now: datetime, windows: Sequence[Window] = ()
-) -> dict[str, float | None]:
-    return {name: view.uptime(key, now, days, windows) for name, days in WINDOWS}
-
-
 def latest_replicas(
     config: Config, view: HistoryView, live: dict[str, Status]
 ) -> dict[str, tuple[ReplicaState, ...]]:
@@ -227,18 +221,31 @@ def _changes(
     return tuple(reversed(out[-limit:]))
 
 
-def service_series(
-    view: HistoryView, service: str, nodes: Sequence, now: datetime, windows: dict
-) -> NodeSeries:
-    """A service's uptime and bars from its own history key; a day's notes are those of
-    its nodes."""
-    spans = sorted({span for node in nodes for span in windows.get(node.key, [])})
-    rows = view.day_rows(service, now, BAR_DAYS, spans)
-    bars = tuple(
-        _bar(day, row, [note for node in nodes for note in node.series.bars[index].notes])
-        for index, (day, row) in enumerate(rows)
-    )
-    return NodeSeries(uptime=_uptimes(view, service, now, spans, rows), bars=bars)
+def combined_series(nodes: Sequence) -> NodeSeries:
+    """A service's (or a page's) uptime and bars from its nodes: each window's uptime is
+    the mean of the nodes' uptimes, as Statuspage averages a group's components, so each
+    node's own maintenance is left out of it; a day's cell takes the worst status, the
+    mean uptime and every note of the nodes that day."""
+    uptime = {name: _mean([n.series.uptime[name] for n in nodes]) for name, _ in WINDOWS}
+    bars = []
+    for cells in zip(*(n.series.bars for n in nodes), strict=True):
+        known = [c.status for c in cells if c.status is not None]
+        notes = tuple(dict.fromkeys(note for c in cells for note in c.notes))
+        bars.append(
+            Bar(
+                cells[0].day,
+                Status.worst(known) if known else None,
+                _mean([c.uptime for c in cells]),
+                sum(c.checks for c in cells),
+                notes,
+            )
+        )
+    return NodeSeries(uptime=uptime, bars=tuple(bars))
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
 
 
 def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[datetime, int], ...]:

@@ -19,18 +19,16 @@ from statusgen.health import Evaluation, aggregate_node
 from statusgen.history import HistoryView
 from statusgen.impact import Impact, Impacts, assess_all, rollup
 from statusgen.site.series import (
-    WINDOWS,
     Bar,
     NodeSeries,
     Reach,
     ReplicaState,
+    combined_series,
     dead_since,
     latest_replicas,
     node_series,
     notes_by_node,
     reach_of,
-    service_series,
-    uptimes,
 )
 from statusgen.status import Status, node_key
 
@@ -202,13 +200,9 @@ def build_snapshot(
             incidents=tuple(about),
             maintenance=tuple(m for m, keys in maintenance_keys if key in keys),
         )
-    main = _page_snapshot(
-        config, view, content, now, impacts, nodes, windows, reach, _main_info(config)
-    )
+    main = _page_snapshot(config, view, content, now, impacts, nodes, reach, _main_info(config))
     extra = [
-        _page_snapshot(
-            config, view, content, now, impacts, nodes, windows, reach, _extra_info(page)
-        )
+        _page_snapshot(config, view, content, now, impacts, nodes, reach, _extra_info(page))
         for page in config.pages
         if page.enabled
     ]
@@ -277,7 +271,6 @@ def _page_snapshot(
     now: datetime,
     impacts: Impacts,
     nodes: dict[str, NodeState],
-    windows: dict,
     reach: Reach,
     info: PageInfo,
 ) -> Snapshot:
@@ -296,7 +289,7 @@ def _page_snapshot(
             if not wanted or service.id in wanted or not shown
             else rollup([n.impact for n in shown])
         )
-        series = service_series(view, service.id, shown, now, windows)
+        series = combined_series(shown)
         services.append(
             ServiceState(service.id, service.name, position, impact, tuple(shown), series)
         )
@@ -310,7 +303,7 @@ def _page_snapshot(
     maintenance = tuple(
         m for m in content.maintenance if not wanted or reach.maintenance[m.id] & keys
     )
-    uptime = _page_uptime(view, now, services, windows, wanted)
+    uptime = combined_series([n for s in services for n in s.nodes]).uptime
     return Snapshot(
         config=config,
         now=now,
@@ -326,22 +319,6 @@ def _page_snapshot(
         maintenance=maintenance,
         dead_since=None,
     )
-
-
-def _page_uptime(
-    view: HistoryView, now: datetime, services: list[ServiceState], windows: dict, wanted: set
-) -> dict[str, float | None]:
-    """The main page's uptime is the history's page key; an extra page's is the mean of
-    its nodes' uptimes (it has no key of its own in the history)."""
-    if not wanted:
-        every = sorted({w for spans in windows.values() for w in spans})
-        return uptimes(view, "", now, every)
-    out: dict[str, float | None] = {}
-    for name, _ in WINDOWS:
-        values = [n.series.uptime[name] for s in services for n in s.nodes]
-        known = [v for v in values if v is not None]
-        out[name] = sum(known) / len(known) if known else None
-    return out
 
 
 def _with_pages(
