@@ -36,7 +36,7 @@ def main() -> None:
 
 def _register() -> None:
     # Importing a command module attaches its commands to `main`.
-    from statusgen.cli import content, core, notify, server, site  # noqa: F401
+    from statusgen.cli import content, core, manage, notify, server, site  # noqa: F401
 
 
 _register()
