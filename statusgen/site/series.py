@@ -226,7 +226,7 @@ def combined_series(nodes: Sequence) -> NodeSeries:
     the mean of the nodes' uptimes, as Statuspage averages a group's components, so each
     node's own maintenance is left out of it; a day's cell takes the worst status, the
     mean uptime and every note of the nodes that day."""
-    uptime = {name: _mean([n.series.uptime[name] for n in nodes]) for name, _ in WINDOWS}
+    uptime = mean_uptime(nodes)
     bars = []
     for cells in zip(*(n.series.bars for n in nodes), strict=True):
         known = [c.status for c in cells if c.status is not None]
@@ -241,6 +241,11 @@ def combined_series(nodes: Sequence) -> NodeSeries:
             )
         )
     return NodeSeries(uptime=uptime, bars=tuple(bars))
+
+
+def mean_uptime(nodes: Sequence) -> dict[str, float | None]:
+    """Per window, the mean of the nodes' uptimes (nodes without data left out)."""
+    return {name: _mean([n.series.uptime[name] for n in nodes]) for name, _ in WINDOWS}
 
 
 def _mean(values: Sequence[float | None]) -> float | None:

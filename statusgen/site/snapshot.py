@@ -26,6 +26,7 @@ from statusgen.site.series import (
     combined_series,
     dead_since,
     latest_replicas,
+    mean_uptime,
     node_series,
     notes_by_node,
     reach_of,
@@ -303,7 +304,7 @@ def _page_snapshot(
     maintenance = tuple(
         m for m in content.maintenance if not wanted or reach.maintenance[m.id] & keys
     )
-    uptime = combined_series([n for s in services for n in s.nodes]).uptime
+    uptime = mean_uptime([n for s in services for n in s.nodes])
     return Snapshot(
         config=config,
         now=now,
