@@ -48,7 +48,8 @@ def test_init_check_probe_round_trip(tmp_path, server, monkeypatch):
     result = runner.invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 0, result.output
     config = tmp_path / "config" / "statusgen.toml"
-    assert config.exists()
+    assert config.exists() and (tmp_path / ".github" / "workflows" / "status.yml").exists()
+    assert list((tmp_path / "config" / "incidents").glob("*.md"))
 
     # Point the example page at loopback targets: one healthy, one failing, one closed.
     text = config.read_text()
@@ -134,13 +135,16 @@ def test_check_reports_content_and_channel_problems(tmp_path, monkeypatch):
     incident.write_text("---\ntitle: Broken\nseverity: huge\n---\nBody\n")
     config = tmp_path / "config" / "statusgen.toml"
     config.write_text(
-        config.read_text() + '\n[[notify.channels]]\nname = "x"\nurl = "nope://what"\n'
+        config.read_text()
+        + '\n[[notify.channels]]\nname = "x"\nurl = "nope://what"\n'
+        + '[[pages]]\nslug = "api"\nname = "Shadow"\n'
     )
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 2
     assert "config/incidents/2026-11-20-broken.md:3: severity:" in result.output
     assert "notify.channels[0].url: not a URL Apprise understands" in result.output
+    assert "pages[0].slug: 'api' is reserved" in result.output
 
 
 def test_probe_notifies_unless_told_not_to(tmp_path, monkeypatch, httpserver):
