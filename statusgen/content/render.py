@@ -8,6 +8,8 @@ handler attributes and links with schemes other than the few below.
 
 from __future__ import annotations
 
+import threading
+
 import markdown
 import nh3
 
@@ -15,9 +17,17 @@ EXTENSIONS = ["extra", "sane_lists"]
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+_local = threading.local()
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Safe to embed in a page as is."""
-    html = markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
+    # Building a Markdown instance (loading extensions) costs more than rendering a short
+    # update, so each thread keeps one and resets it between texts.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    html = parser.reset().convert(text)
     return sanitize_html(html)
 
 

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 from statusgen.validation import describe_error
 
 HANDLER = frontmatter.YAMLHandler()
+# libyaml's safe loader when it is there (several times faster), else PyYAML's own.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -87,8 +89,8 @@ def read_source(path: Path, name: str, text: str | None = None) -> tuple[Source 
     front_offset = text.count("\n", 0, start.end())  # 0-based line of front's first line
     body_line = text.count("\n", 0, end.end()) + 1
     try:
-        data = HANDLER.load(front)
-        tree = yaml.compose(front, Loader=yaml.SafeLoader)
+        data = HANDLER.load(front, Loader=SAFE_LOADER)
+        tree = yaml.compose(front, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = front_offset + mark.line + 1 if mark else 1
