@@ -1,0 +1,26 @@
+"""Shared pieces of the config models: strictness, ids, durations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_CONFIG = Path("config/statusgen.toml")
+REPLICA_SCHEMES = ("icmp", "tcp", "http", "https")
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LOCALES = ("en", "fr", "de", "es")
+
+Seconds = Annotated[float, Field(gt=0, le=86400)]
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+Mode = Literal["poll", "push", "local"]
+Theme = Literal["light", "dark", "auto"]
+Event = Literal["dead", "sick", "recovered"]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)

@@ -1,0 +1,174 @@
+"""Loading: TOML, ${VAR} substitution, validation and cross-reference checks."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from statusgen.config.base import DEFAULT_CONFIG
+from statusgen.config.services import Node, public_url
+from statusgen.config.settings import Config
+from statusgen.errors import ConfigError
+from statusgen.validation import format_validation_errors
+
+# --- loading --------------------------------------------------------------------------
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def substitute_env(
+    data: Any, env: dict[str, str], path: str = "", found: set[str] | None = None
+) -> tuple[Any, list[str], set[str]]:
+    """Replace ${NAME} in every string. Returns (data, problems, substituted values)."""
+    problems: list[str] = []
+    found = set() if found is None else found
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            out[key], more, _ = substitute_env(value, env, _join(path, key), found)
+            problems += more
+        return out, problems, found
+    if isinstance(data, list):
+        items = []
+        for index, value in enumerate(data):
+            item, more, _ = substitute_env(value, env, f"{path}[{index}]", found)
+            items.append(item)
+            problems += more
+        return items, problems, found
+    if isinstance(data, str) and "${" in data:
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in env:
+                problems.append(f"{path}: environment variable {name} is not set")
+                return match.group(0)
+            if env[name]:
+                found.add(env[name])
+            return env[name]
+
+        return _ENV_REF.sub(replace, data), problems, found
+    return data, problems, found
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG, env: dict[str, str] | None = None) -> Config:
+    """Read, substitute and validate a config file, or raise one ConfigError listing all
+    problems, each as `file: key.path: what is wrong`."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; run `statusgen init` to create one") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data, problems, secrets = substitute_env(raw, dict(os.environ if env is None else env))
+    if problems:
+        raise ConfigError([f"{path}: {p}" for p in problems])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_errors(exc, data, str(path), Config)) from None
+    problems = check_references(config)
+    if problems:
+        raise ConfigError([f"{path}: {p}" for p in problems])
+    config._path = path
+    config._root = project_root(path)
+    config._secrets = frozenset(secrets | _credentials(config))
+    return config
+
+
+def project_root(config_path: Path) -> Path:
+    """`config/statusgen.toml` lives in the project's `config/` folder; any other config
+    file's own folder is the project root."""
+    folder = config_path.resolve().parent
+    return folder.parent if folder.name == "config" else folder
+
+
+def _credentials(config: Config) -> set[str]:
+    secrets: set[str] = set()
+    for _, node in config.iter_nodes():
+        for replica in node.replicas:
+            parts = urlsplit(replica.url)
+            secrets.update(x for x in (parts.password, parts.username) if x)
+            if parts.query:
+                secrets.add(parts.query)
+            if replica.url != public_url(replica.url):
+                secrets.add(replica.url)
+        secrets.update(v for k, v in node.http.headers.items() if k.lower() == "authorization")
+    for channel in config.notify.channels:
+        secrets.add(channel.url)
+    for hook in config.notify.hooks:
+        if hook.secret:
+            secrets.add(hook.secret)
+    return {s for s in secrets if len(s) >= 4}
+
+
+def check_references(config: Config) -> list[str]:
+    """Cross-field rules pydantic cannot see one model at a time."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+
+    def claim(ident: str, where: str) -> None:
+        if ident in seen:
+            problems.append(f"{where}.id: duplicate id {ident!r} (already used at {seen[ident]})")
+        else:
+            seen[ident] = where
+
+    for si, service in enumerate(config.services):
+        claim(service.id, f"services[{si}]")
+        for ni, node in enumerate(service.nodes):
+            where = f"services[{si}].nodes[{ni}]"
+            claim(node.id, where)
+            problems += _check_node(config, node, where)
+    known = config.known_ids()
+    # The main page's id names status/<id>.json too, so no extra page may take it.
+    slugs: set[str] = {config.page.id}
+    page_ids: set[str] = {config.page.id}
+    for pi, page in enumerate(config.pages):
+        if page.slug in slugs:
+            problems.append(f"pages[{pi}].slug: slug {page.slug!r} already taken")
+        slugs.add(page.slug)
+        if page.id is not None and page.id in page_ids:
+            problems.append(f"pages[{pi}].id: id {page.id!r} already taken")
+        page_ids.add(page.id or "")
+        for index, ident in enumerate(page.services):
+            if ident not in known:
+                problems.append(f"pages[{pi}].services[{index}]: unknown service or node {ident!r}")
+    for ci, channel in enumerate(config.notify.channels):
+        for index, ident in enumerate(channel.services):
+            if ident not in known:
+                problems.append(
+                    f"notify.channels[{ci}].services[{index}]: unknown service or node {ident!r}"
+                )
+    return problems
+
+
+def _check_node(config: Config, node: Node, where: str) -> list[str]:
+    problems = []
+    metrics = node.metrics(config.metrics)
+    if node.mode != "push" and metrics.delay_sick >= metrics.delay_dead:
+        problems.append(
+            f"{where}: delay_sick ({metrics.delay_sick:g}) must be below "
+            f"delay_dead ({metrics.delay_dead:g})"
+        )
+    if node.mode == "push" and node.replicas:
+        problems.append(
+            f"{where}.replicas: push nodes take no replicas (their reporters create them)"
+        )
+    if node.mode != "push" and not node.replicas:
+        problems.append(f"{where}.replicas: a {node.mode} node needs at least one replica URL")
+    ids: set[str] = set()
+    for ri, replica in enumerate(node.replicas):
+        if replica.id in ids:
+            problems.append(f"{where}.replicas[{ri}]: duplicate replica id {replica.id!r}")
+        ids.add(replica.id or "")
+    return problems

@@ -1,0 +1,177 @@
+"""Services, nodes and replicas, and the per-mode metrics they are judged by."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, model_validator
+
+from statusgen.config.base import REPLICA_SCHEMES, Id, Mode, Seconds, Strict
+
+# --- metrics --------------------------------------------------------------------------
+
+
+class PollMetrics(Strict):
+    interval: Seconds = 120
+    retry: int = Field(2, ge=0, le=10)
+    delay_sick: Seconds = 5
+    delay_dead: Seconds = 10
+
+
+class PushMetrics(Strict):
+    delay_dead: Seconds = 20
+    cpu_sick_above: float = Field(0.9, ge=0.01, le=10.0)
+    ram_sick_above: float = Field(0.9, ge=0.01, le=1.0)
+
+
+class LocalMetrics(Strict):
+    interval: Seconds = 120
+    retry: int = Field(2, ge=0, le=10)
+    delay_sick: Seconds = 5
+    delay_dead: Seconds = 40
+
+
+class Metrics(Strict):
+    poll: PollMetrics = PollMetrics()
+    push: PushMetrics = PushMetrics()
+    local: LocalMetrics = LocalMetrics()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeMetrics:
+    """A node's metrics after its overrides are applied to its mode's defaults."""
+
+    interval: float
+    retry: int
+    delay_sick: float
+    delay_dead: float
+    cpu_sick_above: float
+    ram_sick_above: float
+
+
+# --- services, nodes, replicas --------------------------------------------------------
+
+
+class HttpOptions(Strict):
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = None
+    healthy_above: int = Field(200, ge=100, le=599, description="lowest healthy status")
+    healthy_below: int = Field(400, ge=101, le=600, description="first unhealthy status")
+    healthy_match: str | None = Field(
+        None, description="substring the body must contain; /regex/ for a regular expression"
+    )
+    verify_tls: bool = True
+
+    @model_validator(mode="after")
+    def _bounds(self) -> HttpOptions:
+        if self.healthy_above >= self.healthy_below:
+            raise ValueError(
+                f"healthy_above ({self.healthy_above}) must be below "
+                f"healthy_below ({self.healthy_below})"
+            )
+        if self.healthy_match and _is_regex(self.healthy_match):
+            try:
+                re.compile(self.healthy_match[1:-1])
+            except re.error as exc:
+                raise ValueError(f"healthy_match is not a valid regex: {exc}") from None
+        return self
+
+
+def _is_regex(pattern: str) -> bool:
+    return len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/")
+
+
+class Replica(Strict):
+    """One probed target. `label` is what the public sees; `url` may be private."""
+
+    url: str
+    label: str | None = None
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]+$", max_length=128)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"url": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _check_url(self) -> Replica:
+        parts = urlsplit(self.url)
+        if parts.scheme not in REPLICA_SCHEMES or not parts.hostname:
+            raise ValueError(
+                f"expected an icmp://, tcp://, http:// or https:// URL, got {self.url!r}"
+            )
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"bad port in {self.url!r}") from None
+        if parts.scheme == "tcp" and port is None:
+            raise ValueError(f"expected tcp://host:port with a port, got {self.url!r}")
+        if self.label is None:
+            self.label = public_url(self.url)
+        if self.id is None:
+            self.id = re.sub(r"[^A-Za-z0-9._:-]+", "-", self.label).strip("-")[:128] or "replica"
+        return self
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.url).scheme
+
+
+def public_url(url: str) -> str:
+    """The URL without credentials, query or fragment: safe to show when no label is set."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class Node(Strict):
+    id: Id
+    label: str = Field(min_length=1)
+    mode: Mode = "poll"
+    order: int = 0
+    link: str | None = None
+    replicas: list[Replica] = Field(default_factory=list)
+    http: HttpOptions = HttpOptions()
+    interval: Seconds | None = None
+    retry: int | None = Field(None, ge=0, le=10)
+    delay_sick: Seconds | None = None
+    delay_dead: Seconds | None = None
+    cpu_sick_above: float | None = Field(None, ge=0.01, le=10.0)
+    ram_sick_above: float | None = Field(None, ge=0.01, le=1.0)
+
+    def metrics(self, defaults: Metrics) -> NodeMetrics:
+        """Resolve this node's metrics: its own overrides, else its mode's defaults."""
+        base = {"poll": defaults.poll, "push": defaults.push, "local": defaults.local}[self.mode]
+        pick = lambda name, fallback: (  # noqa: E731
+            getattr(self, name)
+            if getattr(self, name) is not None
+            else getattr(base, name, fallback)
+        )
+        return NodeMetrics(
+            interval=pick("interval", defaults.poll.interval),
+            retry=pick("retry", 0),
+            delay_sick=pick("delay_sick", defaults.poll.delay_sick),
+            delay_dead=pick("delay_dead", defaults.push.delay_dead),
+            cpu_sick_above=pick("cpu_sick_above", defaults.push.cpu_sick_above),
+            ram_sick_above=pick("ram_sick_above", defaults.push.ram_sick_above),
+        )
+
+
+class Service(Strict):
+    id: Id
+    name: str = Field(min_length=1)
+    order: int = 0
+    nodes: list[Node] = Field(default_factory=list)
+
+
+def by_order(items: list[Any]) -> list[Any]:
+    """By `order`, then file order. (Positions come from enumerate: `list.index` would
+    compare pydantic models field by field, quadratic on a thousand nodes.)"""
+    return [item for _, item in sorted(enumerate(items), key=lambda p: (p[1].order, p[0]))]

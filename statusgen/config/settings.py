@@ -1,0 +1,198 @@
+"""The page and behaviour sections, and `Config`, the whole file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from statusgen.config.base import DEFAULT_CONFIG, SLUG_PATTERN, Event, Id, Seconds, Strict, Theme
+from statusgen.config.services import Metrics, Node, Service, by_order
+
+# --- page ---------------------------------------------------------------------------
+
+
+class Logos(Strict):
+    header: str | None = None
+    footer: str | None = None
+    banner: str | None = Field(None, description="header background image")
+
+
+class PageSettings(Strict):
+    id: Id = Field("status", description="website_id in web hook payloads")
+    name: str = Field(min_length=1)
+    description: str = ""
+    url: str | None = Field(None, description="public base URL, e.g. https://status.acme.com/")
+    custom_domain: str | None = None
+    logos: Logos = Logos()
+    main_color: str = Field("#1972f5", pattern=r"^#[0-9a-fA-F]{6}$")
+    theme: Theme = "auto"
+    locale: Literal["en", "fr", "de", "es"] = "en"
+    locale_picker: bool = False
+    forbid_indexing: bool = False
+    refer_link: bool = True
+    include_html: str = Field("", description="raw HTML included as is (trusted)")
+    downtime_warning_minutes: int = Field(3, ge=1, le=1440)
+
+
+class ExtraPage(Strict):
+    """One more status page built under output/<slug>/ (the seeds' status pages)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)] | None = Field(
+        None, description="stable id for the management API; default derived from the slug"
+    )
+    slug: Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
+    name: str = Field(min_length=1)
+    description: str = ""
+    logo: str | None = None
+    services: list[str] = Field(default_factory=list, description="service or node ids")
+    theme: Theme = "dark"
+    custom_domain: str | None = None
+    enabled: bool = True
+    created_at: str | None = None
+
+
+# --- behaviour ------------------------------------------------------------------------
+
+
+class HealthSettings(Strict):
+    rule: Literal["replica", "worst"] = Field(
+        "replica", description="replica: a node is dead only when all its replicas are"
+    )
+
+
+class HistorySettings(Strict):
+    path: str = "history"
+    retention_days: int = Field(7, ge=1, le=90, description="raw samples kept this long")
+    aggregate_days: int = Field(400, ge=90, le=3650, description="daily aggregates kept")
+
+
+class ProbeSettings(Strict):
+    concurrency: int = Field(256, ge=1, le=10000)
+    deadline: Seconds | None = Field(None, description="whole-pass deadline; default derived")
+
+
+class ContentSettings(Strict):
+    incidents: str = "config/incidents"
+    announcements: str = "config/announcements"
+    maintenance: str = "config/maintenance"
+    auto_incidents: bool = False
+
+
+class Channel(Strict):
+    """One Apprise notification URL and what it wants to hear about."""
+
+    name: str | None = None
+    url: str = Field(min_length=3)
+    services: list[str] = Field(default_factory=list, description="empty means all")
+    events: list[Event] = Field(default_factory=lambda: ["dead", "recovered"])
+    mention_channel: bool = False
+
+
+class Hook(Strict):
+    """A signed health-change web hook (the seeds' status:health:changed)."""
+
+    label: str = Field(min_length=1)
+    target: str
+    secret: str = ""
+    events: list[Literal["status:health:changed"]] = Field(
+        default_factory=lambda: ["status:health:changed"]
+    )
+
+    @model_validator(mode="after")
+    def _check_target(self) -> Hook:
+        if urlsplit(self.target).scheme not in ("http", "https"):
+            raise ValueError(f"expected an http:// or https:// target, got {self.target!r}")
+        return self
+
+
+class NotifySettings(Strict):
+    channels: list[Channel] = Field(default_factory=list)
+    hooks: list[Hook] = Field(default_factory=list)
+    dead_after_passes: int = Field(1, ge=1, le=100)
+    recovered_after_passes: int = Field(2, ge=1, le=100)
+    reminder_interval: Seconds | None = Field(None, description="remind while dead")
+    reminder_backoff: float = Field(1.0, ge=1.0, le=10.0)
+    deadline: Seconds = 20
+    retry_limit: int = Field(10, ge=0, le=1000, description="outbox attempts before dropping")
+    state_path: str = "history/notify-state.json"
+    replicas: bool = Field(False, description="also announce each replica's own transitions")
+
+
+class ServerSettings(Strict):
+    state_dir: str = Field(".statusgen", description="tokens and live state; keep out of git")
+    max_replicas_per_node: int = Field(100, ge=1, le=10000)
+    body_limit: int = Field(65536, ge=1024, le=10_485_760)
+    rebuild_debounce: float = Field(2.0, ge=0, le=600)
+
+
+class Config(Strict):
+    page: PageSettings
+    pages: list[ExtraPage] = Field(default_factory=list)
+    metrics: Metrics = Metrics()
+    health: HealthSettings = HealthSettings()
+    history: HistorySettings = HistorySettings()
+    probe: ProbeSettings = ProbeSettings()
+    content: ContentSettings = ContentSettings()
+    notify: NotifySettings = NotifySettings()
+    server: ServerSettings = ServerSettings()
+    output: str = "output"
+    services: list[Service] = Field(default_factory=list)
+
+    _path: Path = PrivateAttr(default=DEFAULT_CONFIG)
+    _root: Path = PrivateAttr(default=Path("."))
+    _secrets: frozenset[str] = PrivateAttr(default=frozenset())
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def root(self) -> Path:
+        """The project folder: relative paths in the config resolve against it."""
+        return self._root
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Values that must never be published: env substitutions, URL credentials."""
+        return self._secrets
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self._root / path
+
+    @property
+    def history_dir(self) -> Path:
+        return self.resolve(self.history.path)
+
+    @property
+    def output_dir(self) -> Path:
+        return self.resolve(self.output)
+
+    def sorted_services(self) -> list[Service]:
+        return by_order(self.services)
+
+    def iter_nodes(self) -> list[tuple[Service, Node]]:
+        """Every (service, node) pair in display order."""
+        return [
+            (service, node)
+            for service in self.sorted_services()
+            for node in by_order(service.nodes)
+        ]
+
+    def find_node(self, service_id: str, node_id: str) -> Node | None:
+        for service in self.services:
+            if service.id == service_id:
+                return next((n for n in service.nodes if n.id == node_id), None)
+        return None
+
+    def known_ids(self) -> set[str]:
+        """Service and node ids: what incidents, pages and channels may refer to."""
+        return {s.id for s in self.services} | {n.id for s in self.services for n in s.nodes}
+
+    def redact(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
