@@ -215,6 +215,23 @@ def test_cli_maintenance_new_round_trip(in_project):
     )  # fmt: skip
 
 
+def test_cli_maintenance_update_goes_on_top_and_completed_ends_early(in_project):
+    cli(in_project, "maintenance", "new", "DB upgrade", "--affects", "db",
+        "--starts", "2027-01-10T06:00Z", "--ends", "2027-01-10T08:00Z")  # fmt: skip
+    cli(in_project, "maintenance", "update", "2027-01-10-db-upgrade", "--status", "in_progress",
+        "-m", "Started.", "--now", "2027-01-10T06:01Z")  # fmt: skip
+    out = cli(in_project, "maintenance", "update", "2027-01-10-db-upgrade", "--status",
+              "completed", "-m", "Done early.", "--now", "2027-01-10T07:00Z")  # fmt: skip
+    assert out == "config/maintenance/2027-01-10-db-upgrade.md\n"
+    (item,) = load_content(in_project).maintenance
+    assert [(u.status, u.message) for u in item.updates] == [
+        ("completed", "Done early."),
+        ("in_progress", "Started."),
+    ]
+    assert item.end == utc(2027, 1, 10, 7)
+    assert not item.active(utc(2027, 1, 10, 7, 30))
+
+
 def test_cli_message_from_stdin(in_project):
     result = CliRunner().invoke(
         main,

@@ -18,7 +18,13 @@ from statusgen.clock import iso, system_clock
 from statusgen.config import Config
 from statusgen.content import writer
 from statusgen.content.git import commit_files
-from statusgen.content.schema import INCIDENT_STATUSES, SEVERITIES, TIME_EXAMPLE, to_utc
+from statusgen.content.schema import (
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    SEVERITIES,
+    TIME_EXAMPLE,
+    to_utc,
+)
 
 
 class TimeType(click.ParamType):
@@ -224,3 +230,28 @@ def maintenance_new(
     )
     summary = f"Schedule maintenance {item.id} ({iso(item.starts)} to {iso(item.ends)})"
     _done(config, item.path, commit, summary)
+
+
+@maintenance.command("update")
+@click.argument("maintenance_id", metavar="ID")
+@click.option(
+    "--status", type=click.Choice(MAINTENANCE_STATUSES), required=True, help="Where the work is."
+)
+@message_option()
+@commit_option
+@now_option
+@config_option
+def maintenance_update(
+    maintenance_id: str,
+    status: str,
+    message: str,
+    commit: bool,
+    now: datetime | None,
+    config_path: str,
+) -> None:
+    """Add an update to maintenance ID; `completed` ends the window early."""
+    config = open_config(config_path)
+    item = writer.add_maintenance_update(
+        config, maintenance_id, message=_text(message), now=now or system_clock(), status=status
+    )
+    _done(config, item.path, commit, f"Update maintenance {item.id}: {status}")

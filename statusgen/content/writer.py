@@ -29,7 +29,7 @@ from statusgen.content.reader import (
     read_maintenance,
     unknown_ids,
 )
-from statusgen.content.schema import INCIDENT_STATUSES, SEVERITIES
+from statusgen.content.schema import INCIDENT_STATUSES, MAINTENANCE_STATUSES, SEVERITIES
 from statusgen.content.timeline import render_timeline
 from statusgen.errors import ContentError
 from statusgen.files import locked, write_atomic
@@ -211,12 +211,16 @@ def new_incident(
 
 def find_incident_path(config: Config, incident_id: str) -> Path:
     """The file of incident `incident_id`, or a ContentError naming the ids there are."""
-    folder = _folder(config, config.content.incidents)
-    path = folder / f"{incident_id}.md"
-    if "/" in incident_id or not path.is_file():
+    return _find(config, config.content.incidents, incident_id, "incident", "incidents")
+
+
+def _find(config: Config, rel: str, item_id: str, kind: str, plural: str) -> Path:
+    folder = _folder(config, rel)
+    path = folder / f"{item_id}.md"
+    if "/" in item_id or not path.is_file():
         ids = [p.stem for p in content_files(folder)][-10:]
-        known = f"; expected one of: {', '.join(ids)}" if ids else "; there are no incidents"
-        raise ContentError(f"no incident {incident_id!r} in {display_name(config, folder)}{known}")
+        known = f"; expected one of: {', '.join(ids)}" if ids else f"; there are no {plural}"
+        raise ContentError(f"no {kind} {item_id!r} in {display_name(config, folder)}{known}")
     return path
 
 
@@ -307,3 +311,30 @@ def new_maintenance(
     stem = f"{starts:%Y-%m-%d}-{slugify(title)}"
     folder = _folder(config, config.content.maintenance)
     return _create(config, folder, stem, text, read_maintenance)
+
+
+def add_maintenance_update(
+    config: Config, maintenance_id: str, *, message: str, now: datetime, status: str
+) -> Maintenance:
+    """Add an update on top of a maintenance timeline (`in_progress`, `verifying`,
+    `completed`...). A `completed` update ends the window early."""
+    _check_args(config, status=(status, MAINTENANCE_STATUSES))
+    path = _find(
+        config, config.content.maintenance, maintenance_id, "maintenance", "maintenance windows"
+    )
+    with folder_lock(path.parent):
+        item = _read_back(config, path, read_maintenance)
+        # A clock behind the newest update must not reorder the timeline.
+        at = max([now, *(u.at for u in item.updates)])
+        updates = [(at, status, message)] + [(u.at, u.status, u.message) for u in item.updates]
+        text = maintenance_text(
+            title=item.title,
+            starts=item.starts,
+            ends=item.ends,
+            affected=item.affected,
+            message=item.message,
+            updates=updates,
+        )
+        _checked(config, path, text, read_maintenance)
+        write_atomic(path, text)
+        return _read_back(config, path, read_maintenance)
