@@ -162,8 +162,7 @@ def test_uptime_is_none_without_data(tmp_path):
 
 def test_aggregate_day_p95_and_mean():
     lines = [
-        {"t": "x", "r": {"a/b/c": ["h", ms]}, "n": {"a/b": "h"}, "p": "h"}
-        for ms in range(1, 101)
+        {"t": "x", "r": {"a/b/c": ["h", ms]}, "n": {"a/b": "h"}, "p": "h"} for ms in range(1, 101)
     ]
     agg = aggregate_day(lines)
     assert agg["a/b/c"] == [100, 100, 0, 0, 50, 96]
