@@ -20,7 +20,7 @@ from statusgen.status import Status
 
 Window = tuple[datetime, datetime]
 # Every key of a pass shares its time: parse each pass time once, not once per key.
-_parse = lru_cache(maxsize=65536)(parse_iso)
+parse_time = lru_cache(maxsize=65536)(parse_iso)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +86,24 @@ class HistoryView:
         if not times:
             return None
         code, latency, reason = entries[-1]
-        return Sample(_parse(times[-1]), Status.from_code(code), latency, reason)
+        return Sample(parse_time(times[-1]), Status.from_code(code), latency, reason)
 
     def samples(self, key: str, since: datetime) -> list[Sample]:
         """Raw samples of `key` from `since` on, oldest first."""
+        times, entries = self.series(key, since)
+        return [
+            Sample(parse_time(at), Status.from_code(code), latency, reason)
+            for at, (code, latency, reason) in zip(times, entries, strict=True)
+        ]
+
+    def series(
+        self, key: str, since: datetime
+    ) -> tuple[list[str], list[tuple[str, int | None, str]]]:
+        """`samples` unparsed: (ISO times, (status code, latency ms, reason) entries) from
+        `since` on, oldest first. For loops over many keys that need few Sample objects."""
         times, entries = self._series(key)
         start = bisect_left(times, iso(since.replace(microsecond=0)))
-        return [
-            Sample(_parse(at), Status.from_code(code), latency, reason)
-            for at, (code, latency, reason) in zip(times[start:], entries[start:], strict=True)
-        ]
+        return times[start:], entries[start:]
 
     def keys(self) -> set[str]:
         """Every key with at least one raw sample."""
@@ -136,10 +144,13 @@ class HistoryView:
         one day use raw samples; longer ones use whole days up to today."""
         if days <= 1:
             windows = _iso_windows(exclude)
-            samples = self.samples(key, now - timedelta(days=days))
-            if windows:
-                samples = [s for s in samples if not _in_any(iso(s.at), windows)]
-            return _ratio(len(samples), sum(s.status is Status.DEAD for s in samples))
+            times, entries = self.series(key, now - timedelta(days=days))
+            codes = [
+                entry[0]
+                for at, entry in zip(times, entries, strict=True)
+                if not (windows and _in_any(at, windows))
+            ]
+            return up_share(len(codes), codes.count(Status.DEAD.code))
         return uptime_of(self.day_rows(key, now, int(days), exclude))
 
     def daily_bars(
@@ -155,9 +166,13 @@ class HistoryView:
         last `days` days, oldest first, ending today, with checks inside `exclude` left
         out. One read serves both the bars (`bar_of`) and whole-day uptimes (`uptime_of`)."""
         windows = _iso_windows(exclude)
+        calendar = self._calendar(now.date(), days)
+        if not windows:  # the common case: each day's row straight from the aggregates
+            empty: dict[str, list] = {}
+            return [(day, self.days.get(name, empty).get(key)) for day, name, _ in calendar]
         return [
             (day, self._day_counts(key, name, following, windows))
-            for day, name, following in self._calendar(now.date(), days)
+            for day, name, following in calendar
         ]
 
     def _calendar(self, today: date, days: int) -> list[tuple[date, str, str]]:
@@ -206,7 +221,7 @@ def uptime_of(rows: Iterable[tuple[date, list | None]]) -> float | None:
         if row:
             checks += row[0]
             dead += row[3]
-    return _ratio(checks, dead)
+    return up_share(checks, dead)
 
 
 def bar_of(day: date, row: list | None) -> DayBar:
@@ -220,7 +235,7 @@ def day_summary(row: list | None) -> tuple[Status | None, float | None, int]:
         return None, None, 0
     checks, _, sick, dead = row[:4]
     worst = Status.DEAD if dead else Status.SICK if sick else Status.HEALTHY
-    return worst, _ratio(checks, dead), checks
+    return worst, up_share(checks, dead), checks
 
 
 def _counts(entries: list[tuple[str, int | None, str]]) -> list:
@@ -234,7 +249,8 @@ def _counts(entries: list[tuple[str, int | None, str]]) -> list:
     return [*row, mean, p95]
 
 
-def _ratio(checks: int, dead: int) -> float | None:
+def up_share(checks: int, dead: int) -> float | None:
+    """Share of up checks (0..1) among `checks` with `dead` down; None without checks."""
     return None if checks == 0 else (checks - dead) / checks
 
 

@@ -16,7 +16,7 @@ from statusgen.clock import iso, parse_iso
 from statusgen.config import Config
 from statusgen.content.models import Content
 from statusgen.history import HistoryView
-from statusgen.history.query import day_summary, uptime_of
+from statusgen.history.query import day_summary, parse_time, up_share
 from statusgen.status import Status, node_key
 
 WINDOWS: tuple[tuple[str, int], ...] = (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))
@@ -171,10 +171,14 @@ def node_series(
     now: datetime,
     windows: Sequence[Window],
     notes: dict[str, dict[date, list]],
+    plain: dict[tuple, Bar] | None = None,
 ) -> NodeSeries:
+    """`plain` caches the note-less bars of a build (pass the same dict for every node):
+    most days of most nodes are the same few rows, and Bars are immutable."""
     own, page_wide = notes.get(key, {}), notes.get("", {})
     rows = view.day_rows(key, now, BAR_DAYS, windows)
-    bars = tuple(_bar(day, row, page_wide.get(day), own.get(day)) for day, row in rows)
+    plain = {} if plain is None else plain
+    bars = tuple(_bar(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
     replica_keys = [f"{key}/{r.id}" for r in replicas]
     return NodeSeries(
         uptime=_uptimes(view, key, now, windows, rows),
@@ -185,9 +189,17 @@ def node_series(
     )
 
 
-def _bar(day: date, row: list | None, *notes: list | None) -> Bar:
-    found = tuple(dict.fromkeys(n for group in notes if group for n in group)) if any(notes) else ()
-    return Bar(day, *day_summary(row), found)
+def _bar(
+    day: date, row: list | None, shared: list | None, own: list | None, plain: dict[tuple, Bar]
+) -> Bar:
+    if shared or own:
+        notes = tuple(dict.fromkeys(n for group in (shared, own) if group for n in group))
+        return Bar(day, *day_summary(row), notes)
+    cache_key = (day, *row[:4]) if row else (day,)
+    bar = plain.get(cache_key)
+    if bar is None:
+        bar = plain[cache_key] = Bar(day, *day_summary(row))
+    return bar
 
 
 def _uptimes(
@@ -199,26 +211,38 @@ def _uptimes(
 ) -> dict[str, float | None]:
     """Uptime per window: the last day from raw samples, longer windows from the day rows
     already read for the bars."""
-    out = {}
-    for name, days in WINDOWS:
-        if days <= 1:
-            out[name] = view.uptime(key, now, days, windows)
-        else:
-            out[name] = uptime_of(rows[-days:])
-    return out
+    # One walk back over the rows, noting the running totals at each window's length.
+    ends = {days: name for name, days in WINDOWS if days > 1}
+    found: dict[str, float | None] = {}
+    checks = dead = 0
+    for count, (_, row) in enumerate(reversed(rows), start=1):
+        if row:
+            checks += row[0]
+            dead += row[3]
+        if count in ends:
+            found[ends[count]] = up_share(checks, dead)
+    return {
+        name: view.uptime(key, now, days, windows)
+        if days <= 1
+        else found.get(name, up_share(checks, dead))  # a window longer than the rows
+        for name, days in WINDOWS
+    }
 
 
 def _changes(
     view: HistoryView, key: str, now: datetime, limit: int = 20
 ) -> tuple[tuple[datetime, Status], ...]:
     """When the status changed, newest first; the first sample counts as a change."""
-    out: list[tuple[datetime, Status]] = []
+    out: list[tuple[str, str]] = []
     previous = None
-    for sample in view.samples(key, now - timedelta(days=BAR_DAYS)):
-        if sample.at <= now and sample.status is not previous:
-            out.append((sample.at, sample.status))
-            previous = sample.status
-    return tuple(reversed(out[-limit:]))
+    ceiling = iso(now.replace(microsecond=0))
+    # Raw times and codes: only the few changes become datetimes and Statuses.
+    times, entries = view.series(key, now - timedelta(days=BAR_DAYS))
+    for at, (code, _, _) in zip(times, entries, strict=True):
+        if at <= ceiling and code != previous:
+            out.append((at, code))
+            previous = code
+    return tuple((parse_time(at), Status.from_code(code)) for at, code in reversed(out[-limit:]))
 
 
 def combined_series(nodes: Sequence) -> NodeSeries:
@@ -256,13 +280,15 @@ def _mean(values: Sequence[float | None]) -> float | None:
 def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[datetime, int], ...]:
     """The node's response time per pass over the last day: the mean of its replicas
     that answered."""
-    by_time: dict[datetime, list[int]] = defaultdict(list)
-    since = now - timedelta(hours=LATENCY_HOURS)
+    by_time: dict[str, list[int]] = defaultdict(list)
+    since, ceiling = now - timedelta(hours=LATENCY_HOURS), iso(now.replace(microsecond=0))
     for key in keys:
-        for sample in view.samples(key, since):
-            if sample.latency_ms is not None and sample.at <= now:
-                by_time[sample.at].append(sample.latency_ms)
-    return tuple((at, round(sum(v) / len(v))) for at, v in sorted(by_time.items()))
+        times, entries = view.series(key, since)
+        for at, (_, latency, _) in zip(times, entries, strict=True):
+            if latency is not None and at <= ceiling:
+                by_time[at].append(latency)
+    # ISO times of one format sort as the moments they name.
+    return tuple((parse_time(at), round(sum(v) / len(v))) for at, v in sorted(by_time.items()))
 
 
 def _daily_latency(
@@ -276,11 +302,14 @@ def _daily_latency(
         worst = None
         for key in keys if aggregates else ():
             row = aggregates.get(key)  # type: ignore[union-attr]
-            if row and row[4] is not None:
-                total += row[4]
+            if not row:
+                continue
+            mean, p95 = row[4], row[5]
+            if mean is not None:
+                total += mean
                 count += 1
-            if row and row[5] is not None and (worst is None or row[5] > worst):
-                worst = row[5]
+            if p95 is not None and (worst is None or p95 > worst):
+                worst = p95
         out.append((day, round(total / count) if count else None, worst))
     return tuple(out)
 

@@ -184,6 +184,7 @@ def build_snapshot(
     incident_keys = [(i, reach.incidents[i.id]) for i in content.incidents]
     maintenance_keys = [(m, reach.maintenance[m.id]) for m in content.maintenance]
     nodes: dict[str, NodeState] = {}
+    plain_bars: dict[tuple, Bar] = {}
     for service, node in config.iter_nodes():
         key = node_key(service.id, node.id)
         about = [i for i, keys in incident_keys if keys is None or key in keys]
@@ -196,7 +197,9 @@ def build_snapshot(
             link=node.link,
             impact=impacts.nodes[key],
             replicas=replicas.get(key, ()),
-            series=node_series(view, key, replicas.get(key, ()), now, windows.get(key, []), notes),
+            series=node_series(
+                view, key, replicas.get(key, ()), now, windows.get(key, []), notes, plain_bars
+            ),
             checked_at=_checked_at(view, key),
             incidents=tuple(about),
             maintenance=tuple(m for m, keys in maintenance_keys if key in keys),
