@@ -19,6 +19,7 @@ from statusgen.site.i18n import Messages
 from statusgen.site.series import Bar, Note
 from statusgen.status import Status
 
+WINDOW_KEYS = ("24h", "7d", "30d", "90d")
 BAR_CLASS = {Status.HEALTHY: "", Status.SICK: "s", Status.DEAD: "d"}
 
 
@@ -152,8 +153,9 @@ def daily_chart(
 class Helpers:
     """Small pieces of markup the templates call many times, in Python rather than as
     Jinja macros (a thousand nodes make macro calls the bulk of a build), bound to one
-    locale. Bars and charts are cached: a node's appear on the home page, its service's
-    page and its own page."""
+    locale. Everything is cached (the output depends only on the arguments): a node's
+    bar, chart and uptimes appear on the home page, its service's page and its own page,
+    and a few statuses and moments on every page."""
 
     def __init__(self, t: Messages, now: datetime) -> None:
         self.t, self.now = t, now
@@ -161,23 +163,39 @@ class Helpers:
 
     def pill(self, impact: Impact) -> Markup:
         value = impact.component.value
-        return Markup(f'<span class="pill c-{value}">{escape(self.t(value))}</span>')
+        key = ("pill", value)
+        if key not in self._cache:
+            text = escape(self.t(value))
+            self._cache[key] = Markup(f'<span class="pill c-{value}">{text}</span>')
+        return self._cache[key]
 
     def health(self, status: Status | None) -> Markup:
-        value = status.value if status else "none"
-        text = self.t(status.value if status else "no_data")
-        return Markup(f'<span class="dot h-{value}">{escape(text)}</span>')
+        key = ("health", status)
+        if key not in self._cache:
+            value = status.value if status else "none"
+            text = self.t(status.value if status else "no_data")
+            self._cache[key] = Markup(f'<span class="dot h-{value}">{escape(text)}</span>')
+        return self._cache[key]
 
     def when(self, at: datetime) -> Markup:
-        return Markup(f'<time datetime="{self.t.iso(at)}">{escape(self.t.datetime(at))}</time>')
+        # Few distinct moments (the last pass, incident times) appear on many pages.
+        key = ("when", at)
+        if key not in self._cache:
+            text = escape(self.t.datetime(at))
+            self._cache[key] = Markup(f'<time datetime="{self.t.iso(at)}">{text}</time>')
+        return self._cache[key]
 
     def uptimes(self, uptime: dict[str, float | None]) -> Markup:
-        cells = "".join(
-            f"<div><dt>{escape(self.t('window_' + key))}</dt>"
-            f"<dd>{escape(self.t.percent(uptime[key]))}</dd></div>"
-            for key in ("24h", "7d", "30d", "90d")
-        )
-        return Markup(f'<dl class="up">{cells}</dl>')
+        # A node's uptimes show on the home page, its service's page and its own page.
+        key = ("uptimes", *(uptime[window] for window in WINDOW_KEYS))
+        if key not in self._cache:
+            cells = "".join(
+                f"<div><dt>{escape(self.t('window_' + window))}</dt>"
+                f"<dd>{escape(self.t.percent(uptime[window]))}</dd></div>"
+                for window in WINDOW_KEYS
+            )
+            self._cache[key] = Markup(f'<dl class="up">{cells}</dl>')
+        return self._cache[key]
 
     def bar(self, bars: Sequence[Bar], name: str) -> Markup:
         key = ("bar", id(bars), name)
