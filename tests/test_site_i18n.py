@@ -42,6 +42,8 @@ def test_every_string_the_site_uses_is_in_the_catalogue():
         text = path.read_text()
         used |= set(re.findall(r"""\bt\(\s*['"]([a-z0-9_]+)['"]""", text))
         used |= set(re.findall(r"""messages\(lang\)\(['"]([a-z0-9_]+)['"]""", text))
+        if path.suffix == ".html":  # templates also read fixed strings as `text.key`
+            used |= set(re.findall(r"\btext\.([a-z0-9_]+)\b", text))
     known = set(messages("en").strings)
     used = {key for key in used if not key.endswith("_")}  # prefixes, checked below
     assert used and used <= known, used - known

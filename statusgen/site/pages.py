@@ -136,6 +136,7 @@ class PageRenderer:
         inner = path[len(self.dir) :]
         return {
             "t": self.t,
+            "text": self.t.text,
             "s": self.s,
             "page": page,
             "cfg": self.s.config.page,
