@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
@@ -18,6 +19,9 @@ from statusgen.impact import Impact
 from statusgen.site.i18n import Messages
 from statusgen.site.series import Bar, Note
 from statusgen.status import Status
+
+if TYPE_CHECKING:
+    from statusgen.site.snapshot import NodeState
 
 WINDOW_KEYS = ("24h", "7d", "30d", "90d")
 BAR_CLASS = {Status.HEALTHY: "", Status.SICK: "s", Status.DEAD: "d"}
@@ -152,7 +156,7 @@ def daily_chart(
 
 class Helpers:
     """Small pieces of markup the templates call many times, in Python rather than as
-    Jinja macros (a thousand nodes make macro calls the bulk of a build), bound to one
+    Jinja macros (a thousand nodes made macro calls the bulk of a build), bound to one
     locale. Everything is cached (the output depends only on the arguments): a node's
     bar, chart and uptimes appear on the home page, its service's page and its own page,
     and a few statuses and moments on every page."""
@@ -196,6 +200,31 @@ class Helpers:
             )
             self._cache[key] = Markup(f'<dl class="up">{cells}</dl>')
         return self._cache[key]
+
+    def node_rows(self, nodes: Sequence[NodeState], base: str) -> Markup:
+        """The `<li>` of each node (home and service pages): name and link, status pill,
+        replicas when there are several, then bar, uptimes and chart."""
+        base = escape(base)
+        rows = []
+        for node in nodes:
+            href = f"{base}nodes/{escape(node.service)}/{escape(node.id)}.html"
+            rows.append(
+                f'<li class="node">\n<div class="row"><a class="name" href="{href}">'
+                f"{escape(node.label)}</a>{self.pill(node.impact)}</div>\n"
+            )
+            if len(node.replicas) > 1:
+                spans = "".join(
+                    f'<span class="h-{escape(r.health.value if r.health else "none")}">'
+                    f"{escape(r.label)}</span>"
+                    for r in node.replicas
+                )
+                rows.append(f'<p class="reps">{spans}</p>\n')
+            series = node.series
+            rows.append(
+                f"{self.bar(series.bars, node.label)}\n{self.uptimes(series.uptime)}\n"
+                f"{self.chart(series.latency)}\n</li>\n"
+            )
+        return Markup("".join(rows))
 
     def bar(self, bars: Sequence[Bar], name: str) -> Markup:
         key = ("bar", id(bars), name)
