@@ -226,6 +226,22 @@ class Helpers:
             )
         return Markup("".join(rows))
 
+    def day_rows(self, bars: Sequence[Bar], base: str) -> Markup:
+        """The rows of a node page's notable days: day, status, uptime and linked notes."""
+        t, base = self.t, escape(base)
+        rows = []
+        for bar in bars:
+            links = ", ".join(
+                f'<a href="{base}{"incidents" if note.kind == "incident" else "maintenance"}/'
+                f'{escape(note.id)}.html">{escape(note_text(note, t))}</a>'
+                for note in bar.notes
+            )
+            rows.append(
+                f"<tr><td>{escape(t.date(bar.day))}</td><td>{self.health(bar.status)}</td>"
+                f"<td>{escape(t.percent(bar.uptime))}</td><td>{links}</td></tr>\n"
+            )
+        return Markup("".join(rows))
+
     def bar(self, bars: Sequence[Bar], name: str) -> Markup:
         key = ("bar", id(bars), name)
         if key not in self._cache:
