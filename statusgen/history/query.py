@@ -71,6 +71,7 @@ class HistoryView:
             self.days[day] = aggregate_day(lines)
         self._index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] | None = None
         self._calendars: dict[tuple[date, int], list[tuple[date, str, str]]] = {}
+        self._aggregates: dict[tuple[date, int], list[tuple[date, dict[str, list]]]] = {}
 
     @classmethod
     def load(cls, store: Store) -> HistoryView:
@@ -174,6 +175,18 @@ class HistoryView:
             (day, self._day_counts(key, name, following, windows))
             for day, name, following in calendar
         ]
+
+    def aggregates_on(self, today: date, days: int = 90) -> list[tuple[date, dict[str, list]]]:
+        """(day, that day's aggregates by key, {} when none) for each of the last `days`
+        days, oldest first, ending today: the days of `day_rows`, looked up once a build."""
+        cached = self._aggregates.get((today, days))
+        if cached is None:
+            empty: dict[str, list] = {}
+            cached = [
+                (day, self.days.get(name, empty)) for day, name, _ in self._calendar(today, days)
+            ]
+            self._aggregates[(today, days)] = cached
+        return cached
 
     def _calendar(self, today: date, days: int) -> list[tuple[date, str, str]]:
         # Day names are the same for every key of a build: compute them once.

@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from statusgen.clock import iso, parse_iso
 from statusgen.config import Config
@@ -184,7 +183,7 @@ def node_series(
         uptime=_uptimes(view, key, now, windows, rows),
         bars=bars,
         latency=_latency(view, replica_keys, now),
-        daily_latency=_daily_latency(view, replica_keys, [day for day, _ in rows]),
+        daily_latency=_daily_latency(view, replica_keys, now),
         changes=_changes(view, key, now),
     )
 
@@ -292,16 +291,16 @@ def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[d
 
 
 def _daily_latency(
-    view: HistoryView, keys: list[str], days: list[date]
+    view: HistoryView, keys: list[str], now: datetime
 ) -> tuple[tuple[date, int | None, int | None], ...]:
-    """Per day, the mean of the replicas' daily means and the worst of their p95s."""
+    """Per day of the bars, the mean of the replicas' daily means and the worst of their
+    p95s."""
     out = []
-    for day in days:
-        aggregates = view.days.get(_iso_day(day))
+    for day, aggregates in view.aggregates_on(now.date(), BAR_DAYS):
         total = count = 0
         worst = None
-        for key in keys if aggregates else ():
-            row = aggregates.get(key)  # type: ignore[union-attr]
+        for key in keys:
+            row = aggregates.get(key)
             if not row:
                 continue
             mean, p95 = row[4], row[5]
@@ -312,11 +311,6 @@ def _daily_latency(
                 worst = p95
         out.append((day, round(total / count) if count else None, worst))
     return tuple(out)
-
-
-@lru_cache(maxsize=512)
-def _iso_day(day: date) -> str:
-    return day.isoformat()
 
 
 def dead_since(view: HistoryView, keys: Sequence[str], now: datetime) -> datetime | None:
