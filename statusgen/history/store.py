@@ -190,28 +190,42 @@ def _day_of(path: Path) -> date | None:
 def aggregate_day(lines: list[dict]) -> dict[str, list]:
     """Per key (replica, node, service, page ""): [checks, healthy, sick, dead, mean ms,
     p95 ms] over one day's pass lines."""
+    # A build aggregates today's raw passes for every key: the loops are inlined.
     counts: dict[str, list[int]] = {}
     latencies: dict[str, list[int]] = {}
+    column = _COLUMN.get
     for line in lines:
         for key, entry in line.get("r", {}).items():
-            _count(counts, key, entry[0])
+            row = counts.get(key)
+            if row is None:
+                row = counts[key] = [0, 0, 0, 0]
+            row[0] += 1
+            row[column(entry[0], 3)] += 1
             if entry[1] is not None:
-                latencies.setdefault(key, []).append(entry[1])
+                values = latencies.get(key)
+                if values is None:
+                    latencies[key] = [entry[1]]
+                else:
+                    values.append(entry[1])
         for field in ("n", "s"):
             for key, code in line.get(field, {}).items():
-                _count(counts, key, code)
+                row = counts.get(key)
+                if row is None:
+                    row = counts[key] = [0, 0, 0, 0]
+                row[0] += 1
+                row[column(code, 3)] += 1
         if "p" in line:
-            _count(counts, "", line["p"])
+            row = counts.setdefault("", [0, 0, 0, 0])
+            row[0] += 1
+            row[column(line["p"], 3)] += 1
     out: dict[str, list] = {}
     for key, (checks, healthy, sick, dead) in counts.items():
-        values = sorted(latencies.get(key, []))
+        values = sorted(latencies.get(key, ()))
         mean = round(sum(values) / len(values)) if values else None
         p95 = values[min(len(values) - 1, int(len(values) * 0.95))] if values else None
         out[key] = [checks, healthy, sick, dead, mean, p95]
     return out
 
 
-def _count(counts: dict[str, list[int]], key: str, code: str) -> None:
-    row = counts.setdefault(key, [0, 0, 0, 0])
-    row[0] += 1
-    row[{"h": 1, "s": 2, "d": 3}.get(code, 3)] += 1
+# Column of a status letter in a count row; anything unknown counts as dead.
+_COLUMN = {"h": 1, "s": 2, "d": 3}
