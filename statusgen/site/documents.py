@@ -16,13 +16,13 @@ Only `generated_at` in api/v1/status.json depends on the build time.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from statusgen.clock import iso
 from statusgen.content.models import Announcement, Incident, Maintenance
 from statusgen.site import statuspage
 from statusgen.site.badges import badge_pair
-from statusgen.site.jsondump import dumps_indented
 from statusgen.site.snapshot import NodeState, Snapshot
 
 UPTIME_BADGE_WINDOW = "30d"
@@ -30,7 +30,7 @@ UPTIME_BADGE_WINDOW = "30d"
 
 def dump(document: Any) -> bytes:
     """JSON as the API serves it: sorted keys, two-space indent, UTF-8, final newline."""
-    return (dumps_indented(document) + "\n").encode()
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def _at(value: Any) -> str | None:
