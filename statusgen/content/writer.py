@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ import yaml
 
 from statusgen.clock import iso
 from statusgen.config import Config
-from statusgen.content.models import Announcement, Incident, Maintenance
+from statusgen.content.models import Announcement, Incident, Maintenance, Update
 from statusgen.content.reader import (
     content_files,
     display_name,
@@ -236,17 +236,14 @@ def add_update(
     status. Becoming resolved sets `resolved`; leaving resolved clears it."""
     _check_args(config, status=(status, INCIDENT_STATUSES))
     path = find_incident_path(config, incident_id)
-    with folder_lock(path.parent):
-        incident = _read_back(config, path, read_incident)
+
+    def render(incident: Incident) -> str:
         new_status = status or incident.status
-        # A clock behind the newest update must not reorder the timeline.
-        at = max(now, incident.updated)
+        at, updates = _on_top(incident.updates, max(now, incident.updated), new_status, message)
         resolved = None
         if new_status == "resolved":
             resolved = incident.resolved if incident.status == "resolved" else at
-        updates = [(at, new_status, message)]
-        updates += [(u.at, u.status, u.message) for u in incident.updates]
-        text = incident_text(
+        return incident_text(
             title=incident.title,
             severity=incident.severity,
             status=new_status,
@@ -256,9 +253,8 @@ def add_update(
             updates=updates,
             auto=incident.auto,
         )
-        _checked(config, path, text, read_incident)
-        write_atomic(path, text)
-        return _read_back(config, path, read_incident)
+
+    return _rewrite(config, path, read_incident, render)
 
 
 def resolve_incident(config: Config, incident_id: str, *, message: str, now: datetime) -> Incident:
@@ -322,12 +318,10 @@ def add_maintenance_update(
     path = _find(
         config, config.content.maintenance, maintenance_id, "maintenance", "maintenance windows"
     )
-    with folder_lock(path.parent):
-        item = _read_back(config, path, read_maintenance)
-        # A clock behind the newest update must not reorder the timeline.
-        at = max([now, *(u.at for u in item.updates)])
-        updates = [(at, status, message)] + [(u.at, u.status, u.message) for u in item.updates]
-        text = maintenance_text(
+
+    def render(item: Maintenance) -> str:
+        _, updates = _on_top(item.updates, now, status, message)
+        return maintenance_text(
             title=item.title,
             starts=item.starts,
             ends=item.ends,
@@ -335,6 +329,24 @@ def add_maintenance_update(
             message=item.message,
             updates=updates,
         )
-        _checked(config, path, text, read_maintenance)
+
+    return _rewrite(config, path, read_maintenance, render)
+
+
+def _on_top(
+    updates: Sequence[Update], now: datetime, status: str, message: str
+) -> tuple[datetime, list[tuple[datetime, str, str]]]:
+    """The timeline with a new update on top, and that update's time. A clock behind the
+    newest update must not reorder the timeline."""
+    at = max([now, *(u.at for u in updates)])
+    return at, [(at, status, message)] + [(u.at, u.status, u.message) for u in updates]
+
+
+def _rewrite(config: Config, path: Path, reader: Reader, render: Callable[[Any], str]) -> Any:
+    """Read an item under its folder's lock, write what `render` makes of it (checked
+    first, atomically) and return it read back."""
+    with folder_lock(path.parent):
+        text = render(_read_back(config, path, reader))
+        _checked(config, path, text, reader)
         write_atomic(path, text)
-        return _read_back(config, path, read_maintenance)
+        return _read_back(config, path, reader)
