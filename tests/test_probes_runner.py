@@ -246,3 +246,19 @@ def _metrics(delay_dead: float, retry: int) -> NodeMetrics:
 )
 def test_default_deadline(metrics: list[NodeMetrics], concurrency: int, expected: float) -> None:
     assert default_deadline(metrics, concurrency) == expected
+
+
+def test_making_the_http_client_does_not_count_as_latency(project, clock, hanging_port):
+    """Building a client blocks the loop (the CA store loads); it happens before any probe
+    starts its clock, so a TCP probe in the same pass does not measure that pause."""
+    from statusgen.probes import make_client
+
+    def slow_factory(verify: bool, concurrency: int):
+        time.sleep(0.5)  # what loading a large trust store can cost on a slow runner
+        return make_client(verify, concurrency)
+
+    config = config_with(project, [f"tcp://127.0.0.1:{hanging_port}", "http://127.0.0.1:9/"])
+    results = asyncio.run(run_probes(config, clock, client_factory=slow_factory))
+    tcp = results[0]
+    assert tcp.status is Status.HEALTHY
+    assert tcp.latency is not None and tcp.latency < 0.4

@@ -131,6 +131,10 @@ async def run_probes(
     started = clock()
 
     async with ClientPool(client_factory, concurrency) as pool:
+        # Making a client loads the CA store, a fraction of a second of blocked loop: do it
+        # before any probe starts its clock, or every probe in flight measures the pause.
+        for verify in {t.node.http.verify_tls for t in todo if t.replica.scheme.startswith("http")}:
+            pool.get(verify)
 
         async def probe(index: int, target: Target) -> None:
             async with semaphore:
@@ -181,5 +185,16 @@ def probe_pass(
     client_factory: ClientFactory | None = None,
     on_result: OnResult | None = None,
 ) -> list[ProbeResult]:
-    """`run_probes` for synchronous callers (the CLI): runs its own event loop."""
-    return asyncio.run(run_probes(config, clock, modes, client_factory, on_result))
+    """`run_probes` for synchronous callers (the CLI): runs its own event loop, uvloop's
+    when installed (it cuts the prober's CPU per attempt, and so the queueing that a
+    busy loop adds to every measured latency, by about a tenth)."""
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(run_probes(config, clock, modes, client_factory, on_result))
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
