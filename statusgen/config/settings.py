@@ -144,6 +144,7 @@ class Config(Strict):
     _path: Path = PrivateAttr(default=DEFAULT_CONFIG)
     _root: Path = PrivateAttr(default=Path("."))
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
+    _known_ids: frozenset[str] | None = PrivateAttr(default=None)
 
     @property
     def path(self) -> Path:
@@ -188,9 +189,14 @@ class Config(Strict):
                 return next((n for n in service.nodes if n.id == node_id), None)
         return None
 
-    def known_ids(self) -> set[str]:
-        """Service and node ids: what incidents, pages and channels may refer to."""
-        return {s.id for s in self.services} | {n.id for s in self.services for n in s.nodes}
+    def known_ids(self) -> frozenset[str]:
+        """Service and node ids: what incidents, pages and channels may refer to. Worked
+        out once: every content file asks, and a loaded config does not change."""
+        if self._known_ids is None:
+            self._known_ids = frozenset(
+                {s.id for s in self.services} | {n.id for s in self.services for n in s.nodes}
+            )
+        return self._known_ids
 
     def redact(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):

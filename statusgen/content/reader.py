@@ -119,11 +119,12 @@ def _check_ids(config: Config, source: Source, ids: list[str]) -> list[str]:
 
 def unknown_ids(config: Config, ids: list[str] | tuple[str, ...]) -> list[tuple[int, str]]:
     """(index, message) for each id that names no service or node of the config."""
-    known = sorted(config.known_ids())
+    known_set = config.known_ids()
     found = []
     for index, ident in enumerate(ids):
-        if ident in known:
+        if ident in known_set:
             continue
+        known = sorted(known_set)
         hint = difflib.get_close_matches(ident, known, n=1, cutoff=0.5)
         expected = (
             f"did you mean {hint[0]!r}?"
