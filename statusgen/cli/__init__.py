@@ -7,10 +7,30 @@ StatusgenError (exit code 2), printed by click.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import click
 
 from statusgen import __version__
 from statusgen.config import DEFAULT_CONFIG, Config, load_config
+
+
+class TimeType(click.ParamType):
+    """An ISO 8601 time option (`2026-11-23T14:05Z`); naive means UTC."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        from statusgen.content.schema import TIME_EXAMPLE, to_utc
+
+        try:
+            return to_utc(value)
+        except ValueError:
+            self.fail(f"expected an ISO 8601 time like {TIME_EXAMPLE}, got {value!r}", param, ctx)
+
+
+TIME = TimeType()
 
 config_option = click.option(
     "-c",

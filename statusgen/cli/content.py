@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from statusgen.cli import config_option, main, open_config
+from statusgen.cli import TIME, config_option, main, open_config
 from statusgen.clock import iso, system_clock
 from statusgen.config import Config
 from statusgen.content import writer
@@ -22,24 +22,7 @@ from statusgen.content.schema import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     SEVERITIES,
-    TIME_EXAMPLE,
-    to_utc,
 )
-
-
-class TimeType(click.ParamType):
-    """An ISO 8601 time; naive means UTC."""
-
-    name = "TIME"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
-        try:
-            return to_utc(value)
-        except ValueError:
-            self.fail(f"expected an ISO 8601 time like {TIME_EXAMPLE}, got {value!r}", param, ctx)
-
-
-TIME = TimeType()
 
 commit_option = click.option(
     "--commit", is_flag=True, help="Commit the written file with git (that file only)."

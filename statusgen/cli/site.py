@@ -10,31 +10,19 @@ from pathlib import Path
 
 import click
 
-from statusgen.cli import config_option, main, open_config
+from statusgen.cli import TIME, config_option, main, open_config
 from statusgen.cli.core import summary_line
-from statusgen.clock import parse_iso, system_clock
+from statusgen.clock import system_clock
 from statusgen.run import run_all
 from statusgen.site import build_site
 from statusgen.site.demo import FleetHandler, QuietFiles, run_demo, serving
-
-
-def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"expected an ISO 8601 time like 2026-11-23T12:00Z, got {value!r}"
-        ) from None
 
 
 @main.command()
 @config_option
 @click.option(
     "--now",
-    metavar="ISO",
-    callback=_parse_now,
+    type=TIME,
     help="Build as of this time (uptime windows end here). Default: now.",
 )
 def build(config_path: str, now: datetime | None) -> None:
