@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from statusgen.config.base import DEFAULT_CONFIG, SLUG_PATTERN, Event, Id, Seconds, Strict, Theme
 from statusgen.config.services import Metrics, Node, Service, by_order
+from statusgen.secrets import mask
 
 # --- page ---------------------------------------------------------------------------
 
@@ -199,6 +200,4 @@ class Config(Strict):
         return self._known_ids
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+        return mask(text, self._secrets)

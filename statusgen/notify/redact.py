@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-MASK = "***"
+from statusgen.secrets import MASK, mask
+
 LIBRARY_LOGGERS = ("apprise", "httpx", "httpcore")
 
 
@@ -43,12 +44,6 @@ def redacted_url(url: str) -> str:
     """A URL reduced to what is safe to print: its scheme."""
     scheme = urlsplit(url).scheme if "://" in url else ""
     return f"{scheme or 'url'}://{MASK}"
-
-
-def mask(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
 
 
 class _ThreadSecrets(logging.Filter):
