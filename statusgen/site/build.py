@@ -47,6 +47,7 @@ class BuildReport:
     locales: list[str]
     extra_pages: list[str]
     warnings: list[str] = field(default_factory=list)
+    documents: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
         size = (
@@ -62,14 +63,10 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
 
     Raises ConfigError / ContentError (nothing written) on bad input."""
     check_site_config(config)
-    content = load_content(config)
-    store = open_store(config)
-    # The history as of `now`: a build for an earlier time ignores the passes after it.
-    until = iso(now.replace(microsecond=0))
-    view = HistoryView([p for p in store.passes() if p["t"] <= until], store.daily())
+    snapshot, warnings = snapshot_at(config, now, live)
     assets, asset_files = resolve_assets(config)
-    snapshot = build_snapshot(config, view, content, now, live)
-    files = site_files(snapshot, assets)
+    documents = api_documents(snapshot)
+    files = site_files(snapshot, assets, documents=documents)
     files.update(asset_files)
     with locked(config.resolve(config.server.state_dir) / "build"):
         write_tree(config.output_dir, files, spare_folder(config))
@@ -81,8 +78,21 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
         pages=sum(1 for path in files if path.endswith(".html")),
         locales=list(dict.fromkeys(locales)),
         extra_pages=[p.page.slug for p in snapshot.pages],
-        warnings=list(store.warnings),
+        warnings=warnings,
+        documents=documents,
     )
+
+
+def snapshot_at(
+    config: Config, now: datetime, live: dict[str, Status] | None = None
+) -> tuple[Snapshot, list[str]]:
+    """The page state at `now` (content, the history as of `now`, live statuses) and the
+    history's warnings. A build for an earlier time ignores the passes after it."""
+    content = load_content(config)
+    store = open_store(config)
+    until = iso(now.replace(microsecond=0))
+    view = HistoryView([p for p in store.passes() if p["t"] <= until], store.daily())
+    return build_snapshot(config, view, content, now, live), list(store.warnings)
 
 
 def check_site_config(config: Config) -> None:
@@ -126,9 +136,13 @@ def _is_url(value: str) -> bool:
 
 
 def site_files(
-    snapshot: Snapshot, assets: Assets, env: Environment | None = None
+    snapshot: Snapshot,
+    assets: Assets,
+    env: Environment | None = None,
+    documents: dict[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the site but copied assets, keyed by output-relative path."""
+    """Every file of the site but copied assets, keyed by output-relative path
+    (`documents`: the snapshot's API documents, when the caller has them already)."""
     env = env or environment()
     config = snapshot.config
     out: dict[str, bytes] = {}
@@ -144,7 +158,7 @@ def site_files(
     path, html = PageRenderer(env, snapshot, default, "", assets, False).not_found()
     out[path] = html.encode()
     out.update(static_files(env, config))
-    out.update(api_documents(snapshot))
+    out.update(api_documents(snapshot) if documents is None else documents)
     return dict(sorted(out.items()))
 
 
