@@ -106,7 +106,7 @@ def run_all(
     waiting for the lock after `lock_timeout` seconds gives up with a LockError.
     `statusgen probe` is the same run with `build=False`."""
     from statusgen.content import load_content, sync_auto_incidents
-    from statusgen.history import locked
+    from statusgen.files import locked
     from statusgen.notify import notify_pass
     from statusgen.probes import probe_pass
     from statusgen.site import build_site

@@ -15,7 +15,7 @@ from statusgen.config import load_config
 from statusgen.config_writer import add_page, remove_page, update_page
 from statusgen.content import load_content
 from statusgen.errors import ConfigError
-from statusgen.server.manage_write import GIT_COMMIT
+from statusgen.server.manage.write import GIT_COMMIT
 from tests.conftest import write_project
 from tests.manage_support import MANAGE_CONFIG, Client, make_app, make_project, new_token
 from tests.server_support import running_server

@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from statusgen.history import locked, open_store
+from statusgen.files import locked
+from statusgen.history import open_store
 from tests.server_support import SERVER_CONFIG, make_project, wait_for
 
 

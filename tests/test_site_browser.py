@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from statusgen.demo import serving
 from statusgen.site import build_site
-from statusgen.site.demo import serving
 
 from .conftest import T0
 from .site_helpers import FIXTURE_CONFIG, make_fixture

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from statusgen.cli import main
 from statusgen.clock import FixedClock
 from statusgen.config import load_config
+from statusgen.demo import FleetHandler, serving
 from statusgen.errors import LockError
-from statusgen.history import locked
+from statusgen.files import locked
 from statusgen.run import run_all
-from statusgen.site.demo import FleetHandler, serving
 
 from .conftest import T0, write_project
 from .site_helpers import make_fixture

@@ -57,7 +57,7 @@ def serve(config_path: str, host: str, port: int, log_level: str, git_commit: bo
     setup_logging(log_level)
     ReporterToken.of(config).show()  # reporters need a token to exist; never logged
     app = create_app(config, system_clock)
-    app.state.ctx.extras["git_commit"] = git_commit  # read by statusgen.server.manage_write
+    app.state.ctx.extras["git_commit"] = git_commit  # read by statusgen.server.manage.write
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal into the
     # handlers it found; with these no-ops in place a clean shutdown exits 0.
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -13,9 +13,9 @@ import click
 from statusgen.cli import TIME, config_option, main, open_config
 from statusgen.cli.core import summary_line
 from statusgen.clock import system_clock
+from statusgen.demo import FleetHandler, QuietFiles, run_demo, serving
 from statusgen.run import run_all
 from statusgen.site import build_site
-from statusgen.site.demo import FleetHandler, QuietFiles, run_demo, serving
 
 
 @main.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from statusgen.config import Config
-from statusgen.files import locked, write_atomic
 from statusgen.history.query import DayBar, HistoryView, Sample
 from statusgen.history.store import SCHEMA, Store, pass_record
 
@@ -13,10 +12,8 @@ __all__ = [
     "HistoryView",
     "Sample",
     "Store",
-    "locked",
     "open_store",
     "pass_record",
-    "write_atomic",
 ]
 
 

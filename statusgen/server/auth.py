@@ -24,7 +24,7 @@ from pathlib import Path
 from statusgen.clock import iso
 from statusgen.config import Config
 from statusgen.errors import StatusgenError
-from statusgen.history import write_atomic
+from statusgen.files import write_atomic
 from statusgen.server.tokens import state_dir
 
 TOKENS_FILE = "manage-tokens.json"

@@ -6,7 +6,7 @@ One `ServerContext` is made per app by `create_app` and handed to each route mod
 Writers (a pass of the scheduler, the management API) serialise on `write_lock` and run
 in a worker thread (`await ctx.run_locked(fn)`), so the event loop never blocks on it.
 Across processes (a `statusgen run` from cron in the same checkout) the history store's
-file lock (`statusgen.history.locked`) is what keeps writes apart; a writer that changes
+file lock (`statusgen.files.locked`) is what keeps writes apart; a writer that changes
 content files should hold it too: `with locked(ctx.config.history_dir): ...`.
 """
 

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 from statusgen.clock import iso, parse_iso
 from statusgen.config import Config, Node, NodeMetrics, public_url
+from statusgen.files import write_atomic
 from statusgen.health import judge_load, judge_report
-from statusgen.history import write_atomic
 from statusgen.status import ProbeResult, Status, node_key, replica_key
 
 log = logging.getLogger("statusgen.server")

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from statusgen.config import Config, Service
+from statusgen.files import locked
 from statusgen.health import Evaluation
-from statusgen.history import locked
 from statusgen.probes import ClientFactory, ClientPool
 from statusgen.run import PassOutcome, record_pass
 from statusgen.server.context import ServerContext

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from statusgen.config import Config
-from statusgen.history import write_atomic
+from statusgen.files import write_atomic
 
 TOKEN_FILE = "reporter-token"
 TOKEN_BYTES = 32

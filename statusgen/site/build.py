@@ -23,7 +23,8 @@ from statusgen.clock import iso
 from statusgen.config import LOCALES, Config
 from statusgen.content import load_content
 from statusgen.errors import ConfigError
-from statusgen.history import HistoryView, locked, open_store
+from statusgen.files import locked
+from statusgen.history import HistoryView, open_store
 from statusgen.site.documents import api_documents
 from statusgen.site.feeds import feeds
 from statusgen.site.i18n import messages

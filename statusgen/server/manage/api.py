@@ -1,13 +1,12 @@
-"""The management API: status pages, incidents, updates and announcements over HTTP.
-
-`routes(ctx)` is what `create_app` mounts. Every operation is declared once in
-`OPERATIONS` (method, path, handler, request and reply models); the Starlette routes and
+"""The management API's framework: errors, the handler context, operations and the
+endpoint wrapper every route module uses. Every operation is declared once in a route
+module's `OPERATIONS` (method, path, handler, request and reply models); the Starlette routes and
 the OpenAPI document at `/openapi.json` are both made from that table.
 
 Every route but `GET /status/{slug}` and `GET /openapi.json` wants
 `Authorization: Bearer <management token>` (`statusgen token new --scope manage`).
 Errors are JSON `{"error": "...", "timestamp": "..."}` with the seed's messages.
-Writes go through `manage_write.write` (one writer at a time, all or nothing, optional
+Writes go through `manage.write.write` (one writer at a time, all or nothing, optional
 git commit) into the config's `[[pages]]` and the content writers' Markdown files.
 """
 
@@ -22,13 +21,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
 from statusgen.clock import iso
 from statusgen.errors import ConfigError, LockError, StatusgenError
 from statusgen.server.auth import ManageTokens, bearer
 from statusgen.server.context import ServerContext
-from statusgen.server.manage_write import CommitFailed
+from statusgen.server.manage.write import CommitFailed
 
 log = logging.getLogger("statusgen.server")
 
@@ -143,29 +141,3 @@ def endpoint(api: ManageApi, op: Operation) -> Callable[[Request], Awaitable[Res
             return api.error(400, "; ".join(exc.problems))
 
     return call
-
-
-def operations() -> list[Operation]:
-    from statusgen.server import manage_announcements, manage_incidents, manage_pages
-
-    return [
-        *manage_pages.OPERATIONS,
-        *manage_incidents.OPERATIONS,
-        *manage_announcements.OPERATIONS,
-    ]
-
-
-def routes(ctx: ServerContext) -> list[BaseRoute]:
-    """The management routes and `/openapi.json` over one server context."""
-    from statusgen.server.manage_openapi import openapi_document
-
-    api = ManageApi(ctx)
-    ops = operations()
-    document = openapi_document(ops)
-
-    async def openapi(request: Request) -> Response:
-        return JSONResponse(document)
-
-    table = [Route("/openapi.json", openapi, methods=["GET"])]
-    table += [Route(op.path, endpoint(api, op), methods=[op.method]) for op in ops]
-    return table

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from statusgen import __version__
-from statusgen.server import manage_models as m
-from statusgen.server.manage import Operation
+from statusgen.server.manage import models as m
+from statusgen.server.manage.api import Operation
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {

@@ -28,10 +28,10 @@ from statusgen.content.writer import (
 )
 from statusgen.errors import ContentError
 from statusgen.files import write_atomic
-from statusgen.server import manage_models as m
-from statusgen.server.manage import ApiError, ManageApi, Operation, require, validate
-from statusgen.server.manage_pages import PageRef, check_servers, find_page
-from statusgen.server.manage_write import FileGuard, Written, write
+from statusgen.server.manage import models as m
+from statusgen.server.manage.api import ApiError, ManageApi, Operation, require, validate
+from statusgen.server.manage.lookup import PageRef, check_servers, find_page
+from statusgen.server.manage.write import FileGuard, Written, write
 
 NOT_FOUND = "Incident not found"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from statusgen.config import Config
-from statusgen.history import locked, write_atomic
+from statusgen.files import locked, write_atomic
 from statusgen.server.context import ServerContext
 
 T = TypeVar("T")

@@ -24,7 +24,7 @@ from pathlib import Path
 from statusgen.clock import FixedClock
 from statusgen.config import Config, load_config
 from statusgen.content import new_announcement, new_incident, new_maintenance
-from statusgen.history import write_atomic
+from statusgen.files import write_atomic
 from statusgen.run import run_pass
 from statusgen.site.build import BuildReport, build_site
 

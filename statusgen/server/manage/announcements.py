@@ -10,7 +10,6 @@ old one. `expire_at` is the file's `expires`; a PUT replaces the announcement, s
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -24,16 +23,12 @@ from statusgen.content.schema import to_utc
 from statusgen.content.writer import announcement_text
 from statusgen.errors import ContentError
 from statusgen.files import write_atomic
-from statusgen.server import manage_models as m
-from statusgen.server.manage import ApiError, ManageApi, Operation, require, validate
-from statusgen.server.manage_pages import find_page
-from statusgen.server.manage_write import FileGuard, Written, write
+from statusgen.server.manage import models as m
+from statusgen.server.manage.api import ApiError, ManageApi, Operation, require, validate
+from statusgen.server.manage.lookup import announcement_path, find_page
+from statusgen.server.manage.write import FileGuard, Written, write
 
 NOT_FOUND = "Announcement not found"
-
-
-def announcement_path(config: Config, slug: str) -> Path:
-    return config.resolve(config.content.announcements) / f"page-{slug}.md"
 
 
 def expire_time(value: str | float | None) -> datetime | None:
