@@ -65,6 +65,30 @@ def aggregate_node(replicas: Iterable[Status], rule: Rule = "replica") -> Status
     return Status.HEALTHY
 
 
+def settled(observed: Status, streak: int, dead_after: int, recovered_after: int) -> bool:
+    """The flapping guard: whether a new status seen for `streak` consecutive passes has
+    held long enough to be announced (healthy after `recovered_after` passes, sick or dead
+    after `dead_after`). Notifications and automatic incidents both go by it."""
+    return streak >= (recovered_after if observed is Status.HEALTHY else dead_after)
+
+
+def announced(
+    statuses: Iterable[Status],
+    dead_after: int,
+    recovered_after: int,
+    start: Status = Status.HEALTHY,
+) -> Status:
+    """What the flapping guard has announced after `statuses` (consecutive passes, oldest
+    first), starting from `start`."""
+    current, observed, streak = start, None, 0
+    for status in statuses:
+        streak = streak + 1 if status is observed else 1
+        observed = status
+        if observed is not current and settled(observed, streak, dead_after, recovered_after):
+            current = observed
+    return current
+
+
 def aggregate(children: Iterable[Status]) -> Status:
     """A service from its nodes, or the page from its services: the worst wins."""
     return Status.worst(list(children))

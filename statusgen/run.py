@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from statusgen.history import open_store, pass_record
 from statusgen.status import ProbeResult, Status
 
 if TYPE_CHECKING:
+    from statusgen.content import Content
     from statusgen.notify import NotifyReport
     from statusgen.site import BuildReport
 
@@ -76,6 +78,20 @@ def run_pass(
     return record_pass(config, results, clock)
 
 
+def sync_auto(
+    config: Config, content: Content, evaluation: Evaluation, now: datetime
+) -> list[Path]:
+    """Open and resolve automatic incidents after a recorded pass, going by what the
+    flapping guard announces over each node's last few passes (this one included)."""
+    from statusgen.content import auto_window, sync_auto_incidents
+    from statusgen.history.recent import recent_node_statuses
+
+    if not config.content.auto_incidents:
+        return []
+    recent = recent_node_statuses(open_store(config), evaluation.nodes, auto_window(config), now)
+    return sync_auto_incidents(config, content, recent, now)
+
+
 @dataclass
 class RunOutcome:
     """What `statusgen run` did: the pass, the automatic incident files it wrote, the
@@ -105,7 +121,7 @@ def run_all(
     nothing is written (no history, incidents, notifier state or site). A run still
     waiting for the lock after `lock_timeout` seconds gives up with a LockError.
     `statusgen probe` is the same run with `build=False`."""
-    from statusgen.content import load_content, sync_auto_incidents
+    from statusgen.content import load_content
     from statusgen.files import locked
     from statusgen.notify import notify_pass
     from statusgen.probes import probe_pass
@@ -121,7 +137,7 @@ def run_all(
         now = clock()
         run = RunOutcome(outcome)
         if not dry_run:
-            run.incident_files = sync_auto_incidents(config, content, outcome.evaluation, now)
+            run.incident_files = sync_auto(config, content, outcome.evaluation, now)
             if run.incident_files:
                 content = load_content(config)
         if notify:

@@ -1,11 +1,11 @@
-"""Automatic incidents: one per outage, opened when a node dies, resolved when it lives."""
+"""Automatic incidents: one per outage, opened when a node's death is announced, resolved
+on its announced recovery (the flapping guard of notifications)."""
 
 from __future__ import annotations
 
 from statusgen.clock import FixedClock
-from statusgen.content import load_content, sync_auto_incidents
+from statusgen.content import auto_window, load_content, sync_auto_incidents
 from statusgen.content.writer import add_update, new_maintenance
-from statusgen.health import Evaluation
 from statusgen.status import Status
 from tests.conftest import T0
 from tests.test_content_support import make_config
@@ -14,17 +14,18 @@ H, S, D = Status.HEALTHY, Status.SICK, Status.DEAD
 AUTO = "[content]\nauto_incidents = true\n"
 
 
-def evaluation(**nodes: Status) -> Evaluation:
-    keys = {"site": "web/site", "docs": "web/docs", "rest": "api/rest", "db": "api/db"}
-    statuses = {keys[name]: status for name, status in nodes.items()}
-    return Evaluation(
-        replicas={}, nodes=statuses, services={}, page=Status.worst(list(statuses.values()))
-    )
+KEYS = {"site": "web/site", "docs": "web/docs", "rest": "api/rest", "db": "api/db"}
+PASSES: dict[str, dict[str, list[Status]]] = {}
 
 
 def run(config, clock: FixedClock, **nodes: Status):
-    """One pass: read the files, sync, and return the paths written."""
-    return sync_auto_incidents(config, load_content(config), evaluation(**nodes), clock())
+    """One pass: remember the nodes' statuses (as the history would), read the files, sync,
+    and return the paths written. A node left out has no data this pass."""
+    seen = PASSES.setdefault(str(config.path), {})
+    for name, status in nodes.items():
+        seen.setdefault(KEYS[name], []).append(status)
+    recent = {KEYS[name]: seen[KEYS[name]][-auto_window(config) :] for name in nodes}
+    return sync_auto_incidents(config, load_content(config), recent, clock())
 
 
 def test_off_by_default(tmp_path, clock):
@@ -74,6 +75,8 @@ def test_a_second_outage_opens_a_second_incident(tmp_path, clock):
     clock.advance(600)
     run(config, clock, db=H)
     clock.advance(600)
+    run(config, clock, db=H)  # recovered_after_passes = 2: now announced
+    clock.advance(600)
     second = run(config, clock, db=D)
     assert first != second
     content = load_content(config)
@@ -83,8 +86,9 @@ def test_a_second_outage_opens_a_second_incident(tmp_path, clock):
 def test_several_nodes_get_their_own_incidents(tmp_path, clock):
     config = make_config(tmp_path, AUTO)
     assert len(run(config, clock, site=D, db=D, rest=H)) == 2
-    clock.advance(60)
-    run(config, clock, site=H, db=D, rest=H)
+    for _ in range(2):
+        clock.advance(60)
+        run(config, clock, site=H, db=D, rest=H)
     open_ones = load_content(config).open_incidents()
     assert [i.auto for i in open_ones] == ["api/db"]
 
@@ -97,8 +101,9 @@ def test_people_may_edit_an_auto_incident_before_it_resolves(tmp_path, clock):
                status="identified")  # fmt: skip
     clock.advance(60)
     assert run(config, clock, rest=D) == []
-    clock.advance(60)
-    run(config, clock, rest=H)
+    for _ in range(2):
+        clock.advance(60)
+        run(config, clock, rest=H)
     (incident,) = load_content(config).incidents
     assert [u.status for u in incident.updates] == ["resolved", "identified", "investigating"]
 
@@ -111,3 +116,30 @@ def test_nodes_under_maintenance_open_no_incident(tmp_path):
     assert run(config, clock, db=D, rest=D) == []
     clock.advance(hours=2)
     assert len(run(config, clock, db=D, rest=H)) == 1
+
+
+def test_one_bad_pass_opens_nothing_when_dead_needs_two(tmp_path, clock):
+    config = make_config(tmp_path, AUTO + "[notify]\ndead_after_passes = 2\n")
+    assert run(config, clock, site=H) == []
+    clock.advance(1)
+    assert run(config, clock, site=D) == []  # one bad pass: not announced
+    clock.advance(1)
+    assert run(config, clock, site=H) == []
+    assert load_content(config).incidents == []
+    clock.advance(1)
+    assert run(config, clock, site=D) == []
+    clock.advance(1)
+    (opened,) = run(config, clock, site=D)  # the second dead pass in a row
+    assert load_content(config).incidents[0].path == opened
+
+
+def test_a_flapping_node_keeps_one_incident_open_until_recovery_is_announced(tmp_path, clock):
+    config = make_config(tmp_path, AUTO)
+    (opened,) = run(config, clock, site=D)
+    for status in (H, D, H, D, H):  # never two healthy passes in a row
+        clock.advance(1)
+        assert run(config, clock, site=status) == []
+    assert [i.status for i in load_content(config).incidents] == ["investigating"]
+    clock.advance(1)
+    assert run(config, clock, site=H) == [opened]
+    assert load_content(config).incidents[0].status == "resolved"

@@ -9,6 +9,7 @@ import pytest
 from statusgen.health import (
     aggregate,
     aggregate_node,
+    announced,
     evaluate,
     judge_load,
     judge_probe,
@@ -85,3 +86,24 @@ def test_evaluate_walks_the_tree_and_skips_nodes_without_data():
     assert result.services == {"web": S}
     assert result.page is S
     assert evaluate(tree, statuses, "worst").page is D
+
+
+@pytest.mark.parametrize(
+    ("passes", "dead_after", "recovered_after", "start", "expected"),
+    [
+        ("", 1, 2, "h", "h"),
+        ("d", 1, 2, "h", "d"),
+        ("d", 2, 2, "h", "h"),  # one bad pass is not announced
+        ("dd", 2, 2, "h", "d"),
+        ("dhd", 2, 2, "h", "h"),  # flapping never settles
+        ("dh", 1, 2, "h", "d"),  # one good pass is not a recovery yet
+        ("dhh", 1, 2, "h", "h"),
+        ("s", 1, 2, "d", "s"),  # sick counts like dead for the streak
+        ("hdh", 1, 2, "d", "d"),
+        ("ss", 3, 1, "h", "h"),
+    ],
+)
+def test_announced_replays_the_flapping_guard(passes, dead_after, recovered_after, start, expected):
+    statuses = [Status.from_code(c) for c in passes]
+    result = announced(statuses, dead_after, recovered_after, Status.from_code(start))
+    assert result is Status.from_code(expected)

@@ -5,7 +5,7 @@ with the functions of `statusgen.content.writer`, and let `sync_auto_incidents` 
 resolve incidents for dead nodes when `[content] auto_incidents` is on.
 """
 
-from statusgen.content.auto import sync_auto_incidents
+from statusgen.content.auto import auto_window, sync_auto_incidents
 from statusgen.content.git import commit_files
 from statusgen.content.models import (
     Announcement,
@@ -43,5 +43,6 @@ __all__ = [
     "render_markdown",
     "resolve_incident",
     "sanitize_html",
+    "auto_window",
     "sync_auto_incidents",
 ]

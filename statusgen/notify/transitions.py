@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from statusgen.config import NotifySettings
+from statusgen.health import settled
 from statusgen.status import Status
 
 Kind = Literal["dead", "sick", "recovered", "reminder"]
@@ -86,12 +87,9 @@ def step(
     if held:
         return track, None
     if track.observed is not track.announced:
-        needed = (
-            rules.recovered_after_passes
-            if track.observed is Status.HEALTHY
-            else rules.dead_after_passes
-        )
-        if track.streak >= needed:
+        if settled(
+            track.observed, track.streak, rules.dead_after_passes, rules.recovered_after_passes
+        ):
             return _announce(track, now, rules, key)
         return track, None
     return _remind(track, now, rules, key)

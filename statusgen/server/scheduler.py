@@ -240,13 +240,14 @@ def notify_and_sync(config: Config, outcome: PassOutcome, now: datetime) -> None
     """What `statusgen run` does after recording a pass, in its order: open or resolve
     automatic incidents, then announce transitions (nothing for nodes under maintenance).
     A broken content file is logged, not fatal: the server keeps its valid items."""
-    from statusgen.content import read_content, sync_auto_incidents
+    from statusgen.content import read_content
     from statusgen.notify import notify_pass
+    from statusgen.run import sync_auto
 
     content, problems = read_content(config)
     for problem in problems:
         log.warning("event=content-problem message=%r", problem)
-    written = sync_auto_incidents(config, content, outcome.evaluation, now)
+    written = sync_auto(config, content, outcome.evaluation, now)
     for path in written:
         log.info("event=auto-incident file=%s", path)
     if written:
