@@ -3,9 +3,9 @@
     python bench/build.py [--nodes 1000] [--days 90] [--incidents 200] [--passes 24]
 
 Generates a project in a temporary folder: `--nodes` nodes (20 per service, one or two
-replicas each), daily aggregates for the `--days` before today written straight in the
-history's format (`daily/YYYY-MM.jsonl`), `--passes` raw passes over the last day (the
-raw samples a build reads), `--incidents` incident files spread over the days (five still
+replicas each), sealed days of made-up aggregates for the `--days` before today,
+`--passes` raw passes over the last day appended through the history store (the raw
+samples a build reads), `--incidents` incident files spread over the days (five still
 open) and a few maintenance windows. Then, in a fresh child process each, it times:
 
 - `build_site` itself (the library call: read history and content, snapshot, render,
@@ -19,7 +19,6 @@ never asserted. Targets: build under 2 s and 200 MB; home page under 100 KB for 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import subprocess
@@ -61,8 +60,10 @@ def tree(nodes: int) -> list[tuple[str, str, list[str]]]:
 
 
 def write_daily(history: Path, nodes: int, days: int, rng: random.Random) -> None:
-    """One aggregate line per day with every key, as the store's rollup writes them."""
-    months: dict[str, list[str]] = {}
+    """One sealed day with every key per day, through the history store."""
+    from statusgen.history import Store
+
+    store = Store(history)
     layout = tree(nodes)
     for offset in range(days, 0, -1):
         day = (NOW - timedelta(days=offset)).date()
@@ -80,16 +81,14 @@ def write_daily(history: Path, nodes: int, days: int, rng: random.Random) -> Non
             keys[service] = [288, 288 - dead, 0, dead, None, None]
         page_dead = max(worst_service.values())
         keys[""] = [288, 288 - page_dead, 0, page_dead, None, None]
-        line = json.dumps({"date": day.isoformat(), "k": keys}, separators=(",", ":"))
-        months.setdefault(day.strftime("%Y-%m"), []).append(line)
-    (history / "daily").mkdir(parents=True, exist_ok=True)
-    for month, lines in months.items():
-        (history / "daily" / f"{month}.jsonl").write_text("\n".join(lines) + "\n")
+        store.write_sealed_day(day.isoformat(), keys, NOW)
 
 
 def write_passes(history: Path, nodes: int, passes: int, rng: random.Random) -> None:
-    """`passes` raw pass lines over the last day, in the store's format."""
-    by_day: dict[str, list[str]] = {}
+    """`passes` raw pass lines over the last day, appended through the history store."""
+    from statusgen.history import Store
+
+    store = Store(history)
     layout = tree(nodes)
     for index in range(passes):
         at = NOW - timedelta(hours=24 * (passes - 1 - index) / passes)
@@ -105,12 +104,7 @@ def write_passes(history: Path, nodes: int, passes: int, rng: random.Random) -> 
             s[service] = "d" if code == "d" or s.get(service) == "d" else "h"
         page = "d" if "d" in s.values() else "h"
         t = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        line = {"n": n, "p": page, "r": r, "s": s, "t": t}
-        by_day.setdefault(t[:10], []).append(json.dumps(line, separators=(",", ":")))
-    (history / "samples").mkdir(parents=True, exist_ok=True)
-    for day, lines in by_day.items():
-        (history / "samples" / f"{day}.jsonl").write_text("\n".join(lines) + "\n")
-    (history / "meta.json").write_text('{"schema": 1}\n')
+        store.append({"n": n, "p": page, "r": r, "s": s, "t": t}, at)
 
 
 def write_content(config_dir: Path, nodes: int, count: int, rng: random.Random) -> None:
@@ -185,7 +179,7 @@ now = parse_iso({now!r})
 marks = [time.perf_counter()]
 content = load_content(config); marks.append(time.perf_counter())
 store = open_store(config)
-view = HistoryView(store.passes(), store.daily()); marks.append(time.perf_counter())
+view = HistoryView.load(store, until=now); marks.append(time.perf_counter())
 snapshot = build_snapshot(config, view, content, now); marks.append(time.perf_counter())
 files = site_files(snapshot, resolve_assets(config)[0]); marks.append(time.perf_counter())
 write_tree(config.output_dir, files, spare_folder(config)); marks.append(time.perf_counter())
@@ -236,7 +230,7 @@ def main() -> None:
     try:
         start = time.perf_counter()
         path = make_project(root / "big", args.nodes, args.days, args.incidents, args.passes)
-        history = sum(f.stat().st_size for f in (root / "big" / "history").rglob("*.jsonl"))
+        history = sum(f.stat().st_size for f in (root / "big" / "history").rglob("*.json*"))
         print(
             f"generated {args.nodes} nodes, {args.days} days, {args.incidents} incidents, "
             f"{args.passes} raw passes ({history / 1e6:.1f} MB of history) "

@@ -9,7 +9,6 @@ is built. Everything lives in a throwaway project folder.
 
 from __future__ import annotations
 
-import json
 import random
 import textwrap
 import threading
@@ -24,7 +23,7 @@ from pathlib import Path
 from statusgen.clock import FixedClock
 from statusgen.config import Config, load_config
 from statusgen.content import new_announcement, new_incident, new_maintenance
-from statusgen.files import write_atomic
+from statusgen.history import open_store
 from statusgen.run import run_pass
 from statusgen.site.build import BuildReport, build_site
 
@@ -132,10 +131,10 @@ class Demo:
 
 
 def seed_daily(config: Config, now: datetime, days: int = 89, seed: int = 7) -> None:
-    """Synthetic daily aggregates for the `days` before today, in the history's format
-    (`daily/YYYY-MM.jsonl`), with a few sick and dead days so the bars have a past."""
+    """Synthetic sealed days for the `days` before today, with a few sick and dead days so
+    the bars have a past."""
     rng = random.Random(seed)
-    months: dict[str, list[str]] = {}
+    store = open_store(config)
     keys = [(s.id, n.id, [r.id for r in n.replicas]) for s, n in config.iter_nodes()]
     for offset in range(days, 0, -1):
         day = (now - timedelta(days=offset)).date()
@@ -152,12 +151,7 @@ def seed_daily(config: Config, now: datetime, days: int = 89, seed: int = 7) -> 
                 aggregates[f"{service}/{node}/{replica}"] = [*row[:4], mean, mean * 2]
             page_dead = max(page_dead, dead)
         aggregates[""] = [288, 288 - page_dead, 0, page_dead, None, None]
-        line = {"date": day.isoformat(), "k": aggregates}
-        months.setdefault(day.strftime("%Y-%m"), []).append(
-            json.dumps(line, separators=(",", ":"), sort_keys=True)
-        )
-    for month, lines in months.items():
-        write_atomic(config.history_dir / "daily" / f"{month}.jsonl", "\n".join(lines) + "\n")
+        store.write_sealed_day(day.isoformat(), aggregates, now)
 
 
 def write_content(config: Config, now: datetime) -> None:

@@ -31,3 +31,7 @@ class ContentError(StatusgenError):
 
 class LockError(StatusgenError):
     """Another pass holds the lock for too long."""
+
+
+class HistoryError(StatusgenError):
+    """The history folder is of a schema this statusgen cannot read."""

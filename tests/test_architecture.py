@@ -54,7 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "notify",
         "site",
     },
-    "demo": {"config", "content", "run", "site"},
+    "demo": {"config", "content", "history", "run", "site"},
     "server": {
         "config",
         "config_writer",

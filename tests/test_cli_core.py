@@ -105,7 +105,7 @@ name = "API"
     assert result.exit_code == 0, result.output
     assert "connection refused" in result.output
     assert "page dead: 5 replicas (3 healthy, 0 sick, 2 dead)" in result.output
-    lines = (tmp_path / "history" / "samples").glob("*.jsonl")
+    lines = (tmp_path / "history" / "samples" / "main").glob("*.jsonl")
     assert sum(len(p.read_text().splitlines()) for p in lines) == 2
 
 

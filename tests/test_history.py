@@ -1,4 +1,4 @@
-"""The history: append-only pass lines, rollup, retention, recovery, locking, queries."""
+"""The history: append-only pass lines, sealed days, retention, first_seen, queries."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from statusgen.files import locked
 from statusgen.health import evaluate
-from statusgen.history import HistoryView, Store, pass_record
-from statusgen.history.store import aggregate_day, locked
+from statusgen.history import HistoryView, Store, aggregate_day, pass_record
 from statusgen.status import ProbeResult, Status
 
 from .conftest import T0
@@ -42,56 +42,86 @@ def test_pass_line_is_compact_and_complete():
 def test_each_pass_appends_one_line_and_keeps_earlier_bytes(tmp_path):
     store = Store(tmp_path)
     path = store.append(record(T0), T0)
+    assert path == tmp_path / "samples" / "main" / "2026-11-23.jsonl"
     first = path.read_bytes()
     store.append(record(T0 + timedelta(minutes=5)), T0 + timedelta(minutes=5))
     after = path.read_bytes()
     assert after.startswith(first)
     assert after.count(b"\n") == 2
-    assert json.loads((tmp_path / "meta.json").read_text()) == {"schema": 1}
+    assert json.loads((tmp_path / "meta.json").read_text()) == {
+        "schema": 2,
+        "latency": "wall-clock",
+        "first_seen": {"web/site": "2026-11-23T12:00:00Z", "api/rest": "2026-11-23T12:00:00Z"},
+    }
 
 
-def test_old_samples_roll_up_into_daily_aggregates(tmp_path):
-    store = Store(tmp_path, retention_days=7)
-    day0 = T0 - timedelta(days=10)
-    store.append(record(day0, site=H, latency=0.1), day0)
-    store.append(record(day0 + timedelta(hours=1), site=D, latency=0.3), day0 + timedelta(hours=1))
-    store.append(record(T0), T0)
-    assert not (tmp_path / "samples" / f"{day0.date()}.jsonl").exists()
-    daily = store.daily()
-    assert daily[day0.date().isoformat()]["web/site/a"] == [2, 1, 0, 1, 200, 300]
-    assert daily[day0.date().isoformat()]["web/site"][:4] == [2, 1, 0, 1]
-    assert daily[day0.date().isoformat()][""][:4] == [2, 1, 0, 1]
+def test_writer_names_its_own_raw_files(tmp_path):
+    assert Store(tmp_path, writer="eu-west").append(record(T0), T0) == (
+        tmp_path / "samples" / "eu-west" / "2026-11-23.jsonl"
+    )
 
 
-def test_aggregates_older_than_the_window_are_dropped(tmp_path):
-    store = Store(tmp_path, retention_days=7, aggregate_days=90)
-    old = T0 - timedelta(days=200)
-    store.append(record(old), old)
-    store.append(record(T0), T0)
-    assert store.daily() == {}
-    assert [p.name for p in (tmp_path / "daily").glob("*")] == []
-
-
-def test_truncated_file_keeps_good_records_and_moves_bad_aside(tmp_path):
+def test_first_seen_keeps_the_first_time_and_learns_new_nodes(tmp_path):
     store = Store(tmp_path)
     store.append(record(T0), T0)
-    path = tmp_path / "samples" / "2026-11-23.jsonl"
-    with open(path, "a") as handle:
-        handle.write('{"t": "2026-11-23T12:05:00Z", "r": {"web/si')  # cut mid-write
-    store.append(record(T0 + timedelta(minutes=10)), T0 + timedelta(minutes=10))
-    lines = path.read_text().splitlines()
-    assert len(lines) == 2 and all(json.loads(line) for line in lines)
-    aside = tmp_path / "corrupt" / "samples-2026-11-23.jsonl.bad"
-    assert '"web/si' in aside.read_text()
-    assert any("1 unreadable line(s) moved to" in w for w in store.warnings)
+    later = T0 + timedelta(minutes=5)
+    line = record(later)
+    line["n"]["web/new"] = "h"
+    Store(tmp_path).append(line, later)
+    seen = json.loads((tmp_path / "meta.json").read_text())["first_seen"]
+    assert seen == {
+        "web/site": "2026-11-23T12:00:00Z",
+        "api/rest": "2026-11-23T12:00:00Z",
+        "web/new": "2026-11-23T12:05:00Z",
+    }
 
 
-def test_garbage_between_good_lines_loses_nothing_good(tmp_path):
-    path = tmp_path / "samples" / "2026-11-23.jsonl"
-    path.parent.mkdir(parents=True)
-    good = [json.dumps(record(T0 + timedelta(minutes=m))) for m in (0, 5, 10)]
-    path.write_text(f"{good[0]}\n<<<<<<< HEAD\n{good[1]}\n[1,2]\n{good[2]}\n")
-    assert len(Store(tmp_path).passes()) == 3
+def test_a_day_is_sealed_once_the_grace_period_is_over(tmp_path):
+    store = Store(tmp_path, retention_days=7)
+    day0 = T0 - timedelta(days=1)
+    store.append(record(day0, site=H, latency=0.1), day0)
+    store.append(record(day0 + timedelta(hours=1), site=D, latency=0.3), day0 + timedelta(hours=1))
+    midnight = T0.replace(hour=1, minute=59)
+    store.append(record(midnight), midnight)  # 23 h 59 after the day ended: inside the grace
+    assert not (tmp_path / "days").exists()
+    store.append(record(T0), T0)
+    sealed = json.loads((tmp_path / "days" / "2026-11-22.json").read_text())
+    assert sealed["k"]["web/site/a"] == [2, 1, 0, 1, 200, 300]
+    assert sealed["k"]["web/site"][:4] == [2, 1, 0, 1] and sealed["k"][""][:4] == [2, 1, 0, 1]
+    assert sealed["changes"]["web/site"] == [
+        ["2026-11-22T12:00:00Z", "h"],
+        ["2026-11-22T13:00:00Z", "d"],
+    ]
+    assert sealed["sources"]["main"]["lines"] == 2
+    assert store.daily()["2026-11-22"] == sealed["k"]
+    assert (tmp_path / "samples" / "main" / "2026-11-22.jsonl").exists()  # raw kept a while
+
+
+def test_raw_days_go_after_retention_and_sealed_days_after_aggregate_days(tmp_path):
+    store = Store(tmp_path, retention_days=7, aggregate_days=90)
+    old, older = T0 - timedelta(days=10), T0 - timedelta(days=200)
+    store.append(record(older), older)
+    store.append(record(old), old)
+    store.append(record(T0), T0)
+    assert store.raw_day_names() == ["2026-11-23"]
+    assert store.sealed_day_names() == ["2026-11-13"]
+    assert store.daily()["2026-11-13"]["web/site"][:4] == [1, 1, 0, 0]
+
+
+def test_a_late_pass_for_a_sealed_day_is_kept_raw_and_counted_in_a_warning(tmp_path):
+    store = Store(tmp_path)
+    yesterday = T0 - timedelta(days=1)
+    store.append(record(yesterday), yesterday)
+    store.append(record(T0), T0)
+    sealed = tmp_path / "days" / "2026-11-22.json"
+    before = sealed.read_bytes()
+    late = Store(tmp_path)
+    late.append(record(yesterday + timedelta(hours=3)), yesterday + timedelta(hours=3))
+    assert any("after 2026-11-22 was sealed" in w for w in late.warnings)
+    assert sealed.read_bytes() == before
+    reader = Store(tmp_path)
+    assert len(reader.read_raw("2026-11-22")) == 2
+    assert any("1 line(s) written after 2026-11-22 was sealed" in w for w in reader.warnings)
 
 
 def test_concurrent_passes_never_lose_a_line(tmp_path):

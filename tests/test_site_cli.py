@@ -78,7 +78,7 @@ def test_run_probes_records_and_builds(tmp_path, fleet):
     result = CliRunner().invoke(main, ["run", "-c", str(path)])
     assert result.exit_code == 0, result.output
     assert "page dead: 2 replicas (1 healthy, 0 sick, 1 dead)" in result.output
-    assert len(list((tmp_path / "history" / "samples").glob("*.jsonl"))) == 1
+    assert len(list((tmp_path / "history" / "samples" / "main").glob("*.jsonl"))) == 1
     status = json.loads((tmp_path / "output" / "api" / "v1" / "status.json").read_text())
     assert [n["health"] for n in status["services"][0]["nodes"]] == ["healthy", "dead"]
 

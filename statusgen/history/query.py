@@ -4,18 +4,25 @@ Keys are those of the pass lines: a replica `svc/node/replica`, a node `svc/node
 service `svc`, the page `""`. Uptime counts healthy and sick checks as up and dead as
 down; windows of whole days combine raw samples (recent days) with daily aggregates
 (older days). Checks inside `exclude` windows (maintenance) are left out of the maths.
+
+A view loaded from a Store reads only what a build needs: the raw passes of the last
+24 hours and of days not sealed yet, sealed days when asked for, and older raw days only
+when a question needs them (a key missing from the recent passes, maintenance inside a
+day that still has raw samples, a dead spell longer than the loaded passes).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from statusgen.clock import iso, parse_iso
-from statusgen.history.store import Store, aggregate_day
+from statusgen.history.days import aggregate_day
+from statusgen.history.older import Days, OlderDays, entry_of
+from statusgen.history.store import Store
 from statusgen.status import Status
 
 Window = tuple[datetime, datetime]
@@ -41,19 +48,6 @@ class DayBar:
     checks: int
 
 
-def entry_of(line: dict, key: str) -> tuple[str, int | None, str] | None:
-    """(status code, latency ms, reason) of `key` in one pass line, or None."""
-    if key == "":
-        return (line["p"], None, "") if "p" in line else None
-    if key.count("/") >= 2:
-        entry = line.get("r", {}).get(key)
-        if entry is None:
-            return None
-        return entry[0], entry[1], entry[2] if len(entry) > 2 else ""
-    code = line.get("n" if "/" in key else "s", {}).get(key)
-    return None if code is None else (code, None, "")
-
-
 def _in_any(at: str, windows: Sequence[tuple[str, str]]) -> bool:
     return any(start <= at < end for start, end in windows)
 
@@ -61,33 +55,102 @@ def _in_any(at: str, windows: Sequence[tuple[str, str]]) -> bool:
 class HistoryView:
     """An in-memory read of one history folder, computed once per build."""
 
-    def __init__(self, passes: list[dict], daily: dict[str, dict[str, list]]) -> None:
+    def __init__(
+        self,
+        passes: list[dict],
+        daily: dict[str, dict[str, list]],
+        older: OlderDays | None = None,
+    ) -> None:
         self.passes = sorted(passes, key=lambda line: line["t"])
         self._by_day: dict[str, list[dict]] = {}
         for line in self.passes:
             self._by_day.setdefault(line["t"][:10], []).append(line)
-        self.days = dict(daily)
+        self._older = older or OlderDays()
+        computed = dict(daily)
         for day, lines in self._by_day.items():
-            self.days[day] = aggregate_day(lines)
+            if day not in self._older.sealed_loaded:
+                computed[day] = aggregate_day(lines)
+        self.days = Days(computed, self._older)
         self._index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] | None = None
         self._calendars: dict[tuple[date, int], list[tuple[date, str, str]]] = {}
         self._aggregates: dict[tuple[date, int], list[tuple[date, dict[str, list]]]] = {}
+        self._latest_older: dict[str, Sample | None] = {}
 
     @classmethod
-    def load(cls, store: Store) -> HistoryView:
-        return cls(store.passes(), store.daily())
+    def load(cls, store: Store, until: datetime | None = None, hours: float = 24) -> HistoryView:
+        """The history as of `until`: raw passes of the last `hours` before it and of
+        days not sealed yet, the rest on demand. Without `until`, every raw pass."""
+        ceiling = iso(until.replace(microsecond=0)) if until else "9999"
+        raw = [day for day in store.raw_day_names() if day <= ceiling[:10]]
+        sealed = set(store.sealed_day_names())
+        floor = (until - timedelta(hours=hours)).date().isoformat() if until else ""
+        loaded = [d for d in raw if d >= floor or d not in sealed or d == ceiling[:10]]
+        passes = [line for day in loaded for line in store.read_raw(day) if line["t"] <= ceiling]
+        # A loaded day that is sealed (and not cut by `until`) draws its sealed aggregates.
+        uses_sealed = {d for d in loaded if d in sealed and d != ceiling[:10]}
+        uses_sealed = {d for d in uses_sealed if store.sealed(d) is not None}
+        older = OlderDays(store, ceiling, [d for d in raw if d not in loaded], raw, uses_sealed)
+        return cls(passes, {}, older)
+
+    @property
+    def last_pass(self) -> dict | None:
+        """The newest pass line (from older raw days when none is loaded)."""
+        return next(self.passes_newest_first(), None)
 
     @property
     def last_pass_at(self) -> datetime | None:
-        return parse_iso(self.passes[-1]["t"]) if self.passes else None
+        last = self.last_pass
+        return parse_iso(last["t"]) if last else None
+
+    def passes_newest_first(self) -> Iterator[dict]:
+        """Every pass line up to `until`, newest first: the loaded ones, then older raw
+        days, each read only when the walk gets there."""
+        yield from reversed(self.passes)
+        for day in reversed(self._older.unloaded):
+            yield from reversed(self._older.lines(day))
 
     def latest(self, key: str) -> Sample | None:
         """The most recent sample of `key`."""
         times, entries = self._series(key)
         if not times:
-            return None
+            return self._latest_before_loaded(key)
         code, latency, reason = entries[-1]
         return Sample(parse_time(times[-1]), Status.from_code(code), latency, reason)
+
+    def _latest_before_loaded(self, key: str) -> Sample | None:
+        if key not in self._latest_older:
+            found = None
+            for day in reversed(self._older.unloaded):
+                for line in reversed(self._older.lines(day)):
+                    entry = entry_of(line, key)
+                    if entry is not None:
+                        code, ms, reason = entry
+                        found = Sample(parse_time(line["t"]), Status.from_code(code), ms, reason)
+                        break
+                if found is not None:
+                    break
+            self._latest_older[key] = found
+        return self._latest_older[key]
+
+    def changes(self, key: str, since: datetime, until: datetime) -> list[tuple[str, str]]:
+        """(ISO time, status code) at each change of `key` from `since` to `until`, oldest
+        first, the first sample counting as a change: over the days that still have raw
+        samples, read from sealed days where they are not loaded."""
+        out: list[tuple[str, str]] = []
+        floor, ceiling = iso(since.replace(microsecond=0)), iso(until.replace(microsecond=0))
+        times, entries = self._series(key)
+        for day in self._older.raw or sorted(self._by_day):
+            if day < floor[:10] or day > ceiling[:10]:
+                continue
+            if day in self._by_day:
+                lo, hi = bisect_left(times, day), bisect_left(times, _next_day(day))
+                points = [(at, e[0]) for at, e in zip(times[lo:hi], entries[lo:hi], strict=True)]
+            else:
+                points = self._older.changes(day, key)
+            for at, code in points:
+                if floor <= at <= ceiling and (not out or out[-1][1] != code):
+                    out.append((at, code))
+        return out
 
     def samples(self, key: str, since: datetime) -> list[Sample]:
         """Raw samples of `key` from `since` on, oldest first."""
@@ -223,8 +286,13 @@ class HistoryView:
                 if not _in_any(at, touching)
             ]
             return _counts(kept) if kept else None
-        day = self.days.get(name)
-        return None if day is None else day.get(key)
+        if touching and name in self._older.unloaded:
+            lines = self._older.lines(name)
+            if lines:
+                found = [(line["t"], entry_of(line, key)) for line in lines]
+                kept = [e for at, e in found if e is not None and not _in_any(at, touching)]
+                return _counts(kept) if kept else None
+        return self.days.get(name, {}).get(key)
 
 
 def uptime_of(rows: Iterable[tuple[date, list | None]]) -> float | None:
@@ -269,6 +337,10 @@ def up_share(checks: int, dead: int) -> float | None:
 
 def _last_days(today: date, days: int) -> list[date]:
     return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+
+
+def _next_day(name: str) -> str:
+    return (date.fromisoformat(name) + timedelta(days=1)).isoformat()
 
 
 def _iso_windows(windows: Iterable[Window]) -> list[tuple[str, str]]:

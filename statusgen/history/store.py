@@ -1,34 +1,44 @@
-"""The history on disk: JSON Lines files in the repo, so git is the database.
+"""The history on disk (schema 2): JSON files in the repo, so git is the database.
 
     history/
-      meta.json                 {"schema": 1}
-      samples/2026-11-23.jsonl  one line per pass (raw samples, kept `retention_days`)
-      daily/2026-11.jsonl       one line per day of per-key aggregates (kept `aggregate_days`)
-      corrupt/                  lines that could not be read, moved aside, never deleted
+      meta.json                          {"schema": 2, "latency": ..., "first_seen": {...}}
+      samples/<writer>/<YYYY-MM-DD>.jsonl one pass line per pass, append-only
+      days/<YYYY-MM-DD>.json             a sealed day's aggregates, written once
+      corrupt/                           copies of records that could not be read
 
-A pass line: {"t": "<iso>", "r": {"svc/node/replica": ["h", 123, "reason"]},
-"n": {"svc/node": "h"}, "s": {"svc": "h"}, "p": "h"} — statuses are one letter, latency in
-integer milliseconds (null when nothing answered), the reason only when not healthy.
-
-Each pass appends one line to today's file, so a pass's git diff is one added line. Files
-are replaced atomically (temp file + rename) under a lock file.
+Appending is one `write` of one whole line to a file opened with O_APPEND, so writers
+never need the lock to append and never interleave. The lock (`history/.lock`) guards
+the rest: migration, `meta.json`, sealing a day and deleting what aged out. The full
+format is in docs/history.md.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
+import os
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from statusgen.clock import iso
-from statusgen.errors import LockError
 from statusgen.files import locked, write_atomic
 from statusgen.health import Evaluation
+from statusgen.history import meta as metafile
+from statusgen.history.days import sealed_record
+from statusgen.history.lines import Corrupt, dumps, pass_problem, sealed_problem
 from statusgen.status import ProbeResult
 
-SCHEMA = 1
+SCHEMA = metafile.SCHEMA
+# A day is sealed this long after it ends, so a late writer (a location on a slow link,
+# a pass that started at 23:59) still lands in it.
+GRACE = timedelta(hours=2)
+# An unterminated last line younger than this may be a write still under way: skip it
+# quietly; older, it is what a killed writer left, and goes to corrupt/.
+PARTIAL_AGE = 10.0
 log = logging.getLogger("statusgen.history")
 
 
@@ -52,180 +62,301 @@ def pass_record(evaluation: Evaluation, results: list[ProbeResult], at: datetime
     }
 
 
-def dumps(record: dict) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-
-
 class Store:
-    """Read and write one history folder. Every method that writes takes the lock."""
+    """One history folder. `writer` names this process's raw files (`main`, or a
+    location id). Reading never changes a history file."""
 
-    def __init__(self, directory: Path, retention_days: int = 7, aggregate_days: int = 400):
+    def __init__(
+        self,
+        directory: Path,
+        retention_days: int = 7,
+        aggregate_days: int = 400,
+        writer: str = "main",
+        grace: timedelta = GRACE,
+    ):
         self.directory = directory
         self.retention_days = retention_days
         self.aggregate_days = aggregate_days
+        self.writer = writer
+        self.grace = grace
         self.warnings: list[str] = []
+        self.corrupt = Corrupt(directory / "corrupt", self.warnings)
+        self._meta: dict | None = None
+        self._sealed: dict[str, dict | None] = {}
 
     @property
     def samples_dir(self) -> Path:
         return self.directory / "samples"
 
     @property
-    def daily_dir(self) -> Path:
-        return self.directory / "daily"
+    def days_dir(self) -> Path:
+        return self.directory / "days"
 
     # --- writing -----------------------------------------------------------------------
 
     def append(self, record: dict, at: datetime) -> Path:
-        """Append one pass line to that day's file, then roll up what aged out."""
-        with locked(self.directory):
-            self._ensure_meta()
-            path = self.samples_dir / f"{at.date().isoformat()}.jsonl"
-            lines = self.read_lines(path)
-            lines.append(record)
-            lines.sort(key=lambda line: line["t"])
-            write_atomic(path, "".join(dumps(line) + "\n" for line in lines))
-            self._rollup(at)
+        """Append one pass line to this writer's file of its day, then seal the days
+        that are over and delete what aged out."""
+        day = record.get("t", "")[:10] if isinstance(record, dict) else ""
+        problem = pass_problem(record, day)
+        if problem:
+            raise ValueError(f"not a pass line: {problem}")
+        self.upgrade()
+        path = self.samples_dir / self.writer / f"{day}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = (dumps(record) + "\n").encode("utf-8")
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            # Held for one write: a writer that sees no newline at the end knows a killed
+            # writer left it, not another writer halfway through its line.
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a killed writer's partial line stays a line of its own
+            written = os.write(fd, data)
+        finally:
+            os.close(fd)
+        if written != len(data):
+            raise OSError(f"{path}: wrote {written} of {len(data)} bytes (disk full?)")
+        if (self.days_dir / f"{day}.json").exists():
+            self._warn(
+                f"{path}: a pass at {record['t']} arrived after {day} was sealed: it is kept "
+                f"in the raw file, not in that day's aggregates"
+            )
+        self._note_first_seen(record)
+        self.seal(at)
         return path
 
-    def _ensure_meta(self) -> None:
-        meta = self.directory / "meta.json"
+    def upgrade(self) -> None:
+        """Make the folder schema 2: migrate a v1 history, or rebuild a missing or broken
+        `meta.json`. Once per Store; a no-op when the folder is current."""
+        if self._meta is not None:
+            return
+        meta = metafile.read(self.directory, self.corrupt)
+        if meta is None or metafile.is_v1(self.directory, meta):
+            with locked(self.directory):
+                meta = metafile.read(self.directory, self.corrupt)
+                if metafile.is_v1(self.directory, meta):
+                    self._warn(metafile.migrate_v1(self, meta), level=logging.INFO)
+                    meta = metafile.read(self.directory, self.corrupt)
+                if meta is None:
+                    meta = metafile.rebuild(self)
+        metafile.check_version(self.directory, meta)
+        self._meta = meta
+
+    def migrate_if_v1(self) -> None:
+        """Migrate a schema 1 history (for readers such as `build`, which otherwise never
+        write to the history)."""
+        if metafile.is_v1(self.directory, metafile.read(self.directory, self.corrupt)):
+            self.upgrade()
+
+    def meta(self) -> dict:
+        """meta.json as last read ({} when missing or broken). Never writes."""
+        if self._meta is None:
+            found = metafile.read(self.directory, self.corrupt)
+            if found is not None:
+                metafile.check_version(self.directory, found)
+            return found or {}
+        return self._meta
+
+    def _note_first_seen(self, record: dict) -> None:
+        known = (self._meta or {}).get("first_seen", {})
+        new = [key for key in record.get("n", {}) if key not in known]
+        if not new:
+            return
+        with locked(self.directory):
+            meta = metafile.read(self.directory, self.corrupt) or metafile.fresh()
+            seen = meta.setdefault("first_seen", {})
+            for key in new:
+                seen.setdefault(key, record["t"])
+            metafile.write(self.directory, meta)
+            self._meta = meta
+
+    def seal(self, now: datetime) -> list[str]:
+        """Seal every day that ended `grace` ago and is not sealed, then delete raw files
+        older than `retention_days` (once sealed) and sealed days older than
+        `aggregate_days`. Takes the lock only when there is something to do."""
+        if not self._due(now):
+            return []
+        sealed = []
+        with locked(self.directory):
+            due = self._due(now)  # again: another writer may have sealed meanwhile
+            if due is None:
+                return []
+            raw, expired_raw, expired_days = due
+            for day in raw:
+                if self._seal_day(day, now):
+                    sealed.append(day)
+            for day in expired_raw:
+                for path in self.raw_files(day):
+                    path.unlink(missing_ok=True)
+            for day in expired_days:
+                (self.days_dir / f"{day}.json").unlink(missing_ok=True)
+                self._sealed.pop(day, None)
+        return sealed
+
+    def _due(self, now: datetime) -> tuple[list[str], list[str], list[str]] | None:
+        raw_days = self.raw_day_names()
+        sealed = set(self.sealed_day_names())
+        last_due = (now - self.grace).date() - timedelta(days=1)
+        to_seal = [d for d in raw_days if d not in sealed and date.fromisoformat(d) <= last_due]
+        keep_raw = (now.date() - timedelta(days=self.retention_days)).isoformat()
+        keep_days = (now.date() - timedelta(days=self.aggregate_days)).isoformat()
+        will_be = sealed | set(to_seal)
+        expired_raw = [d for d in raw_days if d < keep_raw and d in will_be]
+        expired_days = [d for d in sealed if d < keep_days]
+        if not (to_seal or expired_raw or expired_days):
+            return None
+        return to_seal, expired_raw, expired_days
+
+    def _seal_day(self, day: str, now: datetime) -> bool:
+        lines: list[dict] = []
+        sources: dict[str, dict[str, int]] = {}
+        for path in self.raw_files(day):
+            found, size = self._read_file(path, day)
+            lines.extend(found)
+            sources[path.parent.name] = {"bytes": size, "lines": len(found)}
+        record = sealed_record(day, lines, sources, now)
         try:
-            schema = json.loads(meta.read_text(encoding="utf-8")).get("schema")
-        except (OSError, ValueError, AttributeError):
-            schema = None
-        if schema is None:
-            write_atomic(meta, json.dumps({"schema": SCHEMA}) + "\n")
-        elif schema > SCHEMA:
-            raise LockError(f"{meta}: history schema {schema} is newer than this statusgen")
+            write_atomic(self.days_dir / f"{day}.json", dumps(record) + "\n", new=True)
+        except FileExistsError:
+            return False
+        self._sealed[day] = record
+        return True
 
-    def _rollup(self, now: datetime) -> None:
-        """Fold sample files older than the retention window into daily aggregates and drop
-        aggregates older than `aggregate_days`."""
-        oldest_kept = now.date() - timedelta(days=self.retention_days)
-        for path in sorted(self.samples_dir.glob("*.jsonl")):
-            day = _day_of(path)
-            if day is None or day >= oldest_kept:
-                continue
-            self._add_daily(day, aggregate_day(self.read_lines(path)))
-            path.unlink()
-        # Whole months go once their last day is past the window: no file is parsed here.
-        cutoff = (now.date() - timedelta(days=self.aggregate_days)).strftime("%Y-%m")
-        for path in sorted(self.daily_dir.glob("*.jsonl")):
-            if path.stem < cutoff:
-                path.unlink()
-
-    def _add_daily(self, day: date, aggregates: dict[str, list]) -> None:
-        path = self.daily_dir / f"{day.strftime('%Y-%m')}.jsonl"
-        lines = [line for line in self.read_lines(path) if line.get("date") != day.isoformat()]
-        lines.append({"date": day.isoformat(), "k": aggregates})
-        lines.sort(key=lambda line: line["date"])
-        write_atomic(path, "".join(dumps(line) + "\n" for line in lines))
+    def write_sealed_day(self, day: str, aggregates: dict[str, list], now: datetime) -> None:
+        """Seal `day` with aggregates made elsewhere (the demo's and benchmarks' made-up
+        past); refuses to replace a sealed day."""
+        record = {"schema": 2, "date": day, "sealed_at": iso(now.replace(microsecond=0))}
+        record.update({"k": aggregates, "changes": {}, "sources": {}})
+        problem = sealed_problem(record, day)
+        if problem:
+            raise ValueError(f"not a sealed day: {problem}")
+        self.upgrade()
+        with locked(self.directory):
+            write_atomic(self.days_dir / f"{day}.json", dumps(record) + "\n", new=True)
 
     # --- reading -----------------------------------------------------------------------
 
-    def read_lines(self, path: Path) -> list[dict]:
-        """Every good line of a JSON Lines file. Bad lines (a truncated write, a bad merge)
-        are moved to corrupt/ with a warning, and the file keeps its good lines."""
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return []
-        good, bad = [], []
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict) or not ("t" in record or "date" in record):
-                    raise ValueError("not a history record")
-                good.append(record)
-            except ValueError:
-                bad.append(line)
-        if bad:
-            self._quarantine(path, bad, good)
-        return good
+    def raw_day_names(self) -> list[str]:
+        """Days that have raw samples (any writer), oldest first."""
+        names = {p.stem for p in self.samples_dir.glob("*/*.jsonl") if _is_day(p.stem)}
+        return sorted(names)
 
-    def _quarantine(self, path: Path, bad: list[str], good: list[dict]) -> None:
-        aside = self.directory / "corrupt" / f"{path.parent.name}-{path.name}.bad"
-        aside.parent.mkdir(parents=True, exist_ok=True)
-        with open(aside, "a", encoding="utf-8") as handle:
-            handle.write("".join(line + "\n" for line in bad))
-        write_atomic(path, "".join(dumps(line) + "\n" for line in good))
-        message = (
-            f"{path}: {len(bad)} unreadable line(s) moved to {aside}; "
-            f"{len(good)} good record(s) kept"
-        )
-        self.warnings.append(message)
-        log.warning(message)
+    def raw_files(self, day: str) -> list[Path]:
+        return sorted(self.samples_dir.glob(f"*/{day}.jsonl"))
+
+    def sealed_day_names(self) -> list[str]:
+        return sorted(p.stem for p in self.days_dir.glob("*.json") if _is_day(p.stem))
+
+    def read_raw(self, day: str) -> list[dict]:
+        """Every good pass line of `day` from every writer, in file order. Lines written
+        after the day was sealed are included, with a warning that counts them."""
+        out: list[dict] = []
+        sealed = self.sealed(day)
+        for path in self.raw_files(day):
+            limit = None
+            if sealed is not None:
+                limit = sealed.get("sources", {}).get(path.parent.name, {}).get("bytes", 0)
+            lines, _ = self._read_file(path, day, late_after=limit)
+            out.extend(lines)
+        return out
+
+    def _read_file(
+        self, path: Path, day: str, late_after: int | None = None
+    ) -> tuple[list[dict], int]:
+        """Good lines of one raw file, and how many bytes of it were whole lines."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+                modified = os.fstat(handle.fileno()).st_mtime
+        except FileNotFoundError:
+            return [], 0
+        end = data.rfind(b"\n") + 1
+        good, late, offset = [], 0, 0
+        for number, raw in enumerate(data[:end].split(b"\n")[:-1], start=1):
+            start, offset = offset, offset + len(raw) + 1
+            if not raw.strip():
+                continue
+            line = self._parse(path, number, raw, day)
+            if line is not None:
+                good.append(line)
+                if late_after is not None and start >= late_after:
+                    late += 1
+        tail = data[end:]
+        if tail.strip() and time.time() - modified > PARTIAL_AGE:
+            number = data.count(b"\n") + 1
+            self.corrupt.keep(path, number, tail, "an unfinished last line (a killed writer?)")
+        if late:
+            self._warn(
+                f"{path}: {late} line(s) written after {day} was sealed: in the raw samples, "
+                f"not in that day's aggregates",
+                quiet=True,
+            )
+        return good, end
+
+    def _parse(self, path: Path, number: int, raw: bytes, day: str) -> dict | None:
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            self.corrupt.keep(path, number, raw, "not JSON")
+            return None
+        problem = pass_problem(line, day)
+        if problem:
+            self.corrupt.keep(path, number, raw, problem)
+            return None
+        return line
+
+    def sealed(self, day: str) -> dict | None:
+        """The sealed record of `day`, or None (not sealed, or unreadable: then copied to
+        corrupt/ with a warning)."""
+        if day in self._sealed:
+            return self._sealed[day]
+        path = self.days_dir / f"{day}.json"
+        record = None
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            data = None
+        if data is not None:
+            try:
+                record = json.loads(data)
+                problem = sealed_problem(record, day)
+            except ValueError:
+                problem = "not JSON"
+            if problem:
+                self.corrupt.keep(path, 1, data, problem)
+                record = None
+        self._sealed[day] = record
+        return record
 
     def passes(self, since: datetime | None = None) -> list[dict]:
-        """Raw pass lines, oldest first, optionally from `since` on."""
-        lines: list[dict] = []
-        for path in sorted(self.samples_dir.glob("*.jsonl")):
-            day = _day_of(path)
-            if since is not None and day is not None and day < since.date():
-                continue
-            lines.extend(self.read_lines(path))
-        if since is not None:
-            floor = iso(since.replace(microsecond=0))
-            lines = [line for line in lines if line["t"] >= floor]
-        return lines
+        """Every raw pass line, oldest first, optionally from `since` on."""
+        floor = iso(since.replace(microsecond=0)) if since else ""
+        lines = []
+        for day in self.raw_day_names():
+            if day >= floor[:10]:
+                lines.extend(line for line in self.read_raw(day) if line["t"] >= floor)
+        return sorted(lines, key=lambda line: line["t"])
 
     def daily(self) -> dict[str, dict[str, list]]:
-        """Aggregates by ISO date: {date: {key: [checks, healthy, sick, dead, mean, p95]}}."""
-        days: dict[str, dict[str, list]] = {}
-        for path in sorted(self.daily_dir.glob("*.jsonl")):
-            for line in self.read_lines(path):
-                days[line["date"]] = line["k"]
+        """Sealed aggregates by ISO date: {date: {key: [checks, healthy, sick, dead, mean,
+        p95]}}."""
+        days = {}
+        for day in self.sealed_day_names():
+            record = self.sealed(day)
+            if record is not None:
+                days[day] = record["k"]
         return days
 
-
-def _day_of(path: Path) -> date | None:
-    try:
-        return date.fromisoformat(path.stem)
-    except ValueError:
-        return None
-
-
-def aggregate_day(lines: list[dict]) -> dict[str, list]:
-    """Per key (replica, node, service, page ""): [checks, healthy, sick, dead, mean ms,
-    p95 ms] over one day's pass lines."""
-    # A build aggregates today's raw passes for every key: the loops are inlined.
-    counts: dict[str, list[int]] = {}
-    latencies: dict[str, list[int]] = {}
-    column = _COLUMN.get
-    for line in lines:
-        for key, entry in line.get("r", {}).items():
-            row = counts.get(key)
-            if row is None:
-                row = counts[key] = [0, 0, 0, 0]
-            row[0] += 1
-            row[column(entry[0], 3)] += 1
-            if entry[1] is not None:
-                values = latencies.get(key)
-                if values is None:
-                    latencies[key] = [entry[1]]
-                else:
-                    values.append(entry[1])
-        for field in ("n", "s"):
-            for key, code in line.get(field, {}).items():
-                row = counts.get(key)
-                if row is None:
-                    row = counts[key] = [0, 0, 0, 0]
-                row[0] += 1
-                row[column(code, 3)] += 1
-        if "p" in line:
-            row = counts.setdefault("", [0, 0, 0, 0])
-            row[0] += 1
-            row[column(line["p"], 3)] += 1
-    out: dict[str, list] = {}
-    for key, (checks, healthy, sick, dead) in counts.items():
-        values = sorted(latencies.get(key, ()))
-        mean = round(sum(values) / len(values)) if values else None
-        p95 = values[min(len(values) - 1, int(len(values) * 0.95))] if values else None
-        out[key] = [checks, healthy, sick, dead, mean, p95]
-    return out
+    def _warn(self, message: str, level: int = logging.WARNING, quiet: bool = False) -> None:
+        if quiet and message in self.warnings:
+            return
+        self.warnings.append(message)
+        log.log(level, message)
 
 
-# Column of a status letter in a count row; anything unknown counts as dead.
-_COLUMN = {"h": 1, "s": 2, "d": 3}
+def _is_day(name: str) -> bool:
+    with contextlib.suppress(ValueError):
+        return date.fromisoformat(name).isoformat() == name
+    return False

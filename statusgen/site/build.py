@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 from jinja2 import Environment
 
-from statusgen.clock import iso
 from statusgen.config import LOCALES, Config
 from statusgen.content import load_content
 from statusgen.errors import ConfigError
@@ -91,8 +90,8 @@ def snapshot_at(
     history's warnings. A build for an earlier time ignores the passes after it."""
     content = load_content(config)
     store = open_store(config)
-    until = iso(now.replace(microsecond=0))
-    view = HistoryView([p for p in store.passes() if p["t"] <= until], store.daily())
+    store.migrate_if_v1()
+    view = HistoryView.load(store, until=now)
     return build_snapshot(config, view, content, now, live), list(store.warnings)
 
 

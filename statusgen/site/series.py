@@ -77,7 +77,8 @@ def latest_replicas(
 ) -> dict[str, tuple[ReplicaState, ...]]:
     """Each node's replicas, configured ones first in config order, then replicas only
     the latest pass or `live` knows (push reporters), by id."""
-    last = view.passes[-1]["r"] if view.passes else {}
+    last_pass = view.last_pass
+    last = last_pass["r"] if last_pass else {}
     reported: dict[str, dict[str, list]] = defaultdict(dict)
     for key, entry in last.items():
         service, node, replica = key.split("/", 2)
@@ -232,15 +233,8 @@ def _changes(
     view: HistoryView, key: str, now: datetime, limit: int = 20
 ) -> tuple[tuple[datetime, Status], ...]:
     """When the status changed, newest first; the first sample counts as a change."""
-    out: list[tuple[str, str]] = []
-    previous = None
-    ceiling = iso(now.replace(microsecond=0))
     # Raw times and codes: only the few changes become datetimes and Statuses.
-    times, entries = view.series(key, now - timedelta(days=BAR_DAYS))
-    for at, (code, _, _) in zip(times, entries, strict=True):
-        if at <= ceiling and code != previous:
-            out.append((at, code))
-            previous = code
+    out = view.changes(key, now - timedelta(days=BAR_DAYS), now)
     return tuple((parse_time(at), Status.from_code(code)) for at, code in reversed(out[-limit:]))
 
 
@@ -317,7 +311,7 @@ def dead_since(view: HistoryView, keys: Sequence[str], now: datetime) -> datetim
     """When the current run of passes in which some of `keys` was dead began (None when
     the latest pass had none dead)."""
     since, ceiling = None, iso(now.replace(microsecond=0))
-    for line in reversed(view.passes):
+    for line in view.passes_newest_first():
         if line["t"] > ceiling:
             continue
         nodes = line.get("n", {})

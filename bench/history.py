@@ -1,0 +1,295 @@
+"""Benchmark the history format (docs/history.md): append, read, and growth in git.
+
+    python bench/history.py [--replicas 1000] [--days 7] [--year-replicas 20] [--tiny]
+
+Prints, never asserts (tests check behaviour):
+
+1. Append cost at `--replicas` replicas, 5-minute passes: the day's first pass, its last
+   (288th) pass, and the pass that seals the previous day; the v1 store's last pass
+   for comparison (it re-read, sorted and rewrote the whole day file).
+2. Reading `--days` days of raw passes for a build (load the history as of now, latest
+   state of every replica, 90-day rows, changes and 24 h uptime of every node): v2 vs
+   the v1 reader (tests/history_v1.py, the code before history v2) on the same passes.
+3. Git growth at `--year-replicas` replicas: a simulated year with one commit a day
+   (generated with `git fast-import`), working tree and `.git` after `git gc`, for v2
+   and for the v1 layout; and a simulated week with one commit per pass, extrapolated
+   to a year.
+
+`--tiny` runs every step with small sizes in a few seconds (the CI smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from statusgen.history import HistoryView, Store, aggregate_day  # noqa: E402
+from statusgen.history.lines import dumps  # noqa: E402
+from tests import history_v1  # noqa: E402
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+STEP = timedelta(minutes=5)
+
+
+class Fleet:
+    """`replicas` replicas, two per node, 20 nodes per service, each with its own usual
+    latency and a rare bad spell: passes as the store writes them."""
+
+    def __init__(self, replicas: int, seed: int = 1) -> None:
+        self.rng = random.Random(seed)
+        self.nodes = [(f"svc{i // 20}", f"node{i}") for i in range((replicas + 1) // 2)]
+        self.replicas = [
+            (service, node, f"{node}-{r}", self.rng.randint(20, 250))
+            for service, node in self.nodes
+            for r in (1, 2)
+        ][:replicas]
+
+    def record(self, at: datetime) -> dict:
+        rng = self.rng
+        r, n, s = {}, {}, {}
+        for service, node, replica, base in self.replicas:
+            code = "d" if rng.random() < 0.0005 else "s" if rng.random() < 0.001 else "h"
+            ms = None if code == "d" else max(1, round(rng.gauss(base, base * 0.08)))
+            r[f"{service}/{node}/{replica}"] = [code, ms] + (["HTTP 503"] if code != "h" else [])
+            key = f"{service}/{node}"
+            n[key] = max(n.get(key, "h"), code, key="hsd".index)
+            s[service] = max(s.get(service, "h"), n[key], key="hsd".index)
+        page = max(s.values(), key="hsd".index)
+        return {"t": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "r": r, "n": n, "s": s, "p": page}
+
+
+def passes(start: datetime, days: float) -> Iterator[datetime]:
+    at = start
+    while at < start + timedelta(days=days):
+        yield at
+        at += STEP
+
+
+def timed(fn, *args) -> float:
+    began = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - began
+
+
+# --- 1. append -------------------------------------------------------------------------
+
+
+def bench_append(root: Path, replicas: int) -> None:
+    fleet = Fleet(replicas)
+    for at in passes(START - timedelta(days=1), 1):  # a day before: meta.json, first_seen
+        Store(root / "v2").append(fleet.record(at), at)
+    day = list(passes(START, 1))
+    costs = []
+    for at in day:
+        if at.hour == 2 and at.minute == 0:  # the pass that seals the day before
+            sealing = timed(Store(root / "v2").append, fleet.record(at), at)
+        else:
+            costs.append(timed(Store(root / "v2").append, fleet.record(at), at))
+    # v1: the day file as v1 left it before its last pass, then v1's last pass.
+    v1 = root / "v1"
+    (v1 / "samples").mkdir(parents=True)
+    raw = (root / "v2" / "samples" / "main" / f"{START.date()}.jsonl").read_bytes()
+    (v1 / "samples" / f"{START.date()}.jsonl").write_bytes(raw[: raw.rfind(b"\n", 0, -1) + 1])
+    (v1 / "meta.json").write_text('{"schema": 1}\n')
+    v1_last = timed(history_v1.Store(v1).append, fleet.record(day[-1]), day[-1])
+    mb, median = len(raw) / 1e6, sorted(costs)[len(costs) // 2]
+    print(f"append, {replicas} replicas, {len(day)} passes a day ({mb:.1f} MB day file):")
+    print(
+        f"  v2 first pass {costs[0] * 1000:.1f} ms, last pass {costs[-1] * 1000:.1f} ms "
+        f"(last/first {costs[-1] / costs[0]:.2f}x; median {median * 1000:.1f} ms)"
+    )
+    print(f"  v2 pass that seals the day before: {sealing * 1000:.0f} ms (once a day)")
+    print(f"  v1 last pass {v1_last * 1000:.0f} ms")
+
+
+# --- 2. read ---------------------------------------------------------------------------
+
+
+def build_reads(view: HistoryView, fleet: Fleet, now: datetime, v1: bool) -> None:
+    """What a build asks of the history, for every replica and node."""
+    for service, node, replica, _ in fleet.replicas:
+        view.latest(f"{service}/{node}/{replica}")
+    for service, node in fleet.nodes:
+        key = f"{service}/{node}"
+        view.latest(key)
+        view.day_rows(key, now, 90)
+        view.uptime(key, now, 1)
+        if v1:  # the v1 site walked the raw series for its change list
+            view.series(key, now - timedelta(days=90))
+        else:
+            view.changes(key, now - timedelta(days=90), now)
+
+
+def bench_read(root: Path, replicas: int, days: int) -> None:
+    fleet = Fleet(replicas, seed=2)
+    v2 = Store(root / "v2", retention_days=days)
+    (root / "v1" / "samples").mkdir(parents=True)
+    files: dict[str, object] = {}
+    for at in passes(START, days + 0.5):
+        record = fleet.record(at)
+        v2.append(record, at)
+        day = at.date().isoformat()
+        if day not in files:
+            files[day] = open(root / "v1" / "samples" / f"{day}.jsonl", "w")  # noqa: SIM115
+        files[day].write(dumps(record) + "\n")  # v1 wrote the same lines, sorted by time
+    for handle in files.values():
+        handle.close()
+    (root / "v1" / "meta.json").write_text('{"schema": 1}\n')
+    now = START + timedelta(days=days + 0.5) - STEP
+    size = sum(p.stat().st_size for p in (root / "v1" / "samples").glob("*.jsonl"))
+
+    def read_v1() -> None:
+        store = history_v1.Store(root / "v1", retention_days=days)
+        build_reads(HistoryView(store.passes(), store.daily()), fleet, now, v1=True)
+
+    def read_v2() -> None:
+        build_reads(HistoryView.load(Store(root / "v2"), until=now), fleet, now, v1=False)
+
+    old, new = timed(read_v1), timed(read_v2)
+    print(f"read for a build, {replicas} replicas, {days} days of raw passes ({size / 1e6:.0f} MB)")
+    print(f"  v1 {old:.2f} s, v2 {new:.2f} s (v2/v1 {new / old:.2f}x)")
+
+
+# --- 3. git ----------------------------------------------------------------------------
+
+
+class FastImport:
+    """One commit per call: the files of `folder` that changed since the last commit."""
+
+    def __init__(self, repo: Path) -> None:
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+        self.repo = repo
+        self.proc = subprocess.Popen(
+            ["git", "fast-import", "--quiet"], cwd=repo, stdin=subprocess.PIPE
+        )
+        self.seen: dict[str, bytes] = {}
+        self.count = 0
+
+    def commit(self, folder: Path, at: datetime) -> None:
+        now = {p.relative_to(folder).as_posix(): p.read_bytes() for p in _files(folder)}
+        out = self.proc.stdin
+        stamp = int(at.timestamp())
+        message = f"pass {at:%Y-%m-%dT%H:%M}".encode()
+        out.write(b"commit refs/heads/main\n")
+        out.write(f"committer bench <bench@example.com> {stamp} +0000\n".encode())
+        out.write(b"data %d\n%s\n" % (len(message), message))
+        for path in sorted(set(self.seen) - set(now)):
+            out.write(f"D history/{path}\n".encode())
+        for path, data in sorted(now.items()):
+            if self.seen.get(path) != data:
+                out.write(f"M 100644 inline history/{path}\n".encode())
+                out.write(b"data %d\n%s\n" % (len(data), data))
+        self.seen = now
+        self.count += 1
+
+    def close(self) -> tuple[float, float]:
+        """(working tree MB, .git MB after gc)."""
+        self.proc.stdin.close()
+        self.proc.wait()
+        subprocess.run(["git", "gc", "-q"], cwd=self.repo, check=True)
+        tree = sum(len(data) for data in self.seen.values())
+        git = sum(p.stat().st_size for p in (self.repo / ".git").rglob("*") if p.is_file())
+        return tree / 1e6, git / 1e6
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and p.name != ".lock"]
+
+
+def year_v2(root: Path, replicas: int, days: int) -> tuple[float, float]:
+    fleet, store_dir = Fleet(replicas, seed=3), root / "v2-history"
+    git = FastImport(root / "v2-repo")
+    for day in range(days):
+        for at in passes(START + timedelta(days=day), 1):
+            Store(store_dir).append(fleet.record(at), at)
+        git.commit(store_dir, at)
+    return git.close()
+
+
+def year_v1(root: Path, replicas: int, days: int) -> tuple[float, float]:
+    """The v1 layout, day by day, as v1's store left it (raw files for the last 7 days,
+    monthly daily/ files of rolled-up days), written straight for speed."""
+    fleet, folder = Fleet(replicas, seed=3), root / "v1-history"
+    (folder / "samples").mkdir(parents=True)
+    (folder / "daily").mkdir()
+    (folder / "meta.json").write_text('{"schema": 1}\n')
+    git = FastImport(root / "v1-repo")
+    rolled: dict[str, list[str]] = {}
+    for day in range(days):
+        first = START + timedelta(days=day)
+        lines = [fleet.record(at) for at in passes(first, 1)]
+        (folder / "samples" / f"{first.date()}.jsonl").write_text(
+            "".join(dumps(line) + "\n" for line in lines)
+        )
+        for path in sorted((folder / "samples").glob("*.jsonl")):
+            if path.stem < (first.date() - timedelta(days=7)).isoformat():
+                month = path.stem[:7]
+                old = [json.loads(x) for x in path.read_text().splitlines()]
+                rolled.setdefault(month, []).append(
+                    dumps({"date": path.stem, "k": aggregate_day(old)})
+                )
+                (folder / "daily" / f"{month}.jsonl").write_text("\n".join(rolled[month]) + "\n")
+                path.unlink()
+        git.commit(folder, first + timedelta(days=1) - STEP)
+    return git.close()
+
+
+def week_per_pass(root: Path, replicas: int, days: int) -> tuple[float, int]:
+    fleet, store_dir = Fleet(replicas, seed=4), root / "week-history"
+    git = FastImport(root / "week-repo")
+    for at in passes(START, days):
+        Store(store_dir).append(fleet.record(at), at)
+        git.commit(store_dir, at)
+    return git.close()[1], git.count
+
+
+def bench_git(root: Path, replicas: int, days: int, week: int) -> None:
+    tree2, git2 = year_v2(root, replicas, days)
+    tree1, git1 = year_v1(root, replicas, days)
+    print(f"git, {replicas} replicas, {days} days, one commit a day (after git gc):")
+    print(f"  v2 working tree {tree2:.2f} MB, .git {git2:.2f} MB")
+    print(f"  v1 working tree {tree1:.2f} MB, .git {git1:.2f} MB")
+    size, commits = week_per_pass(root, replicas, week)
+    per_pass = size / commits
+    print(f"git, {replicas} replicas, {week} days, one commit per pass ({commits} commits):")
+    print(
+        f"  v2 .git {size:.2f} MB = {per_pass * 1000:.1f} KB a pass, "
+        f"~{per_pass * 288 * 365:.0f} MB a year extrapolated"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--year-days", type=int, default=365)
+    parser.add_argument("--year-replicas", type=int, default=20)
+    parser.add_argument("--week-days", type=int, default=7)
+    parser.add_argument("--tiny", action="store_true", help="small sizes, a few seconds")
+    args = parser.parse_args()
+    if args.tiny:
+        args.replicas, args.days, args.year_days, args.week_days = 20, 2, 9, 1
+        args.year_replicas = 4
+    root = Path(tempfile.mkdtemp(prefix="statusgen-bench-history-"))
+    try:
+        bench_append(root / "append", args.replicas)
+        bench_read(root / "read", args.replicas, args.days)
+        bench_git(root / "git", args.year_replicas, args.year_days, args.week_days)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The shapes of history records, checked on every read, and `corrupt/` for the rest.
+
+A pass line (one per pass, in `samples/<writer>/<date>.jsonl`):
+    {"t": "2026-11-23T12:00:00Z", "r": {"svc/node/replica": ["h", 123, "reason"]},
+     "n": {"svc/node": "h"}, "s": {"svc": "h"}, "p": "h"}
+A sealed day (`days/<date>.json`): see `statusgen.history.days`.
+
+Readers never change a history file: a record of the wrong shape is skipped and copied
+once to `corrupt/`, and the copy's first reader says which file and line it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from itertools import repeat
+from operator import itemgetter
+from pathlib import Path
+
+log = logging.getLogger("statusgen.history")
+
+CODES = frozenset("hsd")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+_first, _second = itemgetter(0), itemgetter(1)
+
+
+def dumps(record: dict) -> str:
+    """One record as one line: compact, keys sorted, UTF-8."""
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def pass_problem(line: object, day: str | None = None) -> str | None:
+    """Why `line` is not a pass line of `day` (None when it is one).
+
+    Strict but cheap: the per-key checks run as set operations over whole maps, so a
+    1,000-replica line costs well under a millisecond."""
+    if type(line) is not dict:
+        return "not a JSON object"
+    t = line.get("t")
+    if type(t) is not str or not _TIME.match(t):
+        return '"t" is not a UTC time like 2026-11-23T12:00:00Z'
+    if day is not None and t[:10] != day:
+        return f'"t" {t} is not on the file\'s day {day}'
+    if not set(line) <= {"t", "r", "n", "s", "p"}:
+        return f"unknown field(s) {sorted(set(line) - {'t', 'r', 'n', 's', 'p'})}"
+    if "p" in line and line["p"] not in CODES:
+        return f'"p" {line["p"]!r} is not a status letter (h, s or d)'
+    for field, slashes in (("n", 1), ("s", 0)):
+        codes = line.get(field, {})
+        if type(codes) is not dict:
+            return f'"{field}" is not an object'
+        if not set(codes.values()) <= CODES:
+            return f'"{field}" holds a status that is not h, s or d'
+        if codes and set(map(str.count, codes, repeat("/"))) != {slashes}:
+            return f'"{field}" holds a key of the wrong depth'
+    return _replicas_problem(line.get("r", {}))
+
+
+def _replicas_problem(replicas: object) -> str | None:
+    if type(replicas) is not dict:
+        return '"r" is not an object'
+    if not replicas:
+        return None
+    entries = replicas.values()
+    if set(map(type, entries)) != {list} or not set(map(len, entries)) <= {2, 3}:
+        return '"r" holds an entry that is not [status, ms] or [status, ms, reason]'
+    if not set(map(_first, entries)) <= CODES:
+        return '"r" holds a status that is not h, s or d'
+    if not {type(ms) for ms in set(map(_second, entries))} <= {int, type(None)}:
+        return '"r" holds a latency that is not whole milliseconds or null'
+    if min(map(str.count, replicas, repeat("/"))) < 2:
+        return '"r" holds a key that is not service/node/replica'
+    if any(len(e) == 3 and type(e[2]) is not str for e in entries if e[0] != "h"):
+        return '"r" holds a reason that is not text'
+    return None
+
+
+def sealed_problem(record: object, day: str) -> str | None:
+    """Why `record` is not the sealed day `day` (None when it is)."""
+    if type(record) is not dict:
+        return "not a JSON object"
+    if record.get("date") != day:
+        return f'"date" is not {day}'
+    aggregates = record.get("k")
+    if type(aggregates) is not dict:
+        return '"k" is not an object'
+    rows = aggregates.values()
+    if rows and (set(map(type, rows)) != {list} or set(map(len, rows)) != {6}):
+        return '"k" holds a row that is not [checks, healthy, sick, dead, mean, p95]'
+    if any(type(v) is not int for row in rows for v in row[:4]):
+        return '"k" holds a count that is not a whole number'
+    changes = record.get("changes", {})
+    if type(changes) is not dict or set(map(type, changes.values())) - {list}:
+        return '"changes" is not an object of lists'
+    return None
+
+
+class Corrupt:
+    """`corrupt/` of one history folder: each bad record is copied there once (named by
+    its file, line number and a hash of its text), with one warning on the first copy."""
+
+    def __init__(self, directory: Path, warnings: list[str]) -> None:
+        self.directory = directory
+        self.warnings = warnings
+
+    def keep(self, path: Path, number: int, text: str | bytes, why: str) -> None:
+        """Copy record `number` (1-based line) of `path` aside unless already there."""
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+        rel = _relative(path, self.directory.parent)
+        digest = hashlib.sha256(f"{rel}\n{number}\n".encode() + data).hexdigest()[:12]
+        name = f"{rel.replace('/', '~')}~L{number}~{digest}.bad"
+        aside = self.directory / name
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return
+        except OSError as error:  # a read-only checkout: still skip the record, and say so
+            self._warn(f"{path}: line {number}: {why}; skipped (not copied: {error})")
+            return
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data if data.endswith(b"\n") else data + b"\n")
+        self._warn(f"{path}: line {number}: {why}; skipped, copied to {aside}")
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning(message)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name

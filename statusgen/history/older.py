@@ -1,0 +1,76 @@
+"""The parts of a loaded HistoryView read on demand: sealed days, and raw days older than
+the loaded window."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from statusgen.history.store import Store
+
+
+def entry_of(line: dict, key: str) -> tuple[str, int | None, str] | None:
+    """(status code, latency ms, reason) of `key` in one pass line, or None."""
+    if key == "":
+        return (line["p"], None, "") if "p" in line else None
+    if key.count("/") >= 2:
+        entry = line.get("r", {}).get(key)
+        if entry is None:
+            return None
+        return entry[0], entry[1], entry[2] if len(entry) > 2 else ""
+    code = line.get("n" if "/" in key else "s", {}).get(key)
+    return None if code is None else (code, None, "")
+
+
+class Days:
+    """Aggregates by ISO day: computed from loaded raw passes, else the sealed day,
+    read from the store on first use."""
+
+    def __init__(self, computed: dict[str, dict[str, list]], older: OlderDays) -> None:
+        self._days = computed
+        self._older = older
+
+    def get(self, name: str, default: dict | None = None) -> dict | None:
+        found = self._days.get(name)
+        if found is None and name not in self._days:
+            found = self._days[name] = self._older.aggregates(name)
+        return default if found is None else found
+
+
+class OlderDays:
+    """What a loaded view reads from its store on demand: sealed days, and raw days
+    before the loaded window (each read once)."""
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        ceiling: str = "9999",
+        unloaded: list[str] | None = None,
+        raw: list[str] | None = None,
+        sealed_loaded: set[str] | None = None,
+    ) -> None:
+        self.store = store
+        self.ceiling = ceiling
+        self.unloaded = unloaded or []
+        self.raw = raw or []
+        self.sealed_loaded = sealed_loaded or set()
+        self._lines: dict[str, list[dict]] = {}
+
+    def lines(self, day: str) -> list[dict]:
+        if day not in self._lines:
+            found = self.store.read_raw(day) if self.store else []
+            found = [line for line in found if line["t"] <= self.ceiling]
+            self._lines[day] = sorted(found, key=lambda line: line["t"])
+        return self._lines[day]
+
+    def aggregates(self, day: str) -> dict[str, list] | None:
+        if self.store is None or day > self.ceiling[:10]:
+            return None
+        record = self.store.sealed(day)
+        return None if record is None else record["k"]
+
+    def changes(self, day: str, key: str) -> list[tuple[str, str]]:
+        record = self.store.sealed(day) if self.store else None
+        if record is None or "sources" not in record or not record.get("sources"):
+            return [(line["t"], e[0]) for line in self.lines(day) if (e := entry_of(line, key))]
+        return [(at, code) for at, code in record.get("changes", {}).get(key, ())]
