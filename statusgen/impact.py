@@ -12,6 +12,10 @@ results up to services and pages. Rules, worst wins:
   under_maintenance, unless an open incident affects it: an incident is news, so it wins.
 
 An incident that names nothing (`affected` empty) is about the page as a whole.
+
+A node never measured (a push node nobody has reported to, or whose replicas were all
+flushed) has *no data*: it is neither healthy nor counted as healthy when its service or
+the page rolls up; a service or page whose nodes all lack data has no data itself.
 """
 
 from __future__ import annotations
@@ -100,7 +104,9 @@ class Impact:
     """The public status of a node, service or page.
 
     `health` is the seeds' word for `component`; `probe` is the raw probe health (None
-    when there is no data); `incidents` are the ids of the open incidents counted.
+    when there is no data); `incidents` are the ids of the open incidents counted;
+    `no_data` says nothing is known (no measure, incident or maintenance), in which case
+    `component` is only a placeholder and `state` reads "no_data".
     """
 
     component: ComponentStatus
@@ -110,6 +116,12 @@ class Impact:
     maintenance: bool = False
     probe: Status | None = None
     incidents: tuple[str, ...] = ()
+    no_data: bool = False
+
+    @property
+    def state(self) -> str:
+        """What a visitor is shown: the component status, or "no_data"."""
+        return "no_data" if self.no_data else self.component.value
 
 
 def worst(statuses: Iterable[ComponentStatus]) -> ComponentStatus:
@@ -117,10 +129,14 @@ def worst(statuses: Iterable[ComponentStatus]) -> ComponentStatus:
 
 
 def assess(
-    probe: Status | None, incidents: Sequence[Incident] = (), maintenance: bool = False
+    probe: Status | None,
+    incidents: Sequence[Incident] = (),
+    maintenance: bool = False,
+    measured: bool = False,
 ) -> Impact:
     """THE mapping from probe health, the open incidents about one thing and whether it is
-    under maintenance, to its public status in both vocabularies."""
+    under maintenance, to its public status in both vocabularies. A `measured` thing (a
+    node) without probe health, incidents or maintenance has no data."""
     by_incidents = worst(BY_SEVERITY[i.severity] for i in incidents if i.open)
     if maintenance and by_incidents is C.OPERATIONAL:
         component = C.UNDER_MAINTENANCE
@@ -136,12 +152,29 @@ def assess(
         maintenance=maintenance,
         probe=probe,
         incidents=tuple(i.id for i in incidents if i.open),
+        no_data=measured
+        and probe is None
+        and not maintenance
+        and not any(i.open for i in incidents),
     )
+
+
+NO_DATA = Impact(
+    component=C.OPERATIONAL,
+    health=Status.HEALTHY,
+    indicator=Indicator.NONE,
+    description="No data",
+    no_data=True,
+)
 
 
 def rollup(children: Sequence[Impact]) -> Impact:
     """A service from its nodes, or a page from its nodes: the worst status wins, and the
-    description blends them as Statuspage's top-level status does."""
+    description blends them as Statuspage's top-level status does. Children without data
+    are left out; with none left, the result has no data."""
+    if children and all(c.no_data for c in children):
+        return NO_DATA
+    children = [c for c in children if not c.no_data]
     component = worst(c.component for c in children)
     sharing = sum(1 for c in children if c.component is component)
     if len(children) <= 1:
@@ -200,7 +233,7 @@ def assess_all(
         for node in service.nodes:
             key = node_key(service.id, node.id)
             incidents = [i for i, keys in about if key in keys]
-            nodes[key] = assess(probes.get(key), incidents, key in held)
+            nodes[key] = assess(probes.get(key), incidents, key in held, measured=True)
             children.append(nodes[key])
         if not children:
             # A service without nodes is shown all the same; only incidents can say much.

@@ -10,7 +10,7 @@ import pytest
 from statusgen.content import Content, Incident, load_content
 from statusgen.health import Evaluation
 from statusgen.impact import ComponentStatus, Impact, Indicator, assess, assess_all, rollup
-from statusgen.status import Status
+from statusgen.status import Status, node_key
 from tests.test_content_support import make_config, write_item
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -181,8 +181,24 @@ def test_an_incident_naming_nothing_is_about_the_whole_page(tmp_path):
     assert impacts.for_ids(config, ["api"]).component == "major_outage"
 
 
-def test_no_data_and_no_content_is_operational(tmp_path):
+def test_a_page_where_nothing_has_data_says_so(tmp_path):
     config = make_config(tmp_path)
     impacts = assess_all(config, None, Content(), NOW)
     assert impacts.page == rollup(list(impacts.nodes.values()))
-    assert impacts.page.description == "All Systems Operational"
+    assert impacts.page.no_data and impacts.page.state == "no_data"
+    assert all(n.no_data and n.state == "no_data" for n in impacts.nodes.values())
+
+
+def test_a_node_without_data_never_counts_as_healthy(tmp_path):
+    config = make_config(tmp_path)
+    site, rest = node_key("web", "site"), node_key("api", "rest")
+    sick = Evaluation({}, {site: Status.SICK}, {}, Status.SICK)
+    impacts = assess_all(config, sick, Content(), NOW)
+    assert impacts.nodes[rest].no_data
+    # Only the measured node speaks: one sick node of one known is "degraded" for all.
+    assert impacts.page.component == "degraded_performance"
+    assert impacts.page.description == "Partially Degraded Service"
+    healthy = Evaluation({}, {site: Status.HEALTHY}, {}, Status.HEALTHY)
+    assert not assess_all(config, healthy, Content(), NOW).page.no_data
+    assert impacts.services["web"].component == "degraded_performance"
+    assert impacts.services["api"].no_data

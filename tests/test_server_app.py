@@ -14,6 +14,7 @@ from statusgen.history import open_store
 from statusgen.server.app import create_app, media_type
 from statusgen.server.scheduler import heartbeat
 from statusgen.server.site import live_documents
+from statusgen.site import build_site
 from tests.server_support import (
     REPORTER_ONLY,
     SERVER_CONFIG,
@@ -180,3 +181,44 @@ def test_documents_win_over_route_patterns_of_every_route_module(config, clock):
         report = httpx.get(url + "/status/report")
     assert text.status_code == 200 and text.text in ("healthy", "sick", "dead")
     assert report.status_code == 200 and report.json()["page"]["name"] == "Live Status"
+
+
+def node_of(document: dict, service: str, node: str) -> dict:
+    (found,) = [
+        n for s in document["services"] if s["id"] == service for n in s["nodes"] if n["id"] == node
+    ]
+    return found
+
+
+def test_a_push_node_nobody_reported_to_has_no_data_everywhere(app, config, clock):
+    app.state.scheduler.run_pass()
+    documents = live_documents(config, clock(), {})
+    v1 = json.loads(documents["api/v1/status.json"])
+    workers = node_of(v1, "api", "workers")
+    assert (workers["health"], workers["status"]) == (None, "no_data")
+    # Statuspage v2 and Vigil have no "no data": the node is left out until it reports.
+    v2 = json.loads(documents["api/v2/components.json"])
+    assert "workers" not in [c["id"] for c in v2["components"]]
+    vigil = json.loads(documents["status/report"])
+    assert "workers" not in [n["id"] for p in vigil["probes"] for n in p["nodes"]]
+    assert b"no data" in documents["badges/nodes/api/workers/status.svg"]
+    build_site(config, clock())
+    home = (config.output_dir / "index.html").read_text(encoding="utf-8")
+    assert '<span class="pill c-no_data">No data</span>' in home
+
+
+def test_flushing_the_only_replica_of_a_push_node_leaves_no_data(app, config, clock):
+    ctx, scheduler = app.state.ctx, app.state.scheduler
+    token = ctx.token.show()
+    with running_server(app) as url, httpx.Client(base_url=url, auth=("", token)) as client:
+        client.post(REPORT, json=push_body("10.0.0.1"))
+        clock.advance(50)  # silent: dead
+        scheduler.run_pass()
+        assert last_pass(config)["n"]["api/workers"] == "d"
+        assert client.delete(REPORT + "10.0.0.1/").status_code == 200
+        clock.advance(1)
+        scheduler.run_pass()
+        documents = live_documents(config, clock(), ctx.live.statuses(clock()))
+    v1 = json.loads(documents["api/v1/status.json"])
+    assert node_of(v1, "api", "workers")["status"] == "no_data"
+    assert v1["status"]["description"] != "Partial System Outage"

@@ -28,6 +28,7 @@ STATUS_COLOR = {
     ComponentStatus.DEGRADED_PERFORMANCE: "yellow",
     ComponentStatus.PARTIAL_OUTAGE: "orange",
     ComponentStatus.MAJOR_OUTAGE: "red",
+    "no_data": "lightgrey",
 }
 STATUS_TEXT = {
     ComponentStatus.OPERATIONAL: "operational",
@@ -35,6 +36,7 @@ STATUS_TEXT = {
     ComponentStatus.DEGRADED_PERFORMANCE: "degraded",
     ComponentStatus.PARTIAL_OUTAGE: "partial outage",
     ComponentStatus.MAJOR_OUTAGE: "major outage",
+    "no_data": "no data",
 }
 UPTIME_COLORS = ((0.999, "brightgreen"), (0.99, "green"), (0.95, "yellow"), (0.9, "orange"))
 # Approximate advance widths of Verdana at 11 px, the font shields.io measures with.
@@ -110,7 +112,7 @@ def endpoint(label: str, message: str, color: str) -> str:
 
 
 def badge_pair(
-    base: str, label: str, status: ComponentStatus, uptime: float | None, window: str
+    base: str, label: str, status: str, uptime: float | None, window: str
 ) -> dict[str, str]:
     """`<base>status.svg|json` and `<base>uptime.svg|json`."""
     status_text, status_color = STATUS_TEXT[status], STATUS_COLOR[status]

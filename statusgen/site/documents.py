@@ -21,6 +21,7 @@ from typing import Any
 
 from statusgen.clock import iso
 from statusgen.content.models import Announcement, Incident, Maintenance
+from statusgen.impact import Impact
 from statusgen.site import statuspage
 from statusgen.site.badges import badge_pair
 from statusgen.site.snapshot import NodeState, Snapshot
@@ -78,8 +79,8 @@ def _node(node: NodeState) -> dict[str, Any]:
         "id": node.id,
         "label": node.label,
         "mode": node.mode,
-        "health": node.impact.health.value,
-        "status": node.impact.component.value,
+        "health": _health(node.impact),
+        "status": node.impact.state,
         "probe": node.impact.probe.value if node.impact.probe else None,
         "maintenance": node.impact.maintenance,
         "incidents": list(node.impact.incidents),
@@ -96,6 +97,11 @@ def _node(node: NodeState) -> dict[str, Any]:
     }
 
 
+def _health(impact: Impact) -> str | None:
+    """The seeds' word, or None for a thing without data."""
+    return None if impact.no_data else impact.health.value
+
+
 def status_v1(snapshot: Snapshot) -> dict[str, Any]:
     """statusgen's own document: everything the page shows, in the seeds' words."""
     page = snapshot.page
@@ -107,15 +113,15 @@ def status_v1(snapshot: Snapshot) -> dict[str, Any]:
             "url": snapshot.base_url or None,
             "locale": snapshot.config.page.locale,
         },
-        "health": snapshot.health.value,
+        "health": _health(snapshot.impact),
         "status": statuspage.status(snapshot),
         "uptime": snapshot.uptime,
         "services": [
             {
                 "id": service.id,
                 "name": service.name,
-                "health": service.impact.health.value,
-                "status": service.impact.component.value,
+                "health": _health(service.impact),
+                "status": service.impact.state,
                 "uptime": service.series.uptime,
                 "nodes": [_node(node) for node in service.nodes],
             }
@@ -136,7 +142,9 @@ def status_v1(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def vigil_report(snapshot: Snapshot) -> dict[str, Any]:
-    """Vigil's `status/report`: probes (services) with nodes with replica statuses."""
+    """Vigil's `status/report`: probes (services) with nodes with replica statuses. Vigil
+    has no "no data": a node without data is left out until its first report, and a
+    service with no node left is too."""
     return {
         "health": snapshot.health.value,
         "page": {"name": snapshot.page.name, "url": snapshot.base_url or None},
@@ -153,9 +161,11 @@ def vigil_report(snapshot: Snapshot) -> dict[str, Any]:
                         "replicas": [r.health.value for r in node.replicas if r.health],
                     }
                     for node in service.nodes
+                    if not node.impact.no_data
                 ],
             }
             for service in snapshot.services
+            if not service.impact.no_data
         ],
     }
 
@@ -188,12 +198,12 @@ def seed_page(snapshot: Snapshot) -> dict[str, Any]:
 def badges(snapshot: Snapshot) -> dict[str, str]:
     window = UPTIME_BADGE_WINDOW
     prefix = f"{snapshot.page.prefix}badges/"
-    out = badge_pair(prefix, "status", snapshot.impact.component, snapshot.uptime[window], window)
+    out = badge_pair(prefix, "status", snapshot.impact.state, snapshot.uptime[window], window)
     for service in snapshot.services:
         out |= badge_pair(
             f"{prefix}services/{service.id}/",
             service.name,
-            service.impact.component,
+            service.impact.state,
             service.series.uptime[window],
             window,
         )
@@ -201,7 +211,7 @@ def badges(snapshot: Snapshot) -> dict[str, str]:
             out |= badge_pair(
                 f"{prefix}nodes/{node.service}/{node.id}/",
                 node.label,
-                node.impact.component,
+                node.impact.state,
                 node.series.uptime[window],
                 window,
             )

@@ -166,7 +166,7 @@ class Helpers:
         self._cache: dict[tuple, Markup] = {}
 
     def pill(self, impact: Impact) -> Markup:
-        value = impact.component.value
+        value = impact.state
         key = ("pill", value)
         if key not in self._cache:
             text = escape(self.t(value))

@@ -218,6 +218,7 @@ def _evaluation(
 ) -> Evaluation:
     """Node statuses as of the latest pass, recomputed where live reports change them."""
     nodes: dict[str, Status] = {}
+    last_pass = view.last_pass_at
     touched = {key.rsplit("/", 1)[0] for key in live}
     for service, node in config.iter_nodes():
         key = node_key(service.id, node.id)
@@ -227,7 +228,9 @@ def _evaluation(
                 nodes[key] = aggregate_node(known, config.health.rule)
             continue
         sample = view.latest(key)
-        if sample is not None:
+        # Only the latest pass speaks for a node: one it left out (a push node whose
+        # replicas were all flushed) has no data now, not its status of long ago.
+        if sample is not None and (last_pass is None or sample.at >= last_pass):
             nodes[key] = sample.status
     return Evaluation({}, nodes, {}, Status.worst(list(nodes.values())))
 

@@ -82,16 +82,24 @@ def group_component(snapshot: Snapshot, service: ServiceState) -> dict[str, Any]
         service.position,
     )
     out["group"] = True
-    out["components"] = [node.id for node in service.nodes]
+    out["components"] = [node.id for node in service.nodes if not node.impact.no_data]
     return out
 
 
 def components(snapshot: Snapshot) -> list[dict[str, Any]]:
-    """Groups, each followed by its components, in display order."""
+    """Groups, each followed by its components, in display order. Statuspage has no "no
+    data": a node without data is left out until its first report, and so is a group with
+    no component left."""
     out = []
     for service in snapshot.services:
+        if service.impact.no_data:
+            continue
         out.append(group_component(snapshot, service))
-        out += [node_component(snapshot, n, i) for i, n in enumerate(service.nodes, start=1)]
+        out += [
+            node_component(snapshot, n, i)
+            for i, n in enumerate(service.nodes, start=1)
+            if not n.impact.no_data
+        ]
     return out
 
 
