@@ -4,7 +4,6 @@ operation from it and checks that no response is a 5xx and every response confor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -17,6 +16,7 @@ from schemathesis.checks import (
 )
 
 from statusgen.server.manage import operations
+from tests.docs_support import doc_page, docs_text
 from tests.manage_support import Client, make_app, make_project, new_token
 
 CHECKS = [
@@ -93,11 +93,11 @@ def test_the_document_lists_every_operation_with_its_models(env):
     assert document["paths"]["/status/{slug}"]["get"]["security"] == []
 
 
-def test_the_readme_documents_every_route_and_token_command():
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme.split("## Management API\n", 1)[1].split("\n## ", 1)[0]
+def test_the_docs_document_every_route_and_token_command():
+    text = docs_text()
+    section = doc_page("manage-api.md")
     for op in operations():
         assert f"`{op.method} {op.path}" in section, op.path
     for command in ("token new --scope manage", "token list", "token revoke ID"):
-        assert f"`statusgen {command}`" in readme
-    assert "`statusgen serve --git-commit`" in readme
+        assert f"`statusgen {command}`" in text
+    assert "`statusgen serve --git-commit`" in text

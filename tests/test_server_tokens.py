@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-from pathlib import Path
 
 import httpx
 from click.testing import CliRunner
@@ -12,6 +11,7 @@ from statusgen.cli import main
 from statusgen.server import tokens as tokens_module
 from statusgen.server.app import create_app
 from statusgen.server.tokens import ReporterToken
+from tests.docs_support import doc_page, docs_text
 from tests.server_support import (
     REPORTER_ONLY,
     make_project,
@@ -19,8 +19,6 @@ from tests.server_support import (
     running_server,
     wait_for,
 )
-
-README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_show_creates_a_token_once_and_keeps_it(tmp_path):
@@ -91,9 +89,9 @@ def test_a_roll_from_the_cli_applies_to_a_running_server(tmp_path, clock):
         assert httpx.post(report, json=push_body(), auth=("", new)).status_code == 200
 
 
-def test_the_readme_documents_the_server_commands():
-    text = README.read_text(encoding="utf-8")
-    assert "## Live server, push reporters and the local agent" in text
+def test_the_docs_document_the_server_commands():
+    text = docs_text()
+    assert "# Live server, push reporters and the local agent" in doc_page("server.md")
     for command in ("statusgen serve", "statusgen local", "statusgen report", "statusgen token"):
         assert f"| `{command}" in text, command
     for key in ("state_dir", "max_replicas_per_node", "body_limit", "rebuild_debounce"):
