@@ -197,3 +197,26 @@ def test_aggregate_day_p95_and_mean():
     agg = aggregate_day(lines)
     assert agg["a/b/c"] == [100, 100, 0, 0, 50, 96]
     assert agg["a/b"] == [100, 100, 0, 0, None, None]
+
+
+def test_last_passes_reads_the_newest_lines_across_days(tmp_path):
+    store = Store(tmp_path)
+    times = [T0 - timedelta(hours=h) for h in (14, 13, 1)] + [T0]
+    for at in times:
+        store.append(record(at), at)
+    last = Store(tmp_path).last_passes(3, since=T0 - timedelta(days=1))
+    assert [line["t"] for line in last] == [
+        "2026-11-22T23:00:00Z",
+        "2026-11-23T11:00:00Z",
+        "2026-11-23T12:00:00Z",
+    ]
+    assert len(store.last_passes(10, since=T0 - timedelta(hours=13))) == 3
+    assert store.last_passes(0, since=T0) == []
+
+
+def test_last_passes_skips_a_partial_last_line(tmp_path):
+    store = Store(tmp_path)
+    path = store.append(record(T0), T0)
+    with open(path, "a") as handle:
+        handle.write('{"t": "2026-11-23T12:05:00Z", "r"')
+    assert [line["t"] for line in store.last_passes(2, since=T0)] == ["2026-11-23T12:00:00Z"]

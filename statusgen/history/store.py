@@ -330,6 +330,20 @@ class Store:
         self._sealed[day] = record
         return record
 
+    def last_passes(self, count: int, since: datetime) -> list[dict]:
+        """The last `count` pass lines from `since` on, oldest first, read from the end of
+        the newest raw files: a pass that looks back a few passes reads a few lines, not
+        the day. Bad lines are skipped here (a full read copies them to corrupt/)."""
+        floor = iso(since.replace(microsecond=0))
+        found: list[dict] = []
+        for day in reversed(self.raw_day_names()):
+            if day < floor[:10] or len(found) >= count:
+                break
+            for path in self.raw_files(day):
+                found.extend(_tail(path, count, day))
+        found = sorted((line for line in found if line["t"] >= floor), key=lambda x: x["t"])
+        return found[-count:] if count else []
+
     def passes(self, since: datetime | None = None) -> list[dict]:
         """Every raw pass line, oldest first, optionally from `since` on."""
         floor = iso(since.replace(microsecond=0)) if since else ""
@@ -354,6 +368,35 @@ class Store:
             return
         self.warnings.append(message)
         log.log(level, message)
+
+
+def _tail(path: Path, count: int, day: str, block: int = 1 << 16) -> list[dict]:
+    """Up to `count` good whole lines from the end of `path`."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return []
+    with handle:
+        end = handle.seek(0, os.SEEK_END)
+        data, start = b"", end
+        while start > 0 and data.count(b"\n") <= count:
+            start = max(0, start - block)
+            handle.seek(start)
+            data = handle.read(end - start)
+    pieces = data[: data.rfind(b"\n") + 1].split(b"\n")[:-1]
+    if start > 0:
+        pieces = pieces[1:]  # may be cut: the line before it starts before `start`
+    out: list[dict] = []
+    for raw in reversed(pieces):
+        if len(out) >= count:
+            break
+        try:
+            line = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            continue
+        if line is not None and pass_problem(line, day) is None:
+            out.append(line)
+    return out[::-1]
 
 
 def _is_day(name: str) -> bool:
