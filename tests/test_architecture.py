@@ -234,3 +234,16 @@ def test_the_walk_sees_function_level_imports_and_skips_type_checking():
     nodes = list(import_nodes(ast.parse(source)))
     names = [n.module for n in nodes if isinstance(n, ast.ImportFrom)]
     assert names == ["typing", "statusgen.run"]
+
+
+def test_the_allowed_edges_are_the_documented_ones():
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    documented = {}
+    for line in doc.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`"):
+            documented[cells[0].strip("`")] = {c.strip(" `") for c in cells[1].split(",")}
+    for name, allowed in ALLOWED.items():
+        if name in BASE:
+            continue
+        assert documented.get(name) == (allowed or {"(only the base helpers)"}), name
