@@ -99,7 +99,7 @@ def _credentials(config: Config) -> set[str]:
         for replica in node.replicas:
             parts = urlsplit(replica.url)
             secrets.update(x for x in (parts.password, parts.username) if x)
-            if parts.query:
+            if parts.query and parts.scheme != "dns":  # a DNS question is no secret
                 secrets.add(parts.query)
             if replica.url != public_url(replica.url):
                 secrets.add(replica.url)

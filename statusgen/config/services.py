@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from statusgen.conditions import Condition, ConditionError, parse_condition
 from statusgen.config.base import REPLICA_SCHEMES, Id, Mode, Seconds, Strict
+from statusgen.config.urls import parse_dns_url
 
 # --- metrics --------------------------------------------------------------------------
 
@@ -81,6 +84,22 @@ class HttpOptions(Strict):
         return self
 
 
+def _valid_condition(text: str) -> str:
+    try:
+        parse_condition(text)
+    except ConditionError as exc:
+        raise ValueError(f"{text!r} {exc}") from None
+    return text
+
+
+ConditionText = Annotated[str, AfterValidator(_valid_condition)]
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Condition:
+    return parse_condition(text)
+
+
 def _is_regex(pattern: str) -> bool:
     return len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/")
 
@@ -102,8 +121,12 @@ class Replica(Strict):
         parts = urlsplit(self.url)
         if parts.scheme not in REPLICA_SCHEMES or not parts.hostname:
             raise ValueError(
-                f"expected an icmp://, tcp://, http:// or https:// URL, got {self.url!r}"
+                f"expected an icmp://, tcp://, http://, https:// or dns:// URL, got {self.url!r}"
             )
+        if parts.scheme == "dns":
+            question = parse_dns_url(self.url)
+            # One name is often checked for several record types: the type tells them apart.
+            self.label = self.label or f"dns://{question.name} {question.type}"
         try:
             port = parts.port
         except ValueError:
@@ -139,12 +162,19 @@ class Node(Strict):
     link: str | None = None
     replicas: list[Replica] = Field(default_factory=list)
     http: HttpOptions = HttpOptions()
+    conditions: list[ConditionText] = Field(
+        default_factory=list, description="Gatus-style conditions judged on every answer"
+    )
     interval: Seconds | None = None
     retry: int | None = Field(None, ge=0, le=10)
     delay_sick: Seconds | None = None
     delay_dead: Seconds | None = None
     cpu_sick_above: float | None = Field(None, ge=0.01, le=10.0)
     ram_sick_above: float | None = Field(None, ge=0.01, le=1.0)
+
+    @property
+    def parsed_conditions(self) -> tuple[Condition, ...]:
+        return tuple(_parsed(text) for text in self.conditions)
 
     def metrics(self, defaults: Metrics) -> NodeMetrics:
         """Resolve this node's metrics: its own overrides, else its mode's defaults."""

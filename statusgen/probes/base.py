@@ -12,6 +12,8 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from statusgen.conditions import Facts
+
 # OpenSSL's X509_V_ERR_CERT_HAS_EXPIRED: the one verification failure worth its own words.
 _CERT_HAS_EXPIRED = 10
 _NAME_NOT_FOUND = {
@@ -24,12 +26,16 @@ _NAME_NOT_FOUND = {
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """One attempt: whether the target answered correctly, how fast (seconds, None when
-    nothing answered), a human reason, and whether trying again could change anything."""
+    nothing answered), a human reason, and whether trying again could change anything.
+    `facts` is what an answer showed, for the node's conditions; `sick` marks an answer
+    that is correct but degraded (a failing [RESPONSE_TIME] condition, say)."""
 
     ok: bool
     latency: float | None
     reason: str
     retryable: bool = True
+    facts: Facts | None = None
+    sick: bool = False
 
 
 def failed(reason: str, *, retryable: bool = True) -> Outcome:

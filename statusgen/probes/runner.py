@@ -15,10 +15,13 @@ from urllib.parse import urlsplit
 
 from statusgen.clock import Clock
 from statusgen.config import Config, Node, NodeMetrics, Replica, Service
+from statusgen.config.urls import parse_dns_url
 from statusgen.health import judge_probe
 from statusgen.probes.base import Outcome
+from statusgen.probes.dns import probe_dns
 from statusgen.probes.http import ClientFactory, ClientPool, probe_http
 from statusgen.probes.icmp import probe_icmp
+from statusgen.probes.judge import apply_conditions
 from statusgen.probes.tcp import probe_tcp
 from statusgen.status import ProbeResult, Status
 
@@ -57,6 +60,7 @@ async def probe_replica(
     while True:
         attempts += 1
         outcome = await _attempt(node, replica, metrics.delay_dead, client)
+        outcome = apply_conditions(replica.scheme, node.parsed_conditions, outcome)
         if outcome.ok or not outcome.retryable or attempts > metrics.retry:
             break
     return ProbeResult(
@@ -69,8 +73,13 @@ async def probe_replica(
         latency=outcome.latency,
         reason=outcome.reason,
         attempts=attempts,
-        status=judge_probe(outcome.ok, outcome.latency, metrics.delay_sick, metrics.delay_dead),
+        status=_status(outcome, metrics),
     )
+
+
+def _status(outcome: Outcome, metrics: NodeMetrics) -> Status:
+    status = judge_probe(outcome.ok, outcome.latency, metrics.delay_sick, metrics.delay_dead)
+    return Status.worst([status, Status.SICK]) if outcome.sick else status
 
 
 async def _attempt(
@@ -84,6 +93,8 @@ async def _attempt(
         return await probe_tcp(host, parts.port, timeout)
     if parts.scheme == "icmp":
         return await probe_icmp(host, timeout)
+    if parts.scheme == "dns":
+        return await probe_dns(parse_dns_url(replica.url), timeout)
     # The config accepts nothing else, so this is a bug, not a down target.
     raise ValueError(f"cannot probe a {parts.scheme!r} replica")
 
