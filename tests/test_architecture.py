@@ -56,6 +56,7 @@ ALLOWED: dict[str, set[str]] = {
         "site",
     },
     "demo": {"config", "content", "history", "run", "site"},
+    "importers": {"config", "conditions", "content", "notify", "site"},
     "server": {
         "config",
         "config_writer",
@@ -73,6 +74,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {
         "agent",
         "checks",
+        "importers",
         "config",
         "config_writer",
         "content",

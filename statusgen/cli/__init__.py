@@ -56,7 +56,7 @@ def main() -> None:
 
 def _register() -> None:
     # Importing a command module attaches its commands to `main`.
-    from statusgen.cli import content, core, manage, notify, server, site  # noqa: F401
+    from statusgen.cli import content, core, importing, manage, notify, server, site  # noqa: F401
 
 
 _register()
