@@ -56,7 +56,7 @@ ALLOWED: dict[str, set[str]] = {
         "site",
     },
     "demo": {"config", "content", "history", "run", "site"},
-    "importers": {"config", "conditions", "content", "notify", "site"},
+    "importers": {"config", "conditions", "content", "history", "notify", "site"},
     "server": {
         "config",
         "config_writer",

@@ -6,6 +6,7 @@ incidents with their updates; what could not carry over is listed, never dropped
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,12 +89,33 @@ def test_upptime_sites_status_codes_and_tcp_ping(tmp_path: Path) -> None:
     assert 'Authorization = "Bearer ${API_TOKEN}"' in config
     assert "delay_sick = 2.0" in config
     assert "sites[4]: check 'ws' is not probed by statusgen" in result.output
-    assert "history/*.yml) was not imported" in result.output
+    assert "history: wrote 90 sealed days" in result.output
     assert "set these environment variables: API_TOKEN, NOTIFICATION_SLACK_WEBHOOK_URL" in (
         result.output
     )
     env = {"API_TOKEN": "t0ken", "NOTIFICATION_SLACK_WEBHOOK_URL": "slack://T000/B000/XXXX"}
     check_and_build(tmp_path, env)
+
+
+def test_upptime_history_becomes_sealed_days(tmp_path: Path) -> None:
+    source = FIXTURES / "upptime" / ".upptimerc.yml"
+    assert imported(tmp_path, "upptime", source).exit_code == 0
+    days = tmp_path / "history" / "days"
+    website = "sites/website/https:-example.org"
+    rows = {
+        d: json.loads((days / f"{d}.json").read_text())["k"]
+        for d in ("2026-11-18", "2026-11-19", "2026-11-20")
+    }
+    # 288 checks a day (every 5 minutes); 12 minutes down -> 3 dead checks
+    assert rows["2026-11-18"][website] == [288, 285, 0, 3, None, None]
+    assert rows["2026-11-19"]["sites/website"] == [288, 0, 0, 288, None, None]
+    assert rows["2026-11-19"][""] == [288, 0, 0, 288, None, None]
+    assert rows["2026-11-20"][website] == [288, 288, 0, 0, None, None]
+    day14 = json.loads((days / "2026-11-14.json").read_text())["k"]
+    assert website not in day14  # its record starts on the 15th (history/website.yml)
+    assert not (days / "2026-11-21.json").exists()  # today is not over
+    again = imported(tmp_path, "upptime", source, "--force")
+    assert "history: wrote 0 sealed days, kept 90 already sealed" in again.output
 
 
 def test_vigil_services_nodes_metrics_and_notify(tmp_path: Path) -> None:

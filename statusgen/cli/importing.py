@@ -33,6 +33,15 @@ def import_(fmt: str, source: str, root: str, dry_run: bool, force: bool, now) -
     verb = "would write" if dry_run else "wrote"
     for path in report.written.paths:
         click.echo(f"{verb} {path}")
+    if report.written.days or report.written.days_kept:
+        click.echo(
+            f"history: {verb} {report.written.days} sealed days"
+            + (
+                f", kept {report.written.days_kept} already sealed"
+                if report.written.days_kept
+                else ""
+            )
+        )
     for note in report.imported.notes:
         click.echo(f"note: {note}")
     if report.written.env:

@@ -36,14 +36,14 @@ def run_import(
             "channel URLs hold the source's secrets: move them to ${VARIABLES} before "
             "committing the config (docs/configuration.md)"
         )
-    return Report(imported, apply(imported, root, dry_run=dry_run, force=force))
+    return Report(imported, apply(imported, root, now, dry_run=dry_run, force=force))
 
 
 def read_source(fmt: str, source: str, config: Config | None, now: datetime) -> Imported:
     if fmt == "upptime":
         from statusgen.importers.upptime import import_upptime
 
-        return import_upptime(source)
+        return import_upptime(source, now)
     if fmt == "gatus":
         from statusgen.importers.gatus import import_gatus
 

@@ -28,12 +28,14 @@ class ImportError_(StatusgenError):  # noqa: N801 - ImportError is Python's own
 @dataclass
 class Imported:
     """A statusgen config (`config`, TOML data; None when the format only carries
-    content), content files `(kind, file name, text)`, and what did not carry over."""
+    content), content files `(kind, file name, text)`, past days' history aggregates
+    (`days`, date -> key -> row as in docs/history.md), and what did not carry over."""
 
     config: dict[str, Any] | None = None
     files: list[tuple[str, str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    days: dict[str, dict[str, list]] = field(default_factory=dict)  # sealed-day aggregates
 
     def skip(self, where: str, why: str) -> None:
         self.skipped.append(f"{where}: {why}")

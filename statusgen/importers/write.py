@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import tomlkit
@@ -18,6 +19,7 @@ from statusgen.config import DEFAULT_CONFIG, Config, load_config
 from statusgen.content import check_content
 from statusgen.errors import ConfigError
 from statusgen.files import write_atomic
+from statusgen.history import open_store
 from statusgen.importers.base import Imported, ImportError_
 from statusgen.notify.channels import validate_channels
 from statusgen.site.build import site_problems
@@ -29,9 +31,18 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class Written:
     paths: list[Path]  # written, or to be written on a dry run
     env: list[str]  # environment variables the config reads
+    days: int = 0  # history days written (or to be written)
+    days_kept: int = 0  # history days left as they were (already sealed)
 
 
-def apply(imported: Imported, root: Path, *, dry_run: bool = False, force: bool = False) -> Written:
+def apply(
+    imported: Imported,
+    root: Path,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+) -> Written:
     """Check the import as a whole (config loads, content reads, `statusgen check` would
     pass) in a scratch copy, then write it under `root` unless `dry_run`. Raises
     ImportError_ naming every file that exists when `force` is not given."""
@@ -70,7 +81,26 @@ def apply(imported: Imported, root: Path, *, dry_run: bool = False, force: bool 
         for path, text in targets.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, text)
-    return Written(list(targets), env_names)
+    written, kept = _days(imported, config_path, env_names, now, dry_run)
+    return Written(list(targets), env_names, written, kept)
+
+
+def _days(
+    imported: Imported, config_path: Path, env: list[str], now: datetime, dry_run: bool
+) -> tuple[int, int]:
+    """Seal the imported past days in the page's history; a day already sealed is kept
+    as it is (a sealed day is never written again)."""
+    if not imported.days:
+        return 0, 0
+    if dry_run and not config_path.exists():
+        return len(imported.days), 0
+    store = open_store(_load(config_path, env))
+    sealed = set(store.sealed_day_names()) if store.days_dir.exists() else set()
+    fresh = {day: rows for day, rows in sorted(imported.days.items()) if day not in sealed}
+    if not dry_run:
+        for day, rows in fresh.items():
+            store.write_sealed_day(day, rows, now)
+    return len(fresh), len(imported.days) - len(fresh)
 
 
 def env_references(toml_text: str) -> list[str]:
