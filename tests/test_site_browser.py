@@ -4,33 +4,16 @@ keyboard focus, and the widget's banner on another site's page when the page is 
 
 from __future__ import annotations
 
-import shutil
-from functools import partial
-from http.server import SimpleHTTPRequestHandler
-from pathlib import Path
-
 import pytest
 
-from statusgen.demo import serving
 from statusgen.site import build_site
 
+from .browser_support import module_browser, needs_chromium, serve_folder
 from .conftest import T0
 from .site_helpers import FIXTURE_CONFIG, make_fixture
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-    reason="Debian chromium is not installed (/usr/bin/chromium); `.ci/run` installs it",
-)
+pytestmark = needs_chromium
+browser = module_browser()
 
 HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Help centre</title>
@@ -39,32 +22,6 @@ HOST_PAGE = """<!doctype html>
 <script src="{src}" async></script>
 </body></html>
 """
-
-
-class StaticFiles(SimpleHTTPRequestHandler):
-    """output/ as a static host serves it, with the CORS header GitHub Pages sends."""
-
-    def end_headers(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-        browser = p.chromium.launch(executable_path=executable, args=ARGS)
-        yield browser
-        browser.close()
-
-
-def serve_folder(folder: Path):
-    return serving(partial(StaticFiles, directory=str(folder)))
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +54,12 @@ def test_home_page_with_javascript_has_no_errors_and_bar_tooltips(browser, site)
         page.wait_for_load_state("load")
     page.goto(status)
     assert "Partial system outage" in page.inner_text(".overall h1")
-    cell = page.locator("ol.bar li.d").first
+    cell = page.locator("div.bar p.d").first
     cell.hover()
     tip = page.locator("#statusgen-tip")
     tip.wait_for(state="visible")
     assert "REST API is down" in tip.inner_text()
-    page.locator("ol.bar").first.focus()
+    page.locator("div.bar").first.focus()
     page.keyboard.press("ArrowLeft")
     assert tip.is_visible() and "100%" in tip.inner_text()
     page.keyboard.press("Escape")
@@ -121,7 +78,9 @@ def test_home_page_without_javascript_shows_every_status(browser, site):
     text = page.inner_text("main")
     for word in ("REST API", "Major outage", "Maintenance", "Operational", "New status page"):
         assert word in text
-    assert page.locator("ol.bar li[title]").count() > 0  # native tooltips without script
+    assert page.locator("div.bar[role=img][aria-label*='last 90 days']").count() > 0
+    page.goto(status + "nodes/web/site.html")
+    assert page.locator("div.bar p[title]").count() > 0  # native tooltips without script
     assert page.locator("#statusgen-tip").count() == 0
     assert errors == []
     context.close()

@@ -129,7 +129,7 @@ def test_home_page_shows_the_state_of_history_and_content(built):
     assert "c-major_outage" in node
     docs = html.split('href="nodes/web/docs.html">Documentation</a>', 1)[1][:80]
     assert "c-under_maintenance" in docs
-    assert html.count("<ol class=bar") == 4
+    assert html.count("<div class=bar role=img") == 4
     # A replica row shows its label, never its URL.
     assert "eu-1" in html and "10.0.0.5" not in html
 
@@ -137,7 +137,7 @@ def test_home_page_shows_the_state_of_history_and_content(built):
 def test_bars_mark_the_days_of_history(built):
     html = read(built[2], "nodes/web/site.html")
     assert 'title="Nov 22, 2026: ' in html and "Landing page errors" in html
-    assert "<li class=s" in html  # eu-2 dead on the 22nd: the node was sick that day
+    assert "<p class=s" in html  # eu-2 dead on the 22nd: the node was sick that day
 
 
 def test_json_and_html_agree(built):

@@ -135,7 +135,7 @@ def test_demo_builds_every_state_without_network(tmp_path):
     assert [a["title"] for a in status["announcements"]] == ["Welcome to the statusgen demo"]
     assert status["maintenance"]["upcoming"] and status["incidents"]
     bars = (tmp_path / "output" / "index.html").read_text()
-    assert "<li class=d" in bars  # seeded past days
+    assert "<p class=d" in bars  # seeded past days
 
 
 def test_demo_serves_the_site(tmp_path, monkeypatch):

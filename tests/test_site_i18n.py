@@ -11,7 +11,7 @@ import pytest
 
 from statusgen.config import LOCALES
 from statusgen.site.i18n import LOCALE_DIR, available, messages
-from statusgen.site.markup import buckets, latency_chart, uptime_bar
+from statusgen.site.markup import NoteIndex, buckets, latency_chart, uptime_bar
 from statusgen.site.series import Bar, Note
 from statusgen.status import Status
 
@@ -94,11 +94,36 @@ def test_a_bar_is_compact_and_titles_only_notable_days():
     ]
     html = str(uptime_bar(bars, t, "Site"))
     assert html == (
-        '<ol class=bar data-end=2026-11-23 aria-label="Site"><li>'
-        '<li class=d title="Nov 21, 2026: 50.00% · A &lt;b&gt;">'
-        "<li class=n>"
-        '<li class=m title="Nov 23, 2026: No data · Maintenance: Work"></ol>'
+        '<div class=bar role=img data-end=2026-11-23 aria-label="Site, last 4 days: '
+        'outage days: 1, maintenance days: 1, days without data: 1"><p>'
+        '<p class=d title="Nov 21, 2026: Outage · 50.00% up · A &lt;b&gt;">'
+        '<p class=n title="Nov 22, 2026: No data">'
+        '<p class=m title="Nov 23, 2026: Maintenance · Maintenance: Work"></div>'
     )
+
+
+def test_a_compact_bar_numbers_its_notes_and_names_each_state_once_per_page():
+    t = messages("en")
+    day = date(2026, 11, 20)
+    note = Note("incident", "x", "A <b>")
+    bars = [
+        Bar(day, Status.HEALTHY, 1.0, 10),
+        Bar(day + timedelta(days=1), Status.SICK, 0.9931, 10, (note,)),
+        Bar(day + timedelta(days=2), Status.DEAD, 0.5, 10, (note,)),
+    ]
+    index = NoteIndex(t)
+    html = str(uptime_bar(bars, t, "Site", index))
+    assert "title=" not in html
+    assert '<p class=s data-u="99.31%" data-n="0"><p class=d data-u="50.00%" data-n="0">' in html
+    assert index.texts == ["A <b>"]  # escaped once, in the page's JSON
+
+
+def test_every_day_state_has_a_name_and_a_shape():
+    css = (ROOT / "site-templates" / "style.css").read_text()
+    for state in ("s", "d", "m", "n"):
+        rule = re.search(r"\.bar \." + state + r"\{([^}]*)\}", css)
+        assert rule, state
+        assert "height:" in rule.group(1) or "gradient" in rule.group(1), state
 
 
 def test_latency_chart_buckets_and_falls_back_to_text():

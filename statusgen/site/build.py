@@ -24,6 +24,7 @@ from statusgen.content import load_content
 from statusgen.errors import ConfigError
 from statusgen.files import locked
 from statusgen.history import HistoryView, open_store
+from statusgen.site.colors import theme_rules
 from statusgen.site.documents import api_documents
 from statusgen.site.feeds import feeds
 from statusgen.site.i18n import messages
@@ -175,7 +176,7 @@ def static_files(env: Environment, config: Config) -> dict[str, bytes]:
     }
     example = page.url.rstrip("/") + "/" if page.url else "https://status.example.com/"
     out = {
-        "style.css": env.get_template("style.css").render(main_color=page.main_color),
+        "style.css": env.get_template("style.css").render(theme_rules=theme_rules(page.main_color)),
         "favicon.svg": env.get_template("favicon.svg").render(main_color=page.main_color),
         "widget.js": env.get_template("widget.js").render(
             strings=strings, example_src=example + "widget.js"

@@ -8,6 +8,7 @@ uptime, incidents and maintenance), which site.js turns into a tooltip on hover 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -40,27 +41,82 @@ def note_text(note: Note, t: Messages) -> str:
     return note.title if note.kind == "incident" else t("maintenance_note", title=note.title)
 
 
+STATE_KEYS = {"": "day_ok", "s": "day_sick", "d": "day_dead", "m": "day_maint", "n": "no_data"}
+
+
 def day_tip(bar: Bar, t: Messages) -> str:
-    """`Nov 2, 2026: 99.31% · API latency elevated`."""
-    head = t("day_tip", date=t.date(bar.day), uptime=t.percent(bar.uptime))
+    """`Nov 2, 2026: Degraded · 99.31% up · API latency elevated`: the state by name."""
+    css = bar_class(bar)
+    if bar.uptime is None:
+        head = t("day_tip_short", date=t.date(bar.day), state=t(STATE_KEYS[css]))
+    else:
+        head = t(
+            "day_tip", date=t.date(bar.day), state=t(STATE_KEYS[css]), uptime=t.percent(bar.uptime)
+        )
     return " · ".join([head, *(note_text(note, t) for note in bar.notes)])
 
 
-def uptime_bar(bars: Sequence[Bar], t: Messages, label: str) -> Markup:
-    """The 90-day bar as an ordered list, oldest day first."""
+def bar_summary(bars: Sequence[Bar], t: Messages, name: str) -> str:
+    """One text for a whole bar: `API, last 90 days: outage days: 2, degraded days: 3`."""
+    counts = {"d": 0, "s": 0, "m": 0, "n": 0}
+    for bar in bars:
+        css = bar_class(bar)
+        if css:
+            counts[css] += 1
+    keys = {"d": "sum_dead", "s": "sum_sick", "m": "sum_maint", "n": "sum_none"}
+    parts = [t(keys[css], n=n) for css, n in counts.items() if n]
+    summary = ", ".join(parts) if parts else t("sum_clear")
+    return t("bar_summary", name=name, days=len(bars), summary=summary)
+
+
+class NoteIndex:
+    """The notes (incident and maintenance titles) of compact bars, each written once per
+    page in a JSON list; a cell names them by position (`data-n="0 3"`)."""
+
+    def __init__(self, t: Messages) -> None:
+        self.t = t
+        self.positions: dict[tuple[str, str], int] = {}
+        self.texts: list[str] = []
+
+    def refs(self, notes: Sequence[Note]) -> str:
+        out = []
+        for note in notes:
+            key = (note.kind, note.id)
+            if key not in self.positions:
+                self.positions[key] = len(self.texts)
+                self.texts.append(note_text(note, self.t))
+            out.append(str(self.positions[key]))
+        return " ".join(out)
+
+
+def uptime_bar(
+    bars: Sequence[Bar], t: Messages, name: str, index: NoteIndex | None = None
+) -> Markup:
+    """The 90-day bar, oldest day first: one picture (`role=img`) named by its summary,
+    its days `<p>` elements (the shortest tag that closes itself: a page may hold 4,500).
+
+    Detailed (node pages, `index` None): days worth a look carry their full `title`.
+    Compact (home and service pages, many bars): such days carry their uptime (`data-u`)
+    and note numbers (`data-n`), from which site.js builds the same text."""
     cells = []
     for bar in bars:
         if bar.status is Status.HEALTHY and not bar.notes:
-            cells.append("<li>")  # most days: nothing to say
+            cells.append("<p>")  # most days: nothing to say
             continue
         css = bar_class(bar)
         attrs = f" class={css}" if css else ""
-        if bar.notes or css not in ("", "n"):
+        if index is None:
             attrs += f' title="{escape(day_tip(bar, t))}"'
-        cells.append(f"<li{attrs}>")
+        else:
+            if bar.uptime is not None:
+                attrs += f' data-u="{escape(t.percent(bar.uptime))}"'
+            if bar.notes:
+                attrs += f' data-n="{index.refs(bar.notes)}"'
+        cells.append(f"<p{attrs}>")
     end = bars[-1].day.isoformat() if bars else ""
+    label = escape(bar_summary(bars, t, name))
     return Markup(
-        f'<ol class=bar data-end={end} aria-label="{escape(label)}">{"".join(cells)}</ol>'
+        f'<div class=bar role=img data-end={end} aria-label="{label}">{"".join(cells)}</div>'
     )
 
 
@@ -164,6 +220,7 @@ class Helpers:
     def __init__(self, t: Messages, now: datetime) -> None:
         self.t, self.now = t, now
         self._cache: dict[tuple, Markup] = {}
+        self.notes = NoteIndex(t)
 
     def pill(self, impact: Impact) -> Markup:
         value = impact.state
@@ -180,6 +237,9 @@ class Helpers:
             text = self.t(status.value if status else "no_data")
             self._cache[key] = Markup(f'<span class="dot h-{value}">{escape(text)}</span>')
         return self._cache[key]
+
+    def _state(self, status: Status | None) -> str:
+        return self.t(status.value if status else "no_data")
 
     def when(self, at: datetime) -> Markup:
         # Few distinct moments (the last pass, incident times) appear on many pages.
@@ -215,7 +275,8 @@ class Helpers:
             if len(node.replicas) > 1:
                 spans = "".join(
                     f'<span class="h-{escape(r.health.value if r.health else "none")}">'
-                    f"{escape(r.label)}</span>"
+                    f'{escape(r.label)}<span class="vh"> ({escape(self._state(r.health))})'
+                    "</span></span>"
                     for r in node.replicas
                 )
                 rows.append(f'<p class="reps">{spans}</p>\n')
@@ -242,11 +303,29 @@ class Helpers:
             )
         return Markup("".join(rows))
 
-    def bar(self, bars: Sequence[Bar], name: str) -> Markup:
-        key = ("bar", id(bars), name)
+    def bar(self, bars: Sequence[Bar], name: str, detailed: bool = False) -> Markup:
+        """A bar; `detailed` (a node's or service's own page) carries each day's text."""
+        key = ("bar", id(bars), name, detailed)
         if key not in self._cache:
-            self._cache[key] = uptime_bar(bars, self.t, self.t("bar_label", name=name))
+            index = None if detailed else self.notes
+            self._cache[key] = uptime_bar(bars, self.t, name, index)
         return self._cache[key]
+
+    def page_data(self) -> Markup:
+        """The strings site.js needs to name days of compact bars, and their notes."""
+        t = self.t
+        data = {
+            "states": {css: t(key) for css, key in STATE_KEYS.items()},
+            "tip": t("day_tip"),
+            "short": t("day_tip_short"),
+            "full": t.percent(1),
+            "days": t("days_button"),
+            "notes": self.notes.texts,
+        }
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        # Inside <script>, only "</" could end the element early.
+        text = text.replace("</", "<\\/")
+        return Markup(f'<script type="application/json" id="sg-data">{text}</script>')
 
     def chart(self, points: Sequence[tuple[datetime, int]], *size: int) -> Markup:
         key = ("chart", id(points), size)
