@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from statusgen.config import Config
 from statusgen.content import check_content
 from statusgen.errors import StatusgenError
@@ -15,3 +18,18 @@ def check_project(config: Config) -> None:
     problems = check_content(config) + validate_channels(config) + site_problems(config)
     if problems:
         raise StatusgenError(problems)
+
+
+def project_warnings(config: Config, env: Mapping[str, str] | None = None) -> list[str]:
+    """What is valid but will not work where `check` runs: ICMP on a GitHub-hosted runner
+    (it cannot ping; self-hosted runners may)."""
+    env = os.environ if env is None else env
+    if env.get("RUNNER_ENVIRONMENT") != "github-hosted":
+        return []
+    return [
+        f"{config.path}: {service.id}/{node.id}: {replica.url}: GitHub-hosted runners cannot "
+        "ping (ICMP is not permitted there); use tcp:// or https://, or a self-hosted runner"
+        for service, node in config.iter_nodes()
+        for replica in node.replicas
+        if replica.url.startswith("icmp://")
+    ]

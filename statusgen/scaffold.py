@@ -1,41 +1,162 @@
-"""`statusgen init`: copy the example page (config, content, workflows) into a folder."""
+"""`statusgen init`: write a page repository that builds and publishes on its own.
+
+It gets the example page (config and content), the workflows, the locked runtime
+requirements, a pin of statusgen itself (`requirements/statusgen.txt`, what the workflows
+install), a `.gitignore` and, when it is not in a git repository yet, `git init`.
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from statusgen import __version__
 from statusgen.errors import StatusgenError
+from statusgen.resources import scaffold_sources
 
-# The checkout this package runs from: the repo template holds the example page.
-SOURCE_ROOT = Path(__file__).resolve().parent.parent
-SCAFFOLD = ("config", ".github/workflows")
+PROJECT_REPO = "https://github.com/statusgen/statusgen"
+PIN_FILE = "requirements/statusgen.txt"
+GITIGNORE = """\
+# Built by statusgen build/run and published by the workflow: not committed.
+/output/
+# Tokens and live state of statusgen serve: keep out of git.
+/.statusgen/
+*.lock
+__pycache__/
+"""
 
 
-def init_project(target: Path, force: bool = False, source: Path = SOURCE_ROOT) -> list[Path]:
-    """Copy the example config, content and workflows into `target`; returns the files
-    written. Refuses to overwrite an existing config unless `force`."""
+@dataclass
+class InitResult:
+    written: list[Path] = field(default_factory=list)
+    pin: str = ""
+    pin_note: str | None = None  # why the pin may not install on a runner
+    git_initialised: bool = False
+
+
+def init_project(target: Path, force: bool = False, pin: str | None = None) -> InitResult:
+    """Write the page repository into `target`. Refuses to overwrite an existing config
+    unless `force`. `pin` is a requirement for statusgen (`git+URL@SHA`, a wheel's path
+    or URL, or any pip requirement); by default, where the running statusgen came from."""
     config = target / "config" / "statusgen.toml"
     if config.exists() and not force:
         raise StatusgenError(f"{config}: already exists; use --force to overwrite")
-    missing = [name for name in SCAFFOLD if not (source / name).is_dir()]
+    sources = scaffold_sources()
+    missing = [str(path) for path in sources.values() if not path.exists()]
     if missing:
         raise StatusgenError(
-            f"{source}: the example page ({', '.join(missing)}) is not there; "
-            "statusgen init runs from a checkout of the statusgen repo (pip install -e .)"
+            f"this statusgen install lacks its example page ({', '.join(missing)}); "
+            "reinstall it from a wheel or a checkout of the statusgen repository"
         )
-    written: list[Path] = []
-    for name in SCAFFOLD:
-        for path in sorted((source / name).rglob("*")):
+    result = InitResult()
+    for dest, source in sources.items():
+        files = [source] if source.is_file() else sorted(source.rglob("*"))
+        for path in files:
             if path.is_file() and "__pycache__" not in path.parts:
-                dest = target / path.relative_to(source)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, dest)
-                written.append(dest)
-    for name in ("history", "output"):
-        (target / name).mkdir(exist_ok=True)
+                relative = Path(dest) if source.is_file() else Path(dest) / path.relative_to(source)
+                out = target / relative
+                out.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, out)
+                result.written.append(out)
+    result.pin, result.pin_note = (normalise_pin(pin), None) if pin else default_pin()
+    pin_file = target / PIN_FILE
+    pin_file.write_text(
+        "# statusgen itself, pinned: the workflows install exactly this, after the locked\n"
+        "# dependencies in requirements/runtime.txt. Upgrading: docs/publishing.md.\n"
+        f"{result.pin}\n",
+        encoding="utf-8",
+    )
+    result.written.append(pin_file)
+    (target / "history").mkdir(exist_ok=True)
     gitignore = target / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text(".statusgen/\n*.lock\n__pycache__/\n", encoding="utf-8")
-        written.append(gitignore)
-    return written
+        gitignore.write_text(GITIGNORE, encoding="utf-8")
+        result.written.append(gitignore)
+    result.git_initialised = _git_init(target)
+    return result
+
+
+def normalise_pin(pin: str) -> str:
+    """`git+URL@SHA`, a URL or a wheel's path become `statusgen @ ...`; a requirement
+    that names its project (`statusgen==1.0`, `statusgen @ ...`) stays as it is."""
+    pin = pin.strip()
+    if pin.startswith(("git+", "http://", "https://", "file:")):
+        return f"statusgen @ {pin}"
+    path = Path(pin).expanduser()
+    if path.suffix == ".whl" or path.exists():
+        return f"statusgen @ {path.resolve().as_uri()}"
+    return pin
+
+
+def default_pin() -> tuple[str, str | None]:
+    """Where the running statusgen was installed from (PEP 610's direct_url.json), as a
+    requirement, and a note when that cannot be installed on a GitHub runner."""
+    try:
+        text = metadata.distribution("statusgen").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        text = None
+    origin = json.loads(text) if text else {}
+    url = origin.get("url", "")
+    vcs = origin.get("vcs_info")
+    if vcs and vcs.get("vcs") == "git":
+        return f"statusgen @ git+{url}@{vcs['commit_id']}", None
+    if "archive_info" in origin and not url.startswith("file:"):
+        return f"statusgen @ {url}", None
+    if "dir_info" in origin and url.startswith("file:"):
+        checkout = _checkout_pin(Path(urlsplit(url).path))
+        if checkout:
+            return checkout, None
+    if url.startswith("file:"):
+        return (
+            f"statusgen @ {url}",
+            "a file on this machine: a GitHub runner cannot install it; "
+            "run statusgen init --pin git+URL@SHA",
+        )
+    return (
+        f"statusgen @ git+{PROJECT_REPO}@v{__version__}",
+        f"where this statusgen came from is unknown: guessed tag v{__version__}; "
+        "run statusgen init --pin git+URL@SHA to choose",
+    )
+
+
+def _checkout_pin(folder: Path) -> str | None:
+    """A checkout with a remote `origin`: its URL at the commit checked out."""
+
+    def git(*args: str) -> str | None:
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    try:
+        remote, commit = git("remote", "get-url", "origin"), git("rev-parse", "HEAD")
+    except OSError:
+        return None
+    if not remote or not commit:
+        return None
+    if remote.startswith("git@") and ":" in remote:  # git@github.com:owner/repo.git
+        host, _, repo = remote[4:].partition(":")
+        remote = f"https://{host}/{repo}"
+    return f"statusgen @ git+{remote}@{commit}"
+
+
+def _git_init(target: Path) -> bool:
+    """`git init -b main` unless `target` is inside a repository already (or git is
+    missing: the page still works, only unversioned)."""
+    try:
+        inside = subprocess.run(
+            ["git", "-C", str(target), "rev-parse", "--is-inside-work-tree"],
+            capture_output=True,
+            check=False,
+        )
+        if inside.returncode == 0:
+            return False
+        subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True

@@ -94,18 +94,20 @@ def test_ping_to_loopback_is_healthy() -> None:
     assert result.latency is not None and result.latency < 1
 
 
+@pytest.mark.parametrize("refusal", [SocketPermissionError(False), PermissionError(1, "no")])
 def test_icmp_not_permitted_is_a_result_and_is_not_retried(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, refusal: Exception
 ) -> None:
     calls: list[bool] = []
 
     async def refuse(*args: object, privileged: bool, **kwargs: object) -> None:
         calls.append(privileged)
-        raise SocketPermissionError(privileged)
+        raise refusal
 
     monkeypatch.setattr(icmp, "async_ping", refuse)
     result = probe("icmp://127.0.0.1", retry=3)
     assert (result.status, result.reason, result.attempts) == (Status.DEAD, NOT_PERMITTED, 1)
+    assert result.reason == "ICMP is not permitted on this runner"
     # root tries raw sockets, then unprivileged ones; anyone else only the latter
     assert calls[-1] is False and len(calls) <= 2
 

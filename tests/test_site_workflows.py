@@ -43,36 +43,79 @@ def test_every_statusgen_command_a_workflow_calls_exists(name):
                 assert arg.split("=")[0] in options, f"{name}: {arg} is not an option"
 
 
+def steps(data: dict, job: str) -> list[dict]:
+    return data["jobs"][job]["steps"]
+
+
 def test_status_workflow_runs_on_schedule_push_and_dispatch_one_at_a_time():
     data = load("status.yml")
     assert data["on"]["schedule"] == [{"cron": "*/5 * * * *"}]
     assert data["on"]["push"] == {"branches": ["main"]}
     assert "workflow_dispatch" in data["on"]
     assert data["concurrency"]["group"] and data["concurrency"]["cancel-in-progress"] is False
-    steps = data["jobs"]["status"]["steps"]
-    uses = [step.get("uses", "").split("@")[0] for step in steps]
-    for action in (
-        "actions/checkout",
-        "actions/setup-python",
-        "actions/configure-pages",
-        "actions/upload-pages-artifact",
-        "actions/deploy-pages",
-    ):
+    uses = [step.get("uses", "").split("@")[0] for step in steps(data, "status")]
+    for action in ("actions/checkout", "actions/setup-python", "actions/upload-pages-artifact"):
         assert action in uses
-    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
-    assert setup["with"]["cache"] == "pip"
-    upload = next(s for s in steps if "upload-pages-artifact" in s.get("uses", ""))
-    assert upload["with"]["path"] == "output"
+    assert [s.get("uses", "").split("@")[0] for s in steps(data, "deploy")] == [
+        "actions/deploy-pages"
+    ]
+    upload = next(s for s in steps(data, "status") if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"] == {"path": "output", "include-hidden-files": True}
     lines = run_lines(data)
     assert "statusgen run" in lines
     assert any(re.match(r"git add history config/incidents$", line) for line in lines)
     assert any("git diff --cached --quiet" in line for line in lines)  # commit only changes
     assert any("github-actions[bot]" in line for line in lines)
-    assert data["permissions"] == {"contents": "write", "pages": "write", "id-token": "write"}
 
 
-def test_check_workflow_validates_pull_requests():
+@pytest.mark.parametrize("name", ["status.yml", "check.yml"])
+def test_workflows_install_through_the_lock_and_the_pin(name):
+    lines = run_lines(load(name))
+    assert "python -m pip install --require-hashes -r requirements/runtime.txt" in lines
+    assert "python -m pip install --no-deps -r requirements/statusgen.txt" in lines
+    assert not any("pip install -e" in line for line in lines)
+
+
+@pytest.mark.parametrize("name", ["status.yml", "check.yml"])
+def test_actions_are_pinned_by_commit_with_the_tag_in_a_comment(name):
+    text = (WORKFLOWS / name).read_text(encoding="utf-8")
+    uses = re.findall(r"uses: (\S+)(.*)", text)
+    assert uses
+    for ref, comment in uses:
+        assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", ref), ref
+        assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (ref, comment)
+
+
+def test_each_job_has_only_the_permissions_it_needs():
+    status = load("status.yml")
+    assert status["permissions"] == {}
+    assert status["jobs"]["status"]["permissions"] == {"contents": "write"}
+    assert status["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    deploy_text = yaml.safe_dump(status["jobs"]["deploy"])
+    assert "secrets." not in deploy_text  # no notifier secret reaches the deploy job
+    check = load("check.yml")
+    assert check["permissions"] == {}
+    assert check["jobs"]["check"]["permissions"] == {"contents": "read"}
+
+
+def test_the_deploy_does_not_depend_on_the_commit_back():
+    data = load("status.yml")
+    names = [s.get("name") or s.get("uses", "").split("@")[0] for s in steps(data, "status")]
+    upload = names.index("actions/upload-pages-artifact")
+    assert upload < names.index("Commit the history and automatic incidents")
+    deploy = data["jobs"]["deploy"]
+    assert deploy["needs"] == "status"
+    assert "!cancelled()" in deploy["if"] and "needs.status.outputs.artifact" in deploy["if"]
+    commit = steps(data, "status")[names.index("Commit the history and automatic incidents")]
+    script = commit["run"]
+    assert "for attempt in" in script and "git fetch" in script and "git rebase" in script
+    assert "GITHUB_STEP_SUMMARY" in script
+
+
+def test_check_workflow_validates_pull_requests_from_forks_without_secrets():
     data = load("check.yml")
-    assert "pull_request" in data["on"]
-    assert "statusgen check" in run_lines(data)
-    assert data["permissions"] == {"contents": "read"}
+    assert list(data["on"]) == ["pull_request"]  # never pull_request_target
+    lines = run_lines(data)
+    assert "statusgen check --allow-missing-secrets" in lines
+    assert "statusgen build --allow-missing-secrets" in lines
+    assert "secrets." not in (WORKFLOWS / "check.yml").read_text(encoding="utf-8")

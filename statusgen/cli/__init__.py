@@ -44,8 +44,19 @@ config_option = click.option(
 )
 
 
-def open_config(config_path: str) -> Config:
-    return load_config(config_path)
+allow_missing_secrets_option = click.option(
+    "--allow-missing-secrets",
+    is_flag=True,
+    help="A ${NAME} that is not set is a warning, not an error (pull requests from forks "
+    "get no secrets); channels and hooks that use one are left out.",
+)
+
+
+def open_config(config_path: str, allow_missing_secrets: bool = False) -> Config:
+    config = load_config(config_path, allow_missing_secrets=allow_missing_secrets)
+    for name in config.missing_secrets:
+        click.echo(f"warning: {config.path}: environment variable {name} is not set", err=True)
+    return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

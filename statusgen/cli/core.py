@@ -3,36 +3,83 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
 import click
 
-from statusgen.checks import check_project
-from statusgen.cli import config_option, main, open_config
+from statusgen.checks import check_project, project_warnings
+from statusgen.cli import allow_missing_secrets_option, config_option, main, open_config
 from statusgen.clock import iso, system_clock
+from statusgen.config.loader import read_toml, secret_references
 from statusgen.run import PassOutcome, run_all
-from statusgen.scaffold import init_project
+from statusgen.scaffold import PIN_FILE, init_project
 from statusgen.status import ProbeResult
 
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
-def init(directory: str, force: bool) -> None:
-    """Scaffold a working status page in DIRECTORY."""
-    written = init_project(Path(directory), force=force)
-    for path in written:
+@click.option(
+    "--pin",
+    metavar="REQUIREMENT",
+    help="What the workflows install as statusgen: git+URL@SHA, a wheel, or a pip "
+    "requirement (default: where this statusgen was installed from).",
+)
+def init(directory: str, force: bool, pin: str | None) -> None:
+    """Write a page repository in DIRECTORY: config, example content, workflows, pinned
+    requirements, .gitignore (and git init)."""
+    result = init_project(Path(directory), force=force, pin=pin)
+    for path in result.written:
         click.echo(f"wrote {path}")
-    click.echo(f"next: cd {directory} && statusgen check && statusgen probe")
+    if result.git_initialised:
+        click.echo(f"initialised a git repository in {directory} (branch main)")
+    click.echo(f"statusgen pinned in {PIN_FILE}: {result.pin}")
+    if result.pin_note:
+        click.echo(f"warning: the pin is {result.pin_note}", err=True)
+    click.echo(init_message(directory))
+
+
+def init_message(directory: str) -> str:
+    """What to do after init: look at the page, then publish it."""
+    cd = [] if directory in (".", "") else [f"cd {shlex.quote(directory)}"]
+    lines = [
+        "",
+        "Look at the page:",
+        *cd,
+        "statusgen check          # validate config/statusgen.toml and the content",
+        "statusgen run            # probe once and build output/ (build: no probes)",
+        "open output/index.html   # or: python -m http.server -d output 8000",
+        "",
+        "Publish it on GitHub Pages (docs/publishing.md in the statusgen repository):",
+        'git add -A && git commit -m "status page"',
+        "git remote add origin https://github.com/OWNER/REPO.git && git push -u origin main",
+        "Settings > Pages > Source: GitHub Actions",
+        "statusgen check --list-secrets   # add each one: Settings > Secrets and variables",
+    ]
+    return "\n".join(f"  {line}" if line and not line.endswith(":") else line for line in lines)
 
 
 @main.command()
 @config_option
-def check(config_path: str) -> None:
+@allow_missing_secrets_option
+@click.option(
+    "--list-secrets",
+    is_flag=True,
+    help="Print the ${NAME}s the config uses, one a line (each one a secret for the "
+    "workflow), and validate nothing.",
+)
+def check(config_path: str, allow_missing_secrets: bool, list_secrets: bool) -> None:
     """Validate the config and content files; exit 0 when valid, 2 otherwise."""
-    config = open_config(config_path)
+    if list_secrets:
+        for name in secret_references(read_toml(Path(config_path))):
+            click.echo(name)
+        return
+    config = open_config(config_path, allow_missing_secrets)
     check_project(config)
+    for warning in project_warnings(config):
+        click.echo(f"warning: {warning}", err=True)
     nodes = len(config.iter_nodes())
     replicas = sum(len(node.replicas) for _, node in config.iter_nodes())
     click.echo(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from statusgen.cli import TIME, config_option, main, open_config
+from statusgen.cli import TIME, allow_missing_secrets_option, config_option, main, open_config
 from statusgen.cli.core import summary_line
 from statusgen.clock import system_clock
 from statusgen.demo import FleetHandler, QuietFiles, run_demo, serving
@@ -25,9 +25,10 @@ from statusgen.site import build_site
     type=TIME,
     help="Build as of this time (uptime windows end here). Default: now.",
 )
-def build(config_path: str, now: datetime | None) -> None:
+@allow_missing_secrets_option
+def build(config_path: str, now: datetime | None, allow_missing_secrets: bool) -> None:
     """Render the site and its JSON API into the output folder."""
-    config = open_config(config_path)
+    config = open_config(config_path, allow_missing_secrets)
     report = build_site(config, now or system_clock())
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

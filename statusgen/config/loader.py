@@ -60,17 +60,29 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def load_config(path: str | Path = DEFAULT_CONFIG, env: dict[str, str] | None = None) -> Config:
+def load_config(
+    path: str | Path = DEFAULT_CONFIG,
+    env: dict[str, str] | None = None,
+    allow_missing_secrets: bool = False,
+) -> Config:
     """Read, substitute and validate a config file, or raise one ConfigError listing all
-    problems, each as `file: key.path: what is wrong`."""
+    problems, each as `file: key.path: what is wrong`.
+
+    `allow_missing_secrets` (a pull request from a fork gets no secrets): a `${NAME}`
+    that is not set stays as it is, channels and hooks holding one are left out, and
+    the names are in `config.missing_secrets`."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; run `statusgen init` to create one") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    data, problems, secrets = substitute_env(raw, dict(os.environ if env is None else env))
+    raw = read_toml(path)
+    env = dict(os.environ if env is None else env)
+    missing = sorted(set(secret_references(raw)) - env.keys()) if allow_missing_secrets else []
+    env.update({name: f"${{{name}}}" for name in missing})
+    data, problems, secrets = substitute_env(raw, env)
+    secrets -= {f"${{{name}}}" for name in missing}
+    if missing:
+        notify = data.get("notify", {})
+        for key in ("channels", "hooks"):
+            if isinstance(notify.get(key), list):
+                notify[key] = [item for item in notify[key] if "${" not in repr(item)]
     if problems:
         raise ConfigError([f"{path}: {p}" for p in problems])
     try:
@@ -83,7 +95,34 @@ def load_config(path: str | Path = DEFAULT_CONFIG, env: dict[str, str] | None = 
     config._path = path
     config._root = project_root(path)
     config._secrets = frozenset(secrets | _credentials(config))
+    config._missing_secrets = tuple(missing)
     return config
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; run `statusgen init` to create one") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def secret_references(data: Any, path: str = "") -> dict[str, list[str]]:
+    """Every `${NAME}` the raw config refers to: {name: [key paths]}, in file order."""
+    found: dict[str, list[str]] = {}
+    items = data.items() if isinstance(data, dict) else None
+    if items is None and isinstance(data, list):
+        items = ((f"[{i}]", v) for i, v in enumerate(data))
+    if items is not None:
+        for key, value in items:
+            where = path + key if key.startswith("[") else _join(path, key)
+            for name, paths in secret_references(value, where).items():
+                found.setdefault(name, []).extend(paths)
+    elif isinstance(data, str):
+        for name in _ENV_REF.findall(data):
+            found.setdefault(name, []).append(path)
+    return found
 
 
 def project_root(config_path: Path) -> Path:

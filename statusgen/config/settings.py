@@ -145,6 +145,7 @@ class Config(Strict):
     _path: Path = PrivateAttr(default=DEFAULT_CONFIG)
     _root: Path = PrivateAttr(default=Path("."))
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
+    _missing_secrets: tuple[str, ...] = PrivateAttr(default=())
     _known_ids: frozenset[str] | None = PrivateAttr(default=None)
 
     @property
@@ -160,6 +161,11 @@ class Config(Strict):
     def secrets(self) -> frozenset[str]:
         """Values that must never be published: env substitutions, URL credentials."""
         return self._secrets
+
+    @property
+    def missing_secrets(self) -> tuple[str, ...]:
+        """`${NAME}`s left unset, when loaded with `allow_missing_secrets`."""
+        return self._missing_secrets
 
     def resolve(self, relative: str) -> Path:
         path = Path(relative)

@@ -16,7 +16,7 @@ from icmplib import ICMPLibError, NameLookupError, SocketPermissionError, async_
 
 from statusgen.probes.base import Outcome, failed, timed_out
 
-NOT_PERMITTED = "ICMP not permitted on this machine"
+NOT_PERMITTED = "ICMP is not permitted on this runner"
 
 # Raw sockets see every echo reply on the host and icmplib matches replies by id alone,
 # so concurrent pings need distinct ids.
@@ -51,7 +51,7 @@ async def _ping(host: str, timeout: float, privileged: bool) -> Outcome:
             )
     except TimeoutError:
         return failed(timed_out(timeout))
-    except SocketPermissionError:
+    except (SocketPermissionError, PermissionError):  # the socket was refused
         return failed(NOT_PERMITTED, retryable=False)
     except NameLookupError:
         return failed("DNS: name not found")

@@ -28,7 +28,7 @@ from statusgen.site.colors import theme_rules
 from statusgen.site.documents import api_documents
 from statusgen.site.feeds import feeds
 from statusgen.site.i18n import messages
-from statusgen.site.pages import TEMPLATES, Assets, PageRenderer, environment
+from statusgen.site.pages import Assets, PageRenderer, environment
 from statusgen.site.snapshot import Snapshot, build_snapshot
 from statusgen.status import Status
 
@@ -144,7 +144,7 @@ def site_files(
 ) -> dict[str, bytes]:
     """Every file of the site but copied assets, keyed by output-relative path
     (`documents`: the snapshot's API documents, when the caller has them already)."""
-    env = env or environment()
+    env = env or environment(snapshot.config.root)
     config = snapshot.config
     out: dict[str, bytes] = {}
     default = config.page.locale
@@ -189,7 +189,8 @@ def static_files(env: Environment, config: Config) -> dict[str, bytes]:
     if page.custom_domain:
         out["CNAME"] = page.custom_domain + "\n"
     files = {path: text.encode() for path, text in out.items()}
-    files["site.js"] = (TEMPLATES / "site.js").read_bytes()
+    source, _, _ = env.loader.get_source(env, "site.js")  # as is: not a template
+    files["site.js"] = source.encode()
     return files
 
 

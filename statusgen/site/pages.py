@@ -1,5 +1,6 @@
 """The HTML pages of one page in one locale, rendered from a Snapshot with one Jinja2
-environment (autoescape on) over `site-templates/`.
+environment (autoescape on) over the theme: the project's own `site-templates/` first
+(any file of the same name overrides the default theme's), then the default theme.
 
 Every link is relative, so the site works at a domain's root, under a GitHub Pages
 project path or from a folder; only the 404 page, which a host serves at any path, uses
@@ -26,23 +27,24 @@ from jinja2 import (
 from statusgen.config import LOCALES
 from statusgen.content.models import Incident, Maintenance
 from statusgen.impact import Impact
+from statusgen.resources import template_dirs
 from statusgen.site.i18n import Messages, messages
 from statusgen.site.markup import Helpers, note_text
 from statusgen.site.series import Bar
 from statusgen.site.snapshot import Snapshot
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site-templates"
 PROJECT_URL = "https://github.com/statusgen/statusgen"
 HISTORY_PAGE_SIZE = 20
 COLOR_SCHEME = {"light": "light", "dark": "dark", "auto": "light dark"}
 
 
-def environment(templates: Path = TEMPLATES) -> Environment:
-    """The one Jinja2 environment: HTML, XML and SVG autoescaped, undefined names fail.
+def environment(project_root: Path | None = None) -> Environment:
+    """The one Jinja2 environment over the theme of the project at `project_root` (the
+    default theme alone when None): HTML, XML and SVG autoescaped, undefined names fail.
     Compiled templates are cached (Jinja's per-user cache in the temp folder): compiling
     them is most of a small site's build time."""
     return Environment(
-        loader=FileSystemLoader(templates),
+        loader=FileSystemLoader(template_dirs(project_root)),
         bytecode_cache=FileSystemBytecodeCache(),
         auto_reload=False,  # one build: templates do not change under it
         autoescape=select_autoescape(["html", "xml", "svg"]),
