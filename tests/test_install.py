@@ -4,67 +4,25 @@ the demo with no checkout anywhere on its path."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from statusgen import __version__
+from tests.install_support import ROOT, build_wheel, fresh_venv, run
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.timeout(600)
-
-
-def run(*argv: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300):
-    done = subprocess.run(
-        [str(a) for a in argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert done.returncode == 0, f"{argv}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-def uv() -> list[str]:
-    found = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
-    if found is None:
-        pytest.skip("uv is not installed (it is in the test extra)")
-    return [found]
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    # No build isolation: hatchling comes from the test lock, not from the network.
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-        "-w", out, ROOT, cwd=out)  # fmt: skip
-    (path,) = out.glob("statusgen-*.whl")
-    return path
+    return build_wheel(tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory, wheel) -> dict[str, str]:
-    """A fresh venv (no system site-packages) holding the locked runtime requirements and
-    the wheel; returns the environment to run its `statusgen` in."""
-    venv = tmp_path_factory.mktemp("venv")
-    run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=venv)
-    python = venv / "bin" / "python"
-    lock = ROOT / "requirements" / "runtime.txt"
-    run(*uv(), "pip", "install", "-q", "--python", python, "--require-hashes", "-r", lock,
-        cwd=venv)  # fmt: skip
-    run(*uv(), "pip", "install", "-q", "--python", python, "--no-deps", wheel, cwd=venv)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    env.pop("STATUSGEN_CONFIG", None)
-    return env
+    return fresh_venv(tmp_path_factory.mktemp("venv"), wheel)
 
 
 def test_the_wheel_carries_the_theme_the_scaffold_and_the_locales(wheel):

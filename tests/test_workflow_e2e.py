@@ -1,0 +1,200 @@
+"""The publishing workflow end to end on real git: a bare origin, a page repository made
+by `statusgen init`, and `.github/workflows/status.yml` run pass after pass by
+tests/workflow_runner.py (so this breaks when the workflow changes), with a person
+pushing an edit of an automatic incident during a pass."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.install_support import build_wheel, fresh_venv, run
+from tests.workflow_runner import Runner
+
+pytestmark = pytest.mark.timeout(600)
+STEP = "Commit the history and automatic incidents"
+
+
+class Target(BaseHTTPRequestHandler):
+    """A replica whose health the test switches, and a notifier endpoint."""
+
+    up = False
+    notified: list[dict] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.send_response(200 if Target.up else 503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Target.notified.append(json.loads(body or b"{}"))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def target():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Target)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Target.up, Target.notified = False, []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def git(cwd: Path, *args: str) -> str:
+    return run("git", "-C", cwd, *args, cwd=cwd).stdout.strip()
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=A Person", "-c", "user.email=p@example.com",
+        "commit", "-q", "-m", message)  # fmt: skip
+
+
+@pytest.fixture
+def page(tmp_path_factory, target):
+    """origin (bare) holding a page made by `statusgen init`, with one node probing
+    `target`, automatic incidents on and a notifier URL that comes from a secret."""
+    home = tmp_path_factory.mktemp("e2e")
+    wheel = build_wheel(home)
+    env = fresh_venv(home / "venv", None, with_pip=True)  # the runner's Python
+    origin = home / "origin.git"
+    run("git", "init", "-q", "--bare", "-b", "main", origin, cwd=home)
+    local = home / "page"
+    run(sys.executable, "-m", "statusgen", "init", local, "--pin", wheel, cwd=home)
+    config = local / "config" / "statusgen.toml"
+    text = config.read_text().split("[[services]]", 1)[0]
+    text = text.replace("[history]", "[content]\nauto_incidents = true\n\n[history]")
+    text += f"""
+[notify]
+channels = [{{ name = "ops", url = "${{NOTIFY_URL}}" }}]
+
+[[services]]
+id = "web"
+name = "Website"
+  [[services.nodes]]
+  id = "site"
+  label = "Landing page"
+  replicas = ["{target}/health"]
+  retry = 0
+"""
+    config.write_text(text)
+    for old in (local / "config" / "incidents").glob("*.md"):
+        old.unlink()
+    # The documented way to pass a secret: one line in the env of the probe step.
+    workflow = local / ".github" / "workflows" / "status.yml"
+    lines = workflow.read_text().replace(
+        "          # SLACK_WEBHOOK: ${{ secrets.SLACK_WEBHOOK }}\n",
+        "          # SLACK_WEBHOOK: ${{ secrets.SLACK_WEBHOOK }}\n"
+        "          NOTIFY_URL: ${{ secrets.NOTIFY_URL }}\n",
+    )
+    assert "NOTIFY_URL" in lines
+    workflow.write_text(lines)
+    commit_all(local, "status page")
+    git(local, "remote", "add", "origin", str(origin))
+    git(local, "push", "-q", "origin", "main")
+    # The runner's `sleep` is instant: the backoff is there, the test need not wait for it.
+    fake = home / "fake-bin"
+    fake.mkdir()
+    (fake / "sleep").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "sleep").chmod(0o755)
+    runner = Runner(
+        workflow=workflow,
+        origin=origin,
+        home=home,
+        python_bin=Path(env["PATH"].split(":", 1)[0]),
+        secrets={"NOTIFY_URL": f"json://{target.removeprefix('http://')}/notify"},
+        env={"PATH": f"{fake}:/usr/local/bin:/usr/bin:/bin"},
+    )
+    return runner, origin, home
+
+
+def at_origin(origin: Path, *args: str) -> str:
+    return git(origin, *args)
+
+
+def passes_at_origin(origin: Path) -> int:
+    files = at_origin(origin, "ls-tree", "-r", "--name-only", "main", "history/samples")
+    return sum(
+        len(at_origin(origin, "show", f"main:{name}").splitlines()) for name in files.split()
+    )
+
+
+def incident_at_origin(origin: Path) -> tuple[str, str]:
+    (name,) = at_origin(origin, "ls-tree", "--name-only", "main", "config/incidents/").split()
+    return name, at_origin(origin, "show", f"main:{name}")
+
+
+def test_passes_commit_back_around_a_person_and_always_deploy(page):
+    runner, origin, home = page
+
+    # Pass 1: the site is down: an automatic incident opens, the notifier hears of it.
+    jobs = runner.run()
+    assert jobs["status"].result == "success", "\n".join(jobs["status"].log)
+    assert jobs["deploy"].result == "success"
+    assert passes_at_origin(origin) == 1
+    name, text = incident_at_origin(origin)
+    assert "auto: web/site" in text and "resolved" not in text
+    assert Target.notified, "the secret did not reach statusgen run"
+    assert (runner.deployed / "index.html").is_file()
+
+    # Pass 2: the site is back, and while the runner probes, a person adds an update to
+    # the same incident file and pushes first.
+    Target.up = True
+
+    def person_pushes(workspace: Path) -> None:
+        clone = home / "person"
+        run("git", "clone", "-q", origin, clone, cwd=home)
+        incident = clone / name
+        incident.write_text(incident.read_text() + "\nA person's note: the host was rebooted.\n")
+        commit_all(clone, "incident: a note")
+        git(clone, "push", "-q", "origin", "main")
+
+    runner.hooks[STEP] = person_pushes
+    jobs = runner.run()
+    runner.hooks.clear()
+    assert jobs["status"].result == "success", "\n".join(jobs["status"].log)
+    assert jobs["deploy"].result == "success"
+    assert passes_at_origin(origin) == 2  # no pass lost
+    _, text = incident_at_origin(origin)
+    assert "A person's note: the host was rebooted." in text  # the person's edit wins
+
+    # Pass 3: the runner re-applies what the person's edit displaced: the resolution.
+    jobs = runner.run()
+    assert jobs["status"].result == "success", "\n".join(jobs["status"].log)
+    assert passes_at_origin(origin) == 3
+    _, text = incident_at_origin(origin)
+    assert "A person's note: the host was rebooted." in text and "resolved" in text
+
+    # The deployed site is the whole build, hidden files included.
+    workspace = next((home / "work").glob("3-status-*"))
+    built = {p.relative_to(workspace / "output") for p in (workspace / "output").rglob("*")}
+    deployed = {p.relative_to(runner.deployed) for p in runner.deployed.rglob("*")}
+    assert built == deployed and Path(".nojekyll") in deployed
+    assert json.loads((runner.deployed / "api/v1/status.json").read_text())
+
+    # Pass 4: pushing is refused (branch protection): the site is deployed all the same
+    # and the job summary says what happened.
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho protected >&2\nexit 1\n")
+    hook.chmod(0o755)
+    (runner.deployed / "index.html").unlink()
+    jobs = runner.run()
+    assert jobs["status"].result == "failure"
+    assert jobs["status"].steps["upload"]["outcome"] == "success"
+    assert jobs["deploy"].result == "success"
+    assert (runner.deployed / "index.html").is_file()
+    assert "deployed but not committed" in jobs["status"].summary
+    assert passes_at_origin(origin) == 3

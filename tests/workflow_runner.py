@@ -1,0 +1,333 @@
+"""A small GitHub Actions runner for tests: it reads a workflow file and runs its jobs'
+steps in order on this machine, so a test of the publishing workflow breaks when the
+workflow changes.
+
+It supports a named subset and fails on anything else: `run:` (bash -eo pipefail),
+`env:` at workflow, job and step level, `if:` with `success()`, `failure()`, `always()`,
+`cancelled()`, `!`, `&&`, `||`, `==`, `!=`, `${{ secrets.X }}`, `${{ env.X }}`,
+`${{ steps.ID.outputs.X }}`, `${{ needs.JOB.outputs.X }}` and `needs.JOB.result`,
+`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, `continue-on-error`, `needs:` and job
+`outputs:`, `strategy.matrix` (lists, one run per combination, `${{ matrix.X }}`). It stands
+in for the `uses:` steps it knows: checkout (a clone of the origin), setup-python (the
+given Python first on PATH), upload-pages-artifact and deploy-pages (a folder each),
+upload-artifact and download-artifact.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+KNOWN_CONTEXTS = {"secrets", "env", "steps", "needs", "matrix", "github", "runner"}
+
+
+class Unsupported(Exception):
+    """The workflow uses something this runner does not stand in for."""
+
+
+class Context(dict):
+    """A context object: `a.b.c` reads nested keys; a missing key is ''."""
+
+    def __getattr__(self, name: str) -> Any:
+        value = self.get(name, self.get(name.replace("_", "-"), ""))
+        return Context(value) if isinstance(value, dict) else value
+
+
+def to_python(expression: str) -> str:
+    """An expression of the supported subset as Python source; Unsupported otherwise."""
+    tokens = re.findall(r"'[^']*'|&&|\|\||!=|==|!|\(|\)|[\w.-]+\(\)|[\w.-]+|\s+", expression)
+    if "".join(tokens) != expression:
+        raise Unsupported(f"expression {expression!r}")
+    out = []
+    for token in tokens:
+        if token == "&&":
+            out.append(" and ")
+        elif token == "||":
+            out.append(" or ")
+        elif token == "!":
+            out.append(" not ")
+        elif token in ("true", "false", "null"):
+            out.append({"true": "True", "false": "False", "null": "None"}[token])
+        elif re.fullmatch(r"[a-z_]+\(\)", token):
+            if token not in ("success()", "failure()", "always()", "cancelled()"):
+                raise Unsupported(f"function {token}")
+            out.append(token.replace("()", "_()"))
+        elif re.fullmatch(r"[A-Za-z_][\w.-]*", token):
+            if token.split(".")[0] not in KNOWN_CONTEXTS:
+                raise Unsupported(f"context {token}")
+            out.append(token.replace("-", "_"))
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+@dataclass
+class Job:
+    name: str
+    result: str = "skipped"
+    outputs: dict[str, str] = field(default_factory=dict)
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass
+class Runner:
+    """Runs one workflow on this machine. `origin` is the bare repository `checkout`
+    clones; `python_bin` the folder `setup-python` puts first on PATH; `hooks` run before
+    the step of that name (e.g. a person pushing during a pass)."""
+
+    workflow: Path
+    origin: Path
+    home: Path
+    python_bin: Path
+    secrets: dict[str, str] = field(default_factory=dict)
+    ref: str = "main"
+    env: dict[str, str] = field(default_factory=dict)
+    hooks: dict[str, Callable[[Path], None]] = field(default_factory=dict)
+    artifacts: Path = field(init=False)
+    deployed: Path = field(init=False)
+    runs: int = 0
+
+    def __post_init__(self) -> None:
+        self.data = yaml.safe_load(self.workflow.read_text(encoding="utf-8"))
+        self.data["on"] = self.data.pop(True, self.data.get("on"))
+        self.artifacts = self.home / "artifacts"
+        self.deployed = self.home / "deployed"
+
+    # --- jobs ---------------------------------------------------------------------
+
+    def run(self) -> dict[str, Job]:
+        """One run of the workflow: every job, in `needs:` order."""
+        self.runs += 1
+        shutil.rmtree(self.artifacts, ignore_errors=True)
+        done: dict[str, Job] = {}
+        pending = dict(self.data["jobs"])
+        while pending:
+            ready = [n for n, j in pending.items() if set(_needs(j)) <= set(done)]
+            if not ready:
+                raise Unsupported(f"jobs with unmet needs: {sorted(pending)}")
+            for name in ready:
+                done[name] = self._job(name, pending.pop(name), done)
+        return done
+
+    def _job(self, name: str, spec: dict, done: dict[str, Job]) -> Job:
+        needs = {n: {"result": done[n].result, "outputs": done[n].outputs} for n in _needs(spec)}
+        default = "success()"
+        condition = spec.get("if", default)
+        upstream_ok = all(done[n].result == "success" for n in _needs(spec))
+        status = "success" if upstream_ok else "failure"
+        context = {"needs": needs, "secrets": self.secrets, "env": {}}
+        if not self._truth(condition, status, context):
+            return Job(name)
+        matrix = spec.get("strategy", {}).get("matrix", {})
+        combos = [dict(zip(matrix, values, strict=True)) for values in itertools.product(
+            *(v for v in matrix.values()))] if matrix else [{}]  # fmt: skip
+        jobs = [self._steps(name, spec, {**context, "matrix": combo}) for combo in combos]
+        job = jobs[-1]
+        job.result = "success" if all(j.result == "success" for j in jobs) else "failure"
+        return job
+
+    def _steps(self, name: str, spec: dict, context: dict) -> Job:
+        job = Job(name, result="success")
+        workspace = self.home / "work" / f"{self.runs}-{name}-{abs(hash(str(context)))}"
+        shutil.rmtree(workspace, ignore_errors=True)
+        workspace.mkdir(parents=True)
+        files = workspace.parent / (workspace.name + ".files")
+        files.mkdir(exist_ok=True)
+        summary = files / "summary.md"
+        summary.touch()
+        env = {
+            "HOME": str(self.home),
+            "PATH": os.environ["PATH"],
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_REF_NAME": self.ref,
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "RUNNER_TEMP": str(files),
+            "CI": "true",
+            **self.env,
+        }
+        env.update(self._values(self.data.get("env", {}), {**context, "env": env}))
+        env.update(self._values(spec.get("env", {}), {**context, "env": env}))
+        for index, step in enumerate(spec["steps"]):
+            step_id = step.get("id", f"_{index}")
+            label = step.get("name") or step.get("uses") or step_id
+            context = {**context, "steps": job.steps, "env": env}
+            state = "success" if job.result == "success" else "failure"
+            if not self._truth(step.get("if", "success()"), state, context):
+                job.steps[step_id] = {"outcome": "skipped", "outputs": {}}
+                continue
+            if label in self.hooks:
+                self.hooks[label](workspace)
+            step_env = {**env, **self._values(step.get("env", {}), context)}
+            if "uses" in step:
+                step_env = env  # an action may change the job's environment (PATH)
+            outcome, outputs = self._step(step, workspace, files, step_env, context, job)
+            job.steps[step_id] = {"outcome": outcome, "outputs": outputs}
+            if outcome == "failure" and not step.get("continue-on-error"):
+                job.result = "failure"
+        job.summary = summary.read_text()
+        job.outputs = self._values(spec.get("outputs", {}), {**context, "steps": job.steps})
+        return job
+
+    # --- steps --------------------------------------------------------------------
+
+    def _step(self, step, workspace, files, env, context, job) -> tuple[str, dict[str, str]]:
+        if "run" in step:
+            output = files / "output"
+            output.write_text("")
+            script = self._text(step["run"], context)
+            done = subprocess.run(
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                cwd=workspace,
+                env={**env, "GITHUB_OUTPUT": str(output)},
+                capture_output=True,
+                text=True,
+                timeout=60 * float(step.get("timeout-minutes", 10)),
+                check=False,
+            )
+            job.log.append(f"$ {step.get('name', script)}\n{done.stdout}{done.stderr}")
+            return ("success" if done.returncode == 0 else "failure"), _outputs(output)
+        uses = step.get("uses", "")
+        action = uses.split("@")[0]
+        inputs = self._values(step.get("with", {}), context)
+        stand_in = STAND_INS.get(action)
+        if stand_in is None:
+            raise Unsupported(f"uses: {uses}")
+        job.log.append(f"uses {action}")
+        try:
+            return "success", stand_in(self, workspace, env, inputs)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            job.log.append(f"{action} failed: {exc}")
+            return "failure", {}
+
+    def _truth(self, condition: Any, status: str, context: dict) -> bool:
+        if isinstance(condition, bool):
+            return condition
+        text = str(condition).strip()
+        match = EXPRESSION.fullmatch(text)
+        source = to_python(match.group(1) if match else text)
+        names = {k: Context(v) if isinstance(v, dict) else v for k, v in context.items()}
+        names.update(
+            success_=lambda: status == "success",
+            failure_=lambda: status == "failure",
+            always_=lambda: True,
+            cancelled_=lambda: False,
+        )
+        return bool(eval(source, {"__builtins__": {}}, names))  # noqa: S307 - test helper
+
+    def _text(self, value: Any, context: dict) -> str:
+        def replace(match: re.Match[str]) -> str:
+            names = {k: Context(v) if isinstance(v, dict) else v for k, v in context.items()}
+            result = eval(to_python(match.group(1)), {"__builtins__": {}}, names)  # noqa: S307
+            return "" if result is None else str(result).lower() if isinstance(
+                result, bool) else str(result)  # fmt: skip
+
+        return EXPRESSION.sub(replace, str(value))
+
+    def _values(self, mapping: dict, context: dict) -> dict[str, str]:
+        return {k: self._text(v, context) for k, v in mapping.items()}
+
+
+def _needs(spec: dict) -> list[str]:
+    needs = spec.get("needs", [])
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    outputs: dict[str, str] = {}
+    lines = iter(path.read_text().splitlines())
+    for line in lines:
+        if "<<" in line:
+            name, marker = line.split("<<", 1)
+            body = []
+            for item in lines:
+                if item == marker:
+                    break
+                body.append(item)
+            outputs[name] = "\n".join(body)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
+
+
+# --- the actions it stands in for -----------------------------------------------------
+
+
+def _checkout(runner: Runner, workspace: Path, env: dict, inputs: dict) -> dict:
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", runner.ref, str(runner.origin), str(workspace)],
+        check=True,
+        env=env,
+    )
+    return {}
+
+
+def _setup_python(runner: Runner, workspace: Path, env: dict, inputs: dict) -> dict:
+    env["PATH"] = f"{runner.python_bin}{os.pathsep}{env['PATH']}"
+    return {"python-version": inputs.get("python-version", "")}
+
+
+def _upload_pages(runner: Runner, workspace: Path, env: dict, inputs: dict) -> dict:
+    hidden = inputs.get("include-hidden-files", "false") == "true"
+    source = workspace / inputs["path"]
+    if not source.is_dir():
+        raise FileNotFoundError(f"upload-pages-artifact: no folder {source}")
+    runner.artifacts.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(runner.artifacts / "github-pages.tar", "w") as tar:
+        for path in sorted(source.rglob("*")):
+            relative = path.relative_to(source)
+            if any(part.startswith(".") for part in relative.parts) and not hidden:
+                continue
+            if path.is_file():
+                tar.add(path, str(relative))
+    return {"artifact_id": str(runner.runs)}
+
+
+def _deploy_pages(runner: Runner, workspace: Path, env: dict, inputs: dict) -> dict:
+    archive = runner.artifacts / "github-pages.tar"
+    if not archive.is_file():
+        raise FileNotFoundError("deploy-pages: no github-pages artifact in this run")
+    shutil.rmtree(runner.deployed, ignore_errors=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(runner.deployed, filter="data")
+    return {"page_url": "https://owner.github.io/page/"}
+
+
+def _upload_artifact(runner: Runner, workspace: Path, env: dict, inputs: dict) -> dict:
+    target = runner.artifacts / "named" / inputs["name"]
+    shutil.copytree(workspace / inputs["path"], target, dirs_exist_ok=True)
+    return {"artifact-id": inputs["name"]}
+
+
+def _download_artifact(runner: Runner, workspace: Path, env: dict, inputs: dict) -> dict:
+    named = runner.artifacts / "named"
+    names = [inputs["name"]] if inputs.get("name") else sorted(p.name for p in named.iterdir())
+    for name in names:
+        target = workspace / inputs.get("path", ".")
+        if not inputs.get("name"):
+            target = target / name
+        shutil.copytree(named / name, target, dirs_exist_ok=True)
+    return {}
+
+
+STAND_INS: dict[str, Callable[[Runner, Path, dict, dict], dict]] = {
+    "actions/checkout": _checkout,
+    "actions/setup-python": _setup_python,
+    "actions/upload-pages-artifact": _upload_pages,
+    "actions/deploy-pages": _deploy_pages,
+    "actions/upload-artifact": _upload_artifact,
+    "actions/download-artifact": _download_artifact,
+}
