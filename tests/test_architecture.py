@@ -19,7 +19,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "statusgen"
 
 # What every unit may use: helpers with no statusgen imports of their own.
-BASE = {"statusgen", "errors", "clock", "secrets", "files", "validation"}
+BASE = {"statusgen", "errors", "clock", "secrets", "files", "validation", "resources"}
 
 # unit -> the units it may import (besides BASE). Keep in step with docs/architecture.md.
 ALLOWED: dict[str, set[str]] = {
@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "secrets": set(),
     "files": {"errors"},
     "validation": set(),
+    "resources": set(),
     "conditions": set(),
     "config": {"conditions"},
     "config_writer": {"config"},

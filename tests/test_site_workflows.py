@@ -119,3 +119,25 @@ def test_check_workflow_validates_pull_requests_from_forks_without_secrets():
     assert "statusgen check --allow-missing-secrets" in lines
     assert "statusgen build --allow-missing-secrets" in lines
     assert "secrets." not in (WORKFLOWS / "check.yml").read_text(encoding="utf-8")
+
+
+def test_the_workflow_runner_fails_on_what_it_does_not_stand_in_for(tmp_path):
+    from tests.workflow_runner import Runner, Unsupported, to_python
+
+    python = to_python("!cancelled() && needs.status.outputs.artifact != ''")
+    assert python.split() == [
+        "not",
+        "cancelled_()",
+        "and",
+        "needs.status.outputs.artifact",
+        "!=",
+        "''",
+    ]
+    for expression in ("contains(github.ref, 'x')", "vars.X", "a > 1", "hashFiles('x')"):
+        with pytest.raises(Unsupported):
+            to_python(expression)
+    workflow = tmp_path / "w.yml"
+    workflow.write_text("on: push\njobs:\n  a:\n    steps:\n      - uses: someone/else@v1\n")
+    runner = Runner(workflow, origin=tmp_path, home=tmp_path, python_bin=tmp_path)
+    with pytest.raises(Unsupported, match="someone/else@v1"):
+        runner.run()

@@ -80,6 +80,7 @@ def page(tmp_path_factory, target):
     text += f"""
 [notify]
 channels = [{{ name = "ops", url = "${{NOTIFY_URL}}" }}]
+recovered_after_passes = 1
 
 [[services]]
 id = "web"
@@ -91,7 +92,7 @@ name = "Website"
   retry = 0
 """
     config.write_text(text)
-    for old in (local / "config" / "incidents").glob("*.md"):
+    for old in (local / "config").glob("*/*.md"):  # the example's content names its nodes
         old.unlink()
     # The documented way to pass a secret: one line in the env of the probe step.
     workflow = local / ".github" / "workflows" / "status.yml"

@@ -237,7 +237,11 @@ class Runner:
         return EXPRESSION.sub(replace, str(value))
 
     def _values(self, mapping: dict, context: dict) -> dict[str, str]:
-        return {k: self._text(v, context) for k, v in mapping.items()}
+        # YAML's true is the string "true" to an action, as on GitHub.
+        return {
+            k: str(v).lower() if isinstance(v, bool) else self._text(v, context)
+            for k, v in mapping.items()
+        }
 
 
 def _needs(spec: dict) -> list[str]:
