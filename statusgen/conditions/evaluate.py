@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -47,6 +48,7 @@ class Facts:
     body_truncated: bool = False
     ip: str | None = None
     certificate_expiration: float | None = None  # seconds until notAfter
+    certificate_expires: datetime | None = None  # notAfter itself
     dns_rcode: str | None = None
 
 

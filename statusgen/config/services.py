@@ -172,6 +172,16 @@ class Node(Strict):
     cpu_sick_above: float | None = Field(None, ge=0.01, le=10.0)
     ram_sick_above: float | None = Field(None, ge=0.01, le=1.0)
 
+    @model_validator(mode="after")
+    def _one_body_check(self) -> Node:
+        reads = any("BODY" in c.placeholders() for c in self.parsed_conditions)
+        if self.http.healthy_match and reads:
+            raise ValueError(
+                "http.healthy_match and [BODY] conditions cannot be combined; check the body "
+                "with a condition, e.g. '[BODY] == pat(*OK*)'"
+            )
+        return self
+
     @property
     def parsed_conditions(self) -> tuple[Condition, ...]:
         return tuple(_parsed(text) for text in self.conditions)

@@ -20,6 +20,7 @@ import httpx
 from statusgen import USER_AGENT
 from statusgen.config import HttpOptions
 from statusgen.probes.base import Outcome, describe_error, failed, lower_first, short, timed_out
+from statusgen.probes.facts import http_facts, read_capped_body
 
 MAX_BODY = 1 << 20  # bytes read for healthy_match; a status page is not a download manager
 
@@ -80,10 +81,12 @@ class ClientPool:
         await self.aclose()
 
 
-async def probe_http(url: str, options: HttpOptions, timeout: float, pool: ClientPool) -> Outcome:
+async def probe_http(
+    url: str, options: HttpOptions, timeout: float, pool: ClientPool, read_body: bool = False
+) -> Outcome:
     """One request to `url` with the node's options, bounded by `timeout` seconds in all
     (connect, TLS, headers and the capped body read). The body is read only when
-    `healthy_match` needs it."""
+    `healthy_match` needs it, or for conditions when `read_body`."""
     client = pool.get(options.verify_tls)
     started = perf_counter()
     try:
@@ -98,13 +101,15 @@ async def probe_http(url: str, options: HttpOptions, timeout: float, pool: Clien
             ) as response,
         ):
             body = await read_capped(response) if options.healthy_match else None
+            text, truncated = await read_capped_body(response) if read_body else (None, False)
             latency = perf_counter() - started
+            facts = http_facts(response, latency, text, truncated)
     except (TimeoutError, httpx.TimeoutException):
         return failed(timed_out(timeout))
     except (httpx.HTTPError, OSError) as exc:
         return failed(describe_http_error(exc))
     ok, reason = judge_response(response.status_code, body, options)
-    return Outcome(ok, latency, reason)
+    return Outcome(ok, latency, reason, facts=facts)
 
 
 def describe_http_error(exc: BaseException) -> str:

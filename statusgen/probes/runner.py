@@ -14,7 +14,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from statusgen.clock import Clock
-from statusgen.config import Config, Node, NodeMetrics, Replica, Service
+from statusgen.conditions import reads_body
+from statusgen.config import Config, HttpOptions, Node, NodeMetrics, Replica, Service
 from statusgen.config.urls import parse_dns_url
 from statusgen.health import judge_probe
 from statusgen.probes.base import Outcome
@@ -88,7 +89,8 @@ async def _attempt(
     parts = urlsplit(replica.url)
     host = parts.hostname or ""
     if parts.scheme in ("http", "https") and pool is not None:
-        return await probe_http(replica.url, node.http, timeout, pool)
+        read_body = reads_body(node.parsed_conditions)
+        return await probe_http(replica.url, _http_options(node), timeout, pool, read_body)
     if parts.scheme == "tcp" and parts.port is not None:
         return await probe_tcp(host, parts.port, timeout)
     if parts.scheme == "icmp":
@@ -97,6 +99,13 @@ async def _attempt(
         return await probe_dns(parse_dns_url(replica.url), timeout)
     # The config accepts nothing else, so this is a bug, not a down target.
     raise ValueError(f"cannot probe a {parts.scheme!r} replica")
+
+
+def _http_options(node: Node) -> HttpOptions:
+    """A node with a [STATUS] condition judges statuses by it, not by the healthy range."""
+    if any("STATUS" in c.placeholders() for c in node.parsed_conditions):
+        return node.http.model_copy(update={"healthy_above": 100, "healthy_below": 600})
+    return node.http
 
 
 def targets(config: Config, modes: Iterable[str] = ("poll",)) -> list[Target]:

@@ -1,0 +1,65 @@
+"""What an HTTP answer shows to a node's conditions: status, body (capped), latency, the
+address answered from, and the time left on the certificate."""
+
+from __future__ import annotations
+
+import ssl
+from datetime import UTC, datetime
+
+import httpx
+
+from statusgen.conditions import Facts
+
+MAX_BODY = 1 << 20  # bytes of body conditions read: a status page is not a download manager
+
+
+async def read_capped_body(response: httpx.Response, limit: int = MAX_BODY) -> tuple[str, bool]:
+    """At most `limit` bytes of the decoded body as text, and whether there was more."""
+    chunks: list[bytes] = []
+    size = 0
+    truncated = False
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            truncated = True
+            break
+    data = b"".join(chunks)[:limit]
+    try:
+        return data.decode(response.charset_encoding or "utf-8", errors="replace"), truncated
+    except LookupError:  # a charset Python does not know
+        return data.decode("utf-8", errors="replace"), truncated
+
+
+def http_facts(
+    response: httpx.Response, latency: float, body: str | None, truncated: bool
+) -> Facts:
+    """Read while the connection is open: its peer address and certificate."""
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    expires = certificate_expiry(ssl_object)
+    return Facts(
+        connected=True,
+        response_time=latency,
+        status=response.status_code,
+        body=body,
+        body_truncated=truncated,
+        ip=peer[0] if peer else None,
+        certificate_expiration=None
+        if expires is None
+        else (expires - datetime.now(UTC)).total_seconds(),
+        certificate_expires=expires,
+    )
+
+
+def certificate_expiry(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> datetime | None:
+    """The verified peer certificate's notAfter (None over plain HTTP, or with verification
+    off: Python decodes only verified certificates). OpenSSL judges certificate dates by
+    the system clock, and so does this."""
+    if ssl_object is None:
+        return None
+    not_after = (ssl_object.getpeercert() or {}).get("notAfter")
+    if not isinstance(not_after, str):
+        return None
+    return datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC)
