@@ -9,7 +9,7 @@ from statusgen.config import Config
 from statusgen.content import check_content
 from statusgen.errors import StatusgenError
 from statusgen.notify.channels import validate_channels
-from statusgen.site.build import site_problems
+from statusgen.site.problems import site_problems
 
 
 def check_project(config: Config) -> None:

@@ -140,6 +140,7 @@ def test_demo_builds_every_state_without_network(tmp_path):
 
 def test_demo_serves_the_site(tmp_path, monkeypatch):
     # The command serves until interrupted: stand in for Ctrl-C once it is up.
+    from statusgen import demo
     from statusgen.cli import site
 
     seen = {}
@@ -149,13 +150,13 @@ def test_demo_serves_the_site(tmp_path, monkeypatch):
         seen["page"] = urllib.request.urlopen(url, timeout=5).read().decode()
         raise KeyboardInterrupt
 
-    real_serving = site.serving
+    real_serving = demo.serving
 
     def spy(handler, port=0, **kw):
         server = real_serving(handler, port, **kw)
         return _Spy(server, seen)
 
-    monkeypatch.setattr(site, "serving", spy)
+    monkeypatch.setattr(demo, "serving", spy)
     monkeypatch.setattr(site, "wait_for_interrupt", interrupt)
     result = CliRunner().invoke(
         main, ["demo", "--dir", str(tmp_path), "--passes", "1", "--port", "0"]

@@ -8,12 +8,19 @@ StatusgenError (exit code 2), printed by click.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from statusgen import __version__
-from statusgen.config import DEFAULT_CONFIG, Config, load_config
+
+if TYPE_CHECKING:
+    from statusgen.config import Config
+
+# statusgen.config.DEFAULT_CONFIG (tests/test_cli_start.py keeps them equal): repeated here so
+# that `statusgen --help` does not import pydantic.
+DEFAULT_CONFIG = Path("config/statusgen.toml")
 
 
 class TimeType(click.ParamType):
@@ -22,7 +29,7 @@ class TimeType(click.ParamType):
     name = "TIME"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
-        from statusgen.content.schema import TIME_EXAMPLE, to_utc
+        from statusgen.content.vocabulary import TIME_EXAMPLE, to_utc
 
         try:
             return to_utc(value)
@@ -53,6 +60,8 @@ allow_missing_secrets_option = click.option(
 
 
 def open_config(config_path: str, allow_missing_secrets: bool = False) -> Config:
+    from statusgen.config import load_config
+
     config = load_config(config_path, allow_missing_secrets=allow_missing_secrets)
     for name in config.missing_secrets:
         click.echo(f"warning: {config.path}: environment variable {name} is not set", err=True)
@@ -66,7 +75,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    # Importing a command module attaches its commands to `main`.
+    # Importing a command module attaches its commands to `main`. Command modules import
+    # what a command uses inside its body, so `--help` loads neither pydantic, Jinja2 nor
+    # Apprise (tests/test_cli_start.py).
     from statusgen.cli import content, core, importing, manage, notify, server, site  # noqa: F401
 
 

@@ -9,20 +9,21 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from statusgen.cli import TIME, config_option, main, open_config
 from statusgen.clock import iso, system_clock
-from statusgen.config import Config
-from statusgen.content import writer
-from statusgen.content.git import commit_files
-from statusgen.content.schema import (
+from statusgen.content.vocabulary import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     SEVERITIES,
 )
+
+if TYPE_CHECKING:
+    from statusgen.config import Config
 
 commit_option = click.option(
     "--commit", is_flag=True, help="Commit the written file with git (that file only)."
@@ -67,7 +68,15 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _writer() -> ModuleType:
+    from statusgen.content import writer
+
+    return writer
+
+
 def _done(config: Config, path: Path, commit: bool, summary: str) -> None:
+    from statusgen.content.git import commit_files
+
     click.echo(_shown(path))
     if commit:
         sha = commit_files(config.root, [path], summary)
@@ -102,7 +111,7 @@ def incident_new(
 ) -> None:
     """Open an incident titled TITLE; its message is the first update."""
     config = open_config(config_path)
-    item = writer.new_incident(
+    item = _writer().new_incident(
         config,
         title,
         message=_text(message),
@@ -131,7 +140,7 @@ def incident_update(
 ) -> None:
     """Add an update to incident ID (its file name without .md)."""
     config = open_config(config_path)
-    item = writer.add_update(
+    item = _writer().add_update(
         config, incident_id, message=_text(message), now=now or system_clock(), status=status
     )
     _done(config, item.path, commit, f"Update incident {item.id}: {item.status}")
@@ -148,7 +157,7 @@ def incident_resolve(
 ) -> None:
     """Resolve incident ID with a final update."""
     config = open_config(config_path)
-    item = writer.resolve_incident(
+    item = _writer().resolve_incident(
         config, incident_id, message=_text(message), now=now or system_clock()
     )
     _done(config, item.path, commit, f"Resolve incident {item.id}")
@@ -173,7 +182,7 @@ def announce(
 ) -> None:
     """Publish an announcement titled TITLE."""
     config = open_config(config_path)
-    item = writer.new_announcement(
+    item = _writer().new_announcement(
         config,
         title,
         message=_text(message),
@@ -208,7 +217,7 @@ def maintenance_new(
 ) -> None:
     """Schedule maintenance titled TITLE of the --affects ids."""
     config = open_config(config_path)
-    item = writer.new_maintenance(
+    item = _writer().new_maintenance(
         config, title, starts=starts, ends=ends, affected=_ids(affects), message=_text(message)
     )
     summary = f"Schedule maintenance {item.id} ({iso(item.starts)} to {iso(item.ends)})"
@@ -234,7 +243,7 @@ def maintenance_update(
 ) -> None:
     """Add an update to maintenance ID; `completed` ends the window early."""
     config = open_config(config_path)
-    item = writer.add_maintenance_update(
+    item = _writer().add_maintenance_update(
         config, maintenance_id, message=_text(message), now=now or system_clock(), status=status
     )
     _done(config, item.path, commit, f"Update maintenance {item.id}: {status}")

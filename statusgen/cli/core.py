@@ -6,16 +6,17 @@ import json
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from statusgen.checks import check_project, project_warnings
 from statusgen.cli import allow_missing_secrets_option, config_option, main, open_config
 from statusgen.clock import iso, system_clock
-from statusgen.config.loader import read_toml, secret_references
-from statusgen.run import PassOutcome, run_all
-from statusgen.scaffold import PIN_FILE, init_project
-from statusgen.status import ProbeResult
+from statusgen.scaffold import PIN_FILE
+
+if TYPE_CHECKING:
+    from statusgen.run import PassOutcome
+    from statusgen.status import ProbeResult
 
 
 @main.command()
@@ -30,6 +31,8 @@ from statusgen.status import ProbeResult
 def init(directory: str, force: bool, pin: str | None) -> None:
     """Write a page repository in DIRECTORY: config, example content, workflows, pinned
     requirements, .gitignore (and git init)."""
+    from statusgen.scaffold import init_project
+
     result = init_project(Path(directory), force=force, pin=pin)
     for path in result.written:
         click.echo(f"wrote {path}")
@@ -73,9 +76,13 @@ def init_message(directory: str) -> str:
 def check(config_path: str, allow_missing_secrets: bool, list_secrets: bool) -> None:
     """Validate the config and content files; exit 0 when valid, 2 otherwise."""
     if list_secrets:
+        from statusgen.config.loader import read_toml, secret_references
+
         for name in secret_references(read_toml(Path(config_path))):
             click.echo(name)
         return
+    from statusgen.checks import check_project, project_warnings
+
     config = open_config(config_path, allow_missing_secrets)
     check_project(config)
     for warning in project_warnings(config):
@@ -97,6 +104,8 @@ def probe(config_path: str, as_json: bool, no_notify: bool, dry_run: bool) -> No
     print the results.
 
     A dead replica is data, not an error: the exit code is 0."""
+    from statusgen.run import run_all
+
     config = open_config(config_path)
     total = sum(len(n.replicas) for _, n in config.iter_nodes() if n.mode == "poll")
     options = {"notify": not no_notify, "dry_run": dry_run, "build": False}

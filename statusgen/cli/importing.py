@@ -8,7 +8,10 @@ import click
 
 from statusgen.cli import TIME, main
 from statusgen.clock import system_clock
-from statusgen.importers import FORMATS, run_import
+
+# statusgen.importers.FORMATS (tests/test_cli_start.py keeps them equal), repeated so that
+# `statusgen --help` does not import the importers and pydantic.
+FORMATS = ("upptime", "gatus", "vigil", "cstate", "statuspage")
 
 
 @main.command(name="import")
@@ -27,6 +30,8 @@ from statusgen.importers import FORMATS, run_import
 def import_(fmt: str, source: str, root: str, dry_run: bool, force: bool, now) -> None:
     """Import another tool's config and incidents (FORMAT: upptime, gatus, vigil, cstate,
     statuspage) from SOURCE (a file, a folder, or a Statuspage URL)."""
+    from statusgen.importers import run_import
+
     report = run_import(
         fmt, source, Path(root), now or system_clock(), dry_run=dry_run, force=force
     )

@@ -6,7 +6,6 @@ import click
 
 from statusgen.cli import config_option, main, open_config
 from statusgen.clock import iso
-from statusgen.notify import channel_names, load_state, send_test
 
 
 @main.group()
@@ -19,6 +18,8 @@ def notify() -> None:
 @click.option("--channel", "channel_name", help="Only this channel (its name).")
 def test_command(config_path: str, channel_name: str | None) -> None:
     """Send a test message to every channel; exit 0 when all got it, 1 otherwise."""
+    from statusgen.notify import send_test
+
     config = open_config(config_path)
     results = send_test(config, channel_name)
     for name, ok, error in results:
@@ -31,6 +32,8 @@ def test_command(config_path: str, channel_name: str | None) -> None:
 @config_option
 def status_command(config_path: str) -> None:
     """Show channels, hooks' last delivery and the messages waiting in the outbox."""
+    from statusgen.notify import channel_names, load_state
+
     config = open_config(config_path)
     state = load_state(config.resolve(config.notify.state_path))
     for name in channel_names(config.notify.channels):

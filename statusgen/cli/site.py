@@ -13,9 +13,6 @@ import click
 from statusgen.cli import TIME, allow_missing_secrets_option, config_option, main, open_config
 from statusgen.cli.core import summary_line
 from statusgen.clock import system_clock
-from statusgen.demo import FleetHandler, QuietFiles, run_demo, serving
-from statusgen.run import run_all
-from statusgen.site import build_site
 
 
 @main.command()
@@ -28,6 +25,8 @@ from statusgen.site import build_site
 @allow_missing_secrets_option
 def build(config_path: str, now: datetime | None, allow_missing_secrets: bool) -> None:
     """Render the site and its JSON API into the output folder."""
+    from statusgen.site import build_site
+
     config = open_config(config_path, allow_missing_secrets)
     report = build_site(config, now or system_clock())
     for warning in report.warnings:
@@ -43,6 +42,8 @@ def build(config_path: str, now: datetime | None, allow_missing_secrets: bool) -
 )
 def run(config_path: str, no_notify: bool, dry_run: bool) -> None:
     """Probe, record, notify and build in one go: the command for cron."""
+    from statusgen.run import run_all
+
     config = open_config(config_path)
     result = run_all(config, system_clock, notify=not no_notify, dry_run=dry_run)
     for warning in result.outcome.warnings:
@@ -69,6 +70,8 @@ def run(config_path: str, no_notify: bool, dry_run: bool) -> None:
 @click.option("--passes", default=4, show_default=True, help="Probe passes to record.")
 def demo(directory: str | None, no_serve: bool, port: int, passes: int) -> None:
     """Build a demo page from a loopback fleet of healthy, slow and failing targets."""
+    from statusgen.demo import FleetHandler, QuietFiles, run_demo, serving
+
     project = Path(directory or tempfile.mkdtemp(prefix="statusgen-demo-"))
     with serving(FleetHandler) as fleet:
         result = run_demo(project, fleet.server_address[1], passes=passes)

@@ -6,38 +6,22 @@ ISO 8601 strings or YAML timestamps; naive times are UTC; everything is stored i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from statusgen.clock import parse_iso
+from statusgen.content.vocabulary import (  # noqa: F401 (re-exported)
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    SEVERITIES,
+    TIME_EXAMPLE,
+    to_utc,
+)
 
 Severity = Literal["minor", "major", "critical"]
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
 MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
-
-SEVERITIES: tuple[str, ...] = ("minor", "major", "critical")
-INCIDENT_STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
-MAINTENANCE_STATUSES: tuple[str, ...] = ("scheduled", "in_progress", "verifying", "completed")
-TIME_EXAMPLE = "2026-11-23T14:05Z"
-
-
-def to_utc(value: Any) -> datetime:
-    """A YAML timestamp, a date or an ISO 8601 string as an aware UTC datetime."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=UTC)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.upper().endswith(" UTC"):
-            text = text[:-4] + "Z"
-        try:
-            return parse_iso(text).astimezone(UTC)
-        except ValueError:
-            pass
-    raise ValueError(f"expected an ISO 8601 time like {TIME_EXAMPLE}, got {value!r}")
 
 
 def _as_list(value: Any) -> Any:

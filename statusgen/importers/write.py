@@ -22,7 +22,7 @@ from statusgen.files import write_atomic
 from statusgen.history import open_store
 from statusgen.importers.base import Imported, ImportError_
 from statusgen.notify.channels import validate_channels
-from statusgen.site.build import site_problems
+from statusgen.site.problems import site_problems
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

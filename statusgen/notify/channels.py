@@ -7,13 +7,15 @@ A channel is known in logs, output and the persisted state by its name only (`na
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import apprise
 
 from statusgen.config import Channel, Config
 from statusgen.notify.messages import Message
 from statusgen.notify.redact import guarded, url_secrets
+
+if TYPE_CHECKING:
+    import apprise
 
 log = logging.getLogger("statusgen.notify")
 
@@ -32,12 +34,17 @@ def channel_names(channels: list[Channel]) -> list[str]:
 
 def _asset() -> apprise.AppriseAsset:
     # In memory only (no cache files in the project), and no worker threads: the sending
-    # thread is ours, bounded by the notify deadline.
+    # thread is ours, bounded by the notify deadline. Apprise is imported on first use: it
+    # costs about 0.1 s, which `statusgen check` of a page without channels need not pay.
+    import apprise
+
     return apprise.AppriseAsset(storage_mode="memory", async_mode=False)
 
 
 def load_plugin(url: str) -> apprise.plugins.NotifyBase | None:
     """Apprise's notifier for a URL, or None when Apprise cannot read it."""
+    import apprise
+
     with guarded(url_secrets(url)):
         return apprise.Apprise.instantiate(url, asset=_asset())
 
@@ -45,6 +52,8 @@ def load_plugin(url: str) -> apprise.plugins.NotifyBase | None:
 def send_message(channel: Channel, message: Message, timeout: float) -> str | None:
     """Deliver one message; None when delivered, else the reason (secrets masked).
     Never raises for a delivery failure."""
+    import apprise
+
     secrets = url_secrets(channel.url)
     with guarded(secrets) as captured:
         try:

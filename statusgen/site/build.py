@@ -21,7 +21,6 @@ from jinja2 import Environment
 
 from statusgen.config import LOCALES, Config
 from statusgen.content import load_content
-from statusgen.errors import ConfigError
 from statusgen.files import locked
 from statusgen.history import HistoryView, open_store
 from statusgen.site.colors import theme_rules
@@ -29,12 +28,9 @@ from statusgen.site.documents import api_documents
 from statusgen.site.feeds import feeds
 from statusgen.site.i18n import messages
 from statusgen.site.pages import Assets, PageRenderer, environment
+from statusgen.site.problems import check_site_config, is_url
 from statusgen.site.snapshot import Snapshot, build_snapshot
 from statusgen.status import Status
-
-# Top-level names of the output: an extra page's slug must not shadow one of them.
-RESERVED = {"api", "assets", "badges", "history", "incidents", "maintenance", "nodes"}
-RESERVED |= {"services", "status", *LOCALES}
 
 
 @dataclass
@@ -94,46 +90,6 @@ def snapshot_at(
     store.migrate_if_v1()
     view = HistoryView.load(store, until=now)
     return build_snapshot(config, view, content, now, live), list(store.warnings)
-
-
-def check_site_config(config: Config) -> None:
-    """Raise one ConfigError listing `site_problems`."""
-    problems = site_problems(config)
-    if problems:
-        raise ConfigError(problems)
-
-
-def site_problems(config: Config) -> list[str]:
-    """What only the site cares about: slugs that would shadow output folders, a custom
-    domain that is not a bare host name, logo files that are not there. For `statusgen
-    check` as much as for the build."""
-    problems = []
-    for index, page in enumerate(config.pages):
-        if page.slug in RESERVED:
-            problems.append(
-                f"{config.path}: pages[{index}].slug: {page.slug!r} is reserved for the site's "
-                f"own folders; expected another slug (not one of {', '.join(sorted(RESERVED))})"
-            )
-    domains = [("page.custom_domain", config.page.custom_domain)]
-    domains += [(f"pages[{i}].custom_domain", p.custom_domain) for i, p in enumerate(config.pages)]
-    for key, domain in domains:
-        if domain and any(c in domain for c in "/:@ "):
-            problems.append(
-                f"{config.path}: {key}: expected a bare host name like status.acme.com, "
-                f"got {domain!r}"
-            )
-    logos = config.page.logos
-    files = [("page.logos.header", logos.header), ("page.logos.footer", logos.footer)]
-    files += [("page.logos.banner", logos.banner)]
-    files += [(f"pages[{i}].logo", p.logo) for i, p in enumerate(config.pages)]
-    for key, value in files:
-        if value and not _is_url(value) and not config.resolve(value).is_file():
-            problems.append(f"{config.path}: {key}: no such file {str(config.resolve(value))!r}")
-    return problems
-
-
-def _is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://", "data:", "/"))
 
 
 def site_files(
@@ -203,7 +159,7 @@ def resolve_assets(config: Config) -> tuple[Assets, dict[str, bytes]]:
         if value is None:
             return None
         target = value
-        if not _is_url(value):
+        if not is_url(value):
             source = config.resolve(value)
             target = f"assets/{source.name}"
             files[target] = source.read_bytes()

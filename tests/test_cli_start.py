@@ -1,0 +1,95 @@
+"""Each command loads only what it uses: `statusgen --help` imports neither pydantic,
+Jinja2 nor Apprise, and `check` of a page without notification channels loads no renderer
+and no notifier (issue 14, start-up)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from statusgen import importers
+from statusgen.cli import DEFAULT_CONFIG, importing
+from statusgen.config import DEFAULT_CONFIG as CONFIG_DEFAULT_CONFIG
+
+HEAVY = ("pydantic", "jinja2", "apprise", "httpx", "markdown")
+
+# Runs the CLI in a fresh interpreter and prints which heavy packages it imported.
+PROBE = """
+import json, sys
+from statusgen.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "loaded": sorted(
+    {name.split(".")[0] for name in sys.modules} & set(json.loads(sys.stdin.readline()))
+)}))
+"""
+
+
+def loaded_by(args: list[str], cwd: Path) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        input=json.dumps(HEAVY) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["code"], result["loaded"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["incident", "new", "--help"]])
+def test_help_imports_no_validation_rendering_or_notification_library(tmp_path, args):
+    code, loaded = loaded_by(args, tmp_path)
+    assert code == 0
+    assert loaded == []
+
+
+def test_check_without_channels_loads_neither_jinja2_nor_apprise_nor_httpx(project):
+    config = project()
+    code, loaded = loaded_by(["check", "-c", str(config)], config.parent.parent)
+    assert code == 0
+    assert "jinja2" not in loaded and "apprise" not in loaded and "httpx" not in loaded
+
+
+def test_check_with_a_channel_still_validates_its_url(project):
+    config = project(
+        """
+        [page]
+        name = "T"
+
+        [notify]
+        channels = [{ url = "nosuchscheme://x" }]
+
+        [[services]]
+        id = "web"
+        name = "Web"
+
+        [[services.nodes]]
+        id = "site"
+        label = "Site"
+        replicas = ["http://127.0.0.1:9/"]
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "statusgen", "check", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "notify.channels[0].url: not a URL Apprise understands" in done.stderr
+
+
+def test_the_cli_default_config_path_is_the_config_packages():
+    assert DEFAULT_CONFIG == CONFIG_DEFAULT_CONFIG
+
+
+def test_the_cli_import_formats_are_the_importers():
+    assert importing.FORMATS == importers.FORMATS
