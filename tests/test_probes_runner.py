@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -18,6 +21,7 @@ from statusgen.config import Config, NodeMetrics, load_config
 from statusgen.probes import (
     DEADLINE_EXCEEDED,
     default_deadline,
+    make_client,
     probe_pass,
     run_probes,
     targets,
@@ -251,7 +255,6 @@ def test_default_deadline(metrics: list[NodeMetrics], concurrency: int, expected
 def test_making_the_http_client_does_not_count_as_latency(project, clock, hanging_port):
     """Building a client blocks the loop (the CA store loads); it happens before any probe
     starts its clock, so a TCP probe in the same pass does not measure that pause."""
-    from statusgen.probes import make_client
 
     def slow_factory(verify: bool, concurrency: int):
         time.sleep(0.5)  # what loading a large trust store can cost on a slow runner
@@ -262,3 +265,66 @@ def test_making_the_http_client_does_not_count_as_latency(project, clock, hangin
     tcp = results[0]
     assert tcp.status is Status.HEALTHY
     assert tcp.latency is not None and tcp.latency < 0.4
+
+
+# --- a probe that breaks never ends the pass -------------------------------------------
+
+
+class _Raising(httpx.AsyncBaseTransport):
+    """A transport with a bug: what anyio does when a reset races its getpeername()."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise AttributeError("'NoneType' object has no attribute 'getpeername'")
+
+
+def test_a_probe_that_raises_is_dead_and_the_pass_goes_on(
+    project: Project, server: HTTPServer, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = config_with(project, ["http://127.0.0.1:9/broken", "tcp://127.0.0.1:9"])
+
+    def factory(verify: object, concurrency: int) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=_Raising())
+
+    with caplog.at_level(logging.DEBUG, logger="statusgen.probes"):
+        broken, tcp = probe_pass(config, clock, client_factory=factory)
+    assert (broken.status, broken.attempts) == (Status.DEAD, 1)
+    assert broken.reason == "probe failed unexpectedly (AttributeError; see the debug log)"
+    assert tcp.reason == "connection refused"  # the other replica was still probed
+    (record,) = [r for r in caplog.records if r.name == "statusgen.probes"]
+    assert record.levelno == logging.DEBUG and record.exc_info is not None
+    assert "getpeername" in caplog.text
+
+
+def test_targets_that_reset_on_accept_never_end_the_pass(
+    project: Project, clock: FixedClock
+) -> None:
+    """anyio sometimes raises AttributeError instead of a reset (about 1 probe in 200 on
+    uvloop): 10 passes of 20 replicas of a server that resets every connection."""
+    with socket.create_server(("127.0.0.1", 0), backlog=128) as listener:
+        port = listener.getsockname()[1]
+        stop = threading.Event()
+
+        def reset_all() -> None:
+            listener.settimeout(0.1)
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+
+        thread = threading.Thread(target=reset_all, daemon=True)
+        thread.start()
+        try:
+            config = config_with(project, [f"http://127.0.0.1:{port}/{n}" for n in range(20)])
+            # Plain HTTP: a client that loads no CA store makes twenty passes cheap.
+            plain = lambda verify, concurrency: make_client(False, concurrency)  # noqa: E731
+            passes = [probe_pass(config, clock, client_factory=plain) for _ in range(10)]
+        finally:
+            stop.set()
+            thread.join()
+    results = [r for results in passes for r in results]
+    assert len(results) == 200 and all(r.status is Status.DEAD for r in results)
+    unexpected = "probe failed unexpectedly (AttributeError; see the debug log)"
+    assert {r.reason for r in results} <= {"connection reset", unexpected}

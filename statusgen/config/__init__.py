@@ -26,6 +26,7 @@ from statusgen.config.services import (
     PushMetrics,
     Replica,
     Service,
+    TlsOptions,
     by_order,
     public_url,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "ServerSettings",
     "Service",
     "Strict",
+    "TlsOptions",
     "by_order",
     "check_references",
     "load_config",

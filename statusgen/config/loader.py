@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography import x509
 from pydantic import ValidationError
 
 from statusgen.config.base import DEFAULT_CONFIG
@@ -94,6 +95,9 @@ def load_config(
         raise ConfigError([f"{path}: {p}" for p in problems])
     config._path = path
     config._root = project_root(path)
+    problems = resolve_ca_files(config)
+    if problems:
+        raise ConfigError([f"{path}: {p}" for p in problems])
     config._secrets = frozenset(secrets | _credentials(config))
     config._missing_secrets = tuple(missing)
     return config
@@ -149,6 +153,42 @@ def _credentials(config: Config) -> set[str]:
         if hook.secret:
             secrets.add(hook.secret)
     return {s for s in secrets if len(s) >= 4}
+
+
+def resolve_ca_files(config: Config) -> list[str]:
+    """Give each node the CA file it trusts (its own `tls.ca_file`, else the global one),
+    resolved against the project folder; a file that is missing or holds no PEM
+    certificate is a problem here, not a dead replica on every pass."""
+    problems: list[str] = []
+    checked: dict[Path, str | None] = {}
+
+    def resolve(name: str, key: str) -> Path:
+        path = config.resolve(name)
+        if path not in checked:
+            checked[path] = _ca_file_problem(path)
+            if checked[path]:
+                problems.append(f"{key}: {checked[path]}")
+        return path
+
+    default = resolve(config.tls.ca_file, "tls.ca_file") if config.tls.ca_file else None
+    for si, service in enumerate(config.services):
+        for ni, node in enumerate(service.nodes):
+            own = node.tls.ca_file
+            key = f"services[{si}].nodes[{ni}].tls.ca_file"
+            node._ca_file = resolve(own, key) if own else default
+    return problems
+
+
+def _ca_file_problem(path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot read {str(path)!r}: {(exc.strerror or 'error').lower()}"
+    try:
+        x509.load_pem_x509_certificates(data)
+    except ValueError:
+        return f"{str(path)!r} holds no PEM certificate"
+    return None
 
 
 def check_references(config: Config) -> list[str]:

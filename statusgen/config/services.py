@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AfterValidator, Field, model_validator
+import regex
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from statusgen.conditions import Condition, ConditionError, parse_condition
 from statusgen.config.base import REPLICA_SCHEMES, Id, Mode, Seconds, Strict
@@ -78,8 +80,8 @@ class HttpOptions(Strict):
             )
         if self.healthy_match and _is_regex(self.healthy_match):
             try:
-                re.compile(self.healthy_match[1:-1])
-            except re.error as exc:
+                regex.compile(self.healthy_match[1:-1])
+            except regex.error as exc:
                 raise ValueError(f"healthy_match is not a valid regex: {exc}") from None
         return self
 
@@ -98,6 +100,12 @@ ConditionText = Annotated[str, AfterValidator(_valid_condition)]
 @lru_cache(maxsize=4096)
 def _parsed(text: str) -> Condition:
     return parse_condition(text)
+
+
+class TlsOptions(Strict):
+    ca_file: str | None = Field(
+        None, description="PEM file of CAs to trust besides the system's (internal TLS)"
+    )
 
 
 def _is_regex(pattern: str) -> bool:
@@ -165,6 +173,7 @@ class Node(Strict):
     conditions: list[ConditionText] = Field(
         default_factory=list, description="Gatus-style conditions judged on every answer"
     )
+    tls: TlsOptions = TlsOptions()
     interval: Seconds | None = None
     retry: int | None = Field(None, ge=0, le=10)
     delay_sick: Seconds | None = None
@@ -185,6 +194,16 @@ class Node(Strict):
     @property
     def parsed_conditions(self) -> tuple[Condition, ...]:
         return tuple(_parsed(text) for text in self.conditions)
+
+    _ca_file: Path | None = PrivateAttr(default=None)
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA file its HTTPS replicas trust besides the system's: its own `tls.ca_file`,
+        else the global one, resolved against the project folder when the config loads."""
+        if self._ca_file is not None:
+            return self._ca_file
+        return Path(self.tls.ca_file) if self.tls.ca_file else None
 
     def metrics(self, defaults: Metrics) -> NodeMetrics:
         """Resolve this node's metrics: its own overrides, else its mode's defaults."""

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, PrivateAttr, model_validator
 
 from statusgen.config.base import DEFAULT_CONFIG, SLUG_PATTERN, Event, Id, Seconds, Strict, Theme
-from statusgen.config.services import Metrics, Node, Service, by_order
+from statusgen.config.services import Metrics, Node, Service, TlsOptions, by_order
 from statusgen.secrets import mask
 
 # --- page ---------------------------------------------------------------------------
@@ -139,6 +139,7 @@ class Config(Strict):
     content: ContentSettings = ContentSettings()
     notify: NotifySettings = NotifySettings()
     server: ServerSettings = ServerSettings()
+    tls: TlsOptions = TlsOptions()
     output: str = "output"
     services: list[Service] = Field(default_factory=list)
 

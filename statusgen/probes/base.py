@@ -16,6 +16,11 @@ from statusgen.conditions import Facts
 
 # OpenSSL's X509_V_ERR_CERT_HAS_EXPIRED: the one verification failure worth its own words.
 _CERT_HAS_EXPIRED = 10
+# OpenSSL's words for what a human would say otherwise.
+_SSL_REASONS = {
+    "UNEXPECTED_EOF_WHILE_READING": "connection closed during the handshake",
+    "WRONG_VERSION_NUMBER": "the server does not speak TLS (wrong version number)",
+}
 _NAME_NOT_FOUND = {
     code
     for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
@@ -49,7 +54,7 @@ def timed_out(seconds: float) -> str:
 def describe_error(exc: BaseException) -> str:
     """A short human reason for a network failure, from the first error in the cause chain
     that says something specific (TLS, DNS, refused, other OS errors)."""
-    for error in _chain(exc):
+    for error in chain(exc):
         reason = _describe_one(error)
         if reason:
             return reason
@@ -63,6 +68,8 @@ def _describe_one(error: BaseException) -> str | None:
             return "TLS: certificate has expired"
         return f"TLS: certificate verify failed: {short(error.verify_message or 'unknown')}"
     if isinstance(error, ssl.SSLError):
+        if error.reason in _SSL_REASONS:
+            return f"TLS: {_SSL_REASONS[error.reason]}"
         return f"TLS: {short(_words(error.reason or 'handshake failed'))}"
     if isinstance(error, socket.gaierror):
         if error.errno in _NAME_NOT_FOUND:
@@ -79,7 +86,7 @@ def _describe_one(error: BaseException) -> str | None:
     return None
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def chain(exc: BaseException) -> Iterator[BaseException]:
     """The error, its causes and contexts, and the members of exception groups."""
     seen: set[int] = set()
     queue = [exc]

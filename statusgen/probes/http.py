@@ -1,17 +1,18 @@
 """HTTP and HTTPS probes over shared `httpx.AsyncClient`s.
 
-httpx fixes TLS verification per client, so a pass keeps one client per verification
-setting (`ClientPool`), each with connection limits sized to the pass's concurrency.
+httpx fixes TLS verification per client, so a pass keeps one client per trust setting
+(`ClientPool`: verification on or off, and which extra CA file), each with connection
+limits sized to the pass's concurrency.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
 from collections.abc import Callable
-from functools import lru_cache
+from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from pathlib import Path
 from time import perf_counter
 from types import TracebackType
 
@@ -19,13 +20,22 @@ import httpx
 
 from statusgen import USER_AGENT
 from statusgen.config import HttpOptions
-from statusgen.probes.base import Outcome, describe_error, failed, lower_first, short, timed_out
+from statusgen.probes import tls
+from statusgen.probes.base import Outcome, chain, describe_error, failed, timed_out
+from statusgen.probes.body import (
+    MATCH_TIMED_OUT,
+    BodySearch,
+    Match,
+    MatchTimeout,
+    healthy_status,
+    judge_response,
+)
 from statusgen.probes.facts import http_facts, read_capped_body
+from statusgen.probes.protocol import protocol_reason
 
-MAX_BODY = 1 << 20  # bytes read for healthy_match; a status page is not a download manager
-
-ClientFactory = Callable[[bool, int], httpx.AsyncClient]
-"""Builds a client for one TLS-verification setting and a concurrency: `(verify, limit)`."""
+ClientFactory = Callable[[bool | ssl.SSLContext, int], httpx.AsyncClient]
+"""Builds a client for one trust setting and a concurrency: `(verify, limit)`. `verify`
+is True, False, or an `ssl.SSLContext` that trusts a node's `tls.ca_file`."""
 
 
 def make_client(verify: bool | ssl.SSLContext = True, concurrency: int = 100) -> httpx.AsyncClient:
@@ -44,12 +54,12 @@ def make_client(verify: bool | ssl.SSLContext = True, concurrency: int = 100) ->
     )
 
 
-def _default_factory(verify: bool, concurrency: int) -> httpx.AsyncClient:
+def _default_factory(verify: bool | ssl.SSLContext, concurrency: int) -> httpx.AsyncClient:
     return make_client(verify, concurrency)
 
 
 class ClientPool:
-    """One client per TLS-verification setting, made on first use and closed together.
+    """One client per trust setting, made on first use and closed together.
 
     Use as `async with ClientPool(factory, concurrency) as pool:`; `factory` defaults to
     `make_client` and is the injection point for tests and custom trust stores."""
@@ -57,12 +67,16 @@ class ClientPool:
     def __init__(self, factory: ClientFactory | None = None, concurrency: int = 100) -> None:
         self._factory = factory or _default_factory
         self._concurrency = concurrency
-        self._clients: dict[bool, httpx.AsyncClient] = {}
+        self._clients: dict[tuple[bool, str | None], httpx.AsyncClient] = {}
 
-    def get(self, verify: bool) -> httpx.AsyncClient:
-        if verify not in self._clients:
-            self._clients[verify] = self._factory(verify, self._concurrency)
-        return self._clients[verify]
+    def get(self, verify: bool, ca_file: str | Path | None = None) -> httpx.AsyncClient:
+        """The client for `verify`; with `ca_file` (ignored when not verifying), one
+        that also trusts the CAs in that PEM file."""
+        key = (verify, str(ca_file) if verify and ca_file else None)
+        if key not in self._clients:
+            trust = tls.trust_context(key[1]) if key[1] else verify
+            self._clients[key] = self._factory(trust, self._concurrency)
+        return self._clients[key]
 
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
@@ -82,34 +96,122 @@ class ClientPool:
 
 
 async def probe_http(
-    url: str, options: HttpOptions, timeout: float, pool: ClientPool, read_body: bool = False
+    url: str,
+    options: HttpOptions,
+    timeout: float,
+    pool: ClientPool,
+    read_body: bool = False,
+    ca_file: str | Path | None = None,
 ) -> Outcome:
-    """One request to `url` with the node's options, bounded by `timeout` seconds in all
-    (connect, TLS, headers and the capped body read). The body is read only when
-    `healthy_match` needs it, or for conditions when `read_body`."""
-    client = pool.get(options.verify_tls)
+    """One request to `url` with the node's options, following redirects, bounded by
+    `timeout` seconds in all (connect, TLS, headers and the body search). The body is read
+    only when `healthy_match` needs it, or for conditions when `read_body`. `ca_file` is a
+    PEM file of extra trusted CAs."""
+    client = pool.get(options.verify_tls, ca_file)
+    trip = _Trip(httpx.URL(url))
+    deadline = asyncio.get_running_loop().time() + timeout
     started = perf_counter()
+    search = BodySearch(options.healthy_match, deadline) if options.healthy_match else None
+    match: Match | None = None
+    cert_problem: str | None = None
     try:
-        async with (
-            asyncio.timeout(timeout),
-            client.stream(
-                options.method,
-                url,
-                headers=options.headers,
-                content=options.body,
-                timeout=timeout,
-            ) as response,
-        ):
-            body = await read_capped(response) if options.healthy_match else None
-            text, truncated = await read_capped_body(response) if read_body else (None, False)
-            latency = perf_counter() - started
-            facts = http_facts(response, latency, text, truncated)
+        async with asyncio.timeout_at(deadline):
+            response = await _send(client, options, timeout, trip)
+            try:
+                if search is not None and healthy_status(response.status_code, options):
+                    match = await search.run(response)
+                text, truncated = await read_capped_body(response) if read_body else (None, False)
+                latency = perf_counter() - started
+                facts = http_facts(response, latency, text, truncated)
+                if not options.verify_tls:
+                    cert_problem = _unverified_problem(response)
+            finally:
+                await response.aclose()
+    except MatchTimeout:
+        return failed(MATCH_TIMED_OUT, retryable=False)
     except (TimeoutError, httpx.TimeoutException):
+        if search is not None and search.interrupted:
+            return failed(MATCH_TIMED_OUT, retryable=False)
         return failed(timed_out(timeout))
     except (httpx.HTTPError, OSError) as exc:
-        return failed(describe_http_error(exc))
-    ok, reason = judge_response(response.status_code, body, options)
+        certificate = await _certificate_reason(exc, trip, deadline)
+        if certificate is not None:
+            return failed(certificate, retryable=False)
+        reason = describe_http_error(exc)
+        if isinstance(exc, httpx.TooManyRedirects):
+            return failed(reason, retryable=False)
+        return failed(trip.after_redirects(reason))
+    if cert_problem is not None:
+        return Outcome(False, latency, cert_problem, retryable=False, facts=facts)
+    ok, reason = judge_response(response.status_code, match, options)
     return Outcome(ok, latency, reason, facts=facts)
+
+
+@dataclass(slots=True)
+class _Trip:
+    """Where one probe request has got to: its current URL and redirects followed."""
+
+    url: httpx.URL
+    redirects: int = 0
+
+    def after_redirects(self, reason: str) -> str:
+        # The URL redirected to is not named: it may carry what the replica URL hides.
+        if not self.redirects:
+            return reason
+        plural = "s" if self.redirects > 1 else ""
+        return f"{reason} after {self.redirects} redirect{plural}"
+
+
+async def _send(
+    client: httpx.AsyncClient, options: HttpOptions, timeout: float, trip: _Trip
+) -> httpx.Response:
+    """Send the probe request and follow redirects one by one, so a failure can say that
+    it came after a redirect. Returns the final response, streaming."""
+    request = client.build_request(
+        options.method, trip.url, headers=options.headers, content=options.body, timeout=timeout
+    )
+    while True:
+        response = await client.send(request, stream=True, follow_redirects=False)
+        if response.next_request is None:
+            return response
+        await response.aclose()
+        if trip.redirects >= client.max_redirects:
+            raise httpx.TooManyRedirects("too many redirects", request=request)
+        request = response.next_request
+        trip.url = request.url
+        trip.redirects += 1
+
+
+def _unverified_problem(response: httpx.Response) -> str | None:
+    """With `verify_tls = false` nothing is verified, but an expired certificate still
+    breaks every client that does verify: say so."""
+    stream = response.extensions.get("network_stream")
+    if response.url.scheme != "https" or stream is None:
+        return None
+    try:
+        cert = tls.from_ssl_object(stream.get_extra_info("ssl_object"))
+    except ValueError:  # a certificate cryptography cannot parse: nothing to judge
+        return None
+    found = tls.problems(cert, response.url.host, tls.utcnow()) if cert else []
+    return tls.reason(found) if found else None
+
+
+async def _certificate_reason(exc: BaseException, trip: _Trip, deadline: float) -> str | None:
+    """When verification failed, every problem of the certificate: OpenSSL names only the
+    first. Reads the certificate on a second, unverified connection within the time left."""
+    error = next((e for e in chain(exc) if isinstance(e, ssl.SSLCertVerificationError)), None)
+    if error is None or deadline <= asyncio.get_running_loop().time():
+        return None
+    host, port = trip.url.host, trip.url.port or 443
+    try:
+        async with asyncio.timeout_at(deadline):
+            cert = await tls.fetch(host, port)
+    except (OSError, TimeoutError, ValueError):
+        return None
+    if cert is None:
+        return None
+    found = tls.problems(cert, host, tls.utcnow(), error.verify_code, error.verify_message)
+    return trip.after_redirects(tls.reason(found))
 
 
 def describe_http_error(exc: BaseException) -> str:
@@ -118,49 +220,5 @@ def describe_http_error(exc: BaseException) -> str:
     if isinstance(exc, httpx.TooManyRedirects):
         return "too many redirects"
     if isinstance(exc, httpx.RemoteProtocolError):
-        # The peer broke HTTP (closed early, sent garbage); h11's words say how, not where.
-        return f"HTTP protocol error: {short(lower_first(str(exc))) or 'bad response'}"
+        return protocol_reason(str(exc))
     return describe_error(exc)
-
-
-async def read_capped(response: httpx.Response, limit: int = MAX_BODY) -> str:
-    """At most `limit` bytes of the decoded body, as text (undecodable bytes replaced)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= limit:
-            break
-    data = b"".join(chunks)[:limit]
-    try:
-        return data.decode(response.charset_encoding or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
-        return data.decode("utf-8", errors="replace")
-
-
-def judge_response(status: int, body: str | None, options: HttpOptions) -> tuple[bool, str]:
-    """Whether a response is healthy under the node's options, and why (pure).
-
-    Healthy means `healthy_above <= status < healthy_below` and, when `healthy_match` is
-    set, the body contains it (`/regex/` searches a regular expression)."""
-    if not options.healthy_above <= status < options.healthy_below:
-        bounds = f"{options.healthy_above}-{options.healthy_below - 1}"
-        return False, f"HTTP {status} (healthy {bounds})"
-    pattern = options.healthy_match
-    if pattern and body is not None:
-        if _is_regex(pattern):
-            if not _compiled(pattern[1:-1]).search(body):
-                return False, f"body did not match {pattern}"
-        elif pattern not in body:
-            return False, f"body did not contain {pattern!r}"
-    return True, f"HTTP {status}"
-
-
-def _is_regex(pattern: str) -> bool:
-    return len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/")
-
-
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)

@@ -7,6 +7,7 @@ ProbeResult, and whatever is still running at the pass deadline is recorded as d
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from statusgen.conditions import reads_body
 from statusgen.config import Config, HttpOptions, Node, NodeMetrics, Replica, Service
 from statusgen.config.urls import parse_dns_url
 from statusgen.health import judge_probe
-from statusgen.probes.base import Outcome
+from statusgen.probes.base import Outcome, failed
 from statusgen.probes.dns import probe_dns
 from statusgen.probes.http import ClientFactory, ClientPool, probe_http
 from statusgen.probes.icmp import probe_icmp
@@ -30,6 +31,8 @@ DEADLINE_GRACE = 5.0  # seconds on top of the slowest replica's worst case
 DEADLINE_EXCEEDED = "pass deadline exceeded"
 
 OnResult = Callable[[ProbeResult], None]
+
+log = logging.getLogger("statusgen.probes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +63,25 @@ async def probe_replica(
     attempts = 0
     while True:
         attempts += 1
-        outcome = await _attempt(node, replica, metrics.delay_dead, client)
-        outcome = apply_conditions(replica.scheme, node.parsed_conditions, outcome)
+        try:
+            outcome = await _attempt(node, replica, metrics.delay_dead, client)
+            outcome = apply_conditions(replica.scheme, node.parsed_conditions, outcome)
+        except Exception as exc:  # noqa: BLE001 - one broken probe must not end the pass
+            outcome = _crashed(exc, service, node, replica)
         if outcome.ok or not outcome.retryable or attempts > metrics.retry:
             break
+    return _result(service, node, replica, metrics, at, outcome, attempts)
+
+
+def _result(
+    service: Service,
+    node: Node,
+    replica: Replica,
+    metrics: NodeMetrics,
+    at: datetime,
+    outcome: Outcome,
+    attempts: int,
+) -> ProbeResult:
     return ProbeResult(
         service=service.id,
         node=node.id,
@@ -83,6 +101,15 @@ def _status(outcome: Outcome, metrics: NodeMetrics) -> Status:
     return Status.worst([status, Status.SICK]) if outcome.sick else status
 
 
+def _crashed(exc: BaseException, service: Service, node: Node, replica: Replica) -> Outcome:
+    """An exception no probe expects (a library bug such as anyio's `getpeername` on a
+    socket reset during connect): that replica is dead, the pass goes on, and the
+    traceback goes to the debug log (the label, never the URL, names the replica)."""
+    where = f"{service.id}/{node.id} ({replica.label})"
+    log.debug("probe of %s failed unexpectedly", where, exc_info=exc)
+    return failed(f"probe failed unexpectedly ({type(exc).__name__}; see the debug log)")
+
+
 async def _attempt(
     node: Node, replica: Replica, timeout: float, pool: ClientPool | None
 ) -> Outcome:
@@ -90,7 +117,8 @@ async def _attempt(
     host = parts.hostname or ""
     if parts.scheme in ("http", "https") and pool is not None:
         read_body = reads_body(node.parsed_conditions)
-        return await probe_http(replica.url, _http_options(node), timeout, pool, read_body)
+        options = _http_options(node)
+        return await probe_http(replica.url, options, timeout, pool, read_body, node.ca_file)
     if parts.scheme == "tcp" and parts.port is not None:
         return await probe_tcp(host, parts.port, timeout)
     if parts.scheme == "icmp":
@@ -153,8 +181,9 @@ async def run_probes(
     async with ClientPool(client_factory, concurrency) as pool:
         # Making a client loads the CA store, a fraction of a second of blocked loop: do it
         # before any probe starts its clock, or every probe in flight measures the pause.
-        for verify in {t.node.http.verify_tls for t in todo if t.replica.scheme.startswith("http")}:
-            pool.get(verify)
+        https = {(t.node.http.verify_tls, t.node.ca_file) for t in todo if _is_http(t)}
+        for verify, ca_file in https:
+            pool.get(verify, ca_file)
 
         async def probe(index: int, target: Target) -> None:
             async with semaphore:
@@ -172,8 +201,17 @@ async def run_probes(
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-            for task in done:
-                task.result()  # a probe that raised is a bug: surface it
+            for index, task in enumerate(tasks):
+                error = task.exception() if task in done else None
+                if error is None:
+                    continue
+                if results[index] is not None:
+                    raise error  # the caller's on_result broke: its bug, surfaced
+                # probe_replica turns probe errors into results; whatever got past it is
+                # still one dead replica, not a dead pass.
+                results[index] = _failed_target(todo[index], started, error)
+                if on_result is not None:
+                    on_result(results[index])
 
     late = [_late(t, started, i in began) for i, t in enumerate(todo) if results[i] is None]
     for result in late:
@@ -181,6 +219,16 @@ async def run_probes(
             on_result(result)
     late_iter = iter(late)
     return [r if r is not None else next(late_iter) for r in results]
+
+
+def _is_http(target: Target) -> bool:
+    return target.replica.scheme in ("http", "https")
+
+
+def _failed_target(target: Target, started: datetime, exc: BaseException) -> ProbeResult:
+    t = target
+    outcome = _crashed(exc, t.service, t.node, t.replica)
+    return _result(t.service, t.node, t.replica, t.metrics, started, outcome, 1)
 
 
 def _late(target: Target, started: datetime, began: bool) -> ProbeResult:
