@@ -174,13 +174,15 @@ def test_fifty_slow_replicas_take_about_as_long_as_one(
     handler = InFlight(0.2)
     for n in range(50):
         server.expect_request(f"/slow/{n}").respond_with_handler(handler)
-    config = config_with(project, [server.url_for(f"/slow/{n}") for n in range(50)])
+    # Generous thresholds: the point is overlap, and a shared 2-core runner is slow.
+    urls = [server.url_for(f"/slow/{n}") for n in range(50)]
+    config = config_with(project, urls, sick=5, dead=10)
 
     started = time.perf_counter()
     results = probe_pass(config, clock)
     elapsed = time.perf_counter() - started
 
-    assert len(results) == 50 and all(r.status is Status.HEALTHY for r in results)
+    assert len(results) == 50 and all(r.ok and r.reason == "HTTP 200" for r in results)
     assert elapsed < 3, f"50 x 0.2 s took {elapsed:.2f} s"
     assert handler.peak > 10  # they really overlapped
 
