@@ -10,7 +10,11 @@
 
 Blocking work (history writes, notification sends, the build) runs in worker threads
 under the context's `write_lock`. `stop()` lets a pass or build that has started finish,
-so SIGTERM never leaves a half-written history or a held lock.
+so SIGTERM never leaves a half-written history or a held lock; a pass is bounded by the
+notify deadline (undelivered messages wait in the outbox), so `stop()` is too. The loops
+are never cancelled mid-step: they see the stop flag at their next wake-up and return
+(cancelling a task that waits for a lock the canceller holds, or whose cancellation
+`wait_for` swallows, is how a SIGTERM once hung the server for minutes).
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class Scheduler:
         self._pass_wanted = asyncio.Event()
         self._rebuild_wanted = asyncio.Event()
         self._busy = asyncio.Lock()
+        self._stopping = asyncio.Event()
         self._pool: ClientPool | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -97,14 +102,14 @@ class Scheduler:
         self.request_rebuild()
 
     async def stop(self) -> None:
-        """Stop probing; let a pass or build already under way finish; save live state."""
+        """Stop probing; let a pass or build already under way finish (a pass is bounded
+        by the notify deadline); save live state."""
+        self._stopping.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        async with self._busy:
-            for task in self._loops:
-                task.cancel()
-            await asyncio.gather(*self._loops, return_exceptions=True)
+        # The loops return by themselves once the step under way (if any) is done.
+        await asyncio.gather(*self._loops, return_exceptions=True)
         if self._pool is not None:
             await self._pool.aclose()
         await asyncio.to_thread(self._save_live)
@@ -160,9 +165,9 @@ class Scheduler:
             due = self.ctx.live.next_change(now)
             if due is not None:
                 timeout = min(timeout, max(0.0, (due - now).total_seconds()) + 0.01)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._pass_wanted.wait(), timeout)
-            await asyncio.sleep(self.coalesce)
+            await self._wait(self._pass_wanted, timeout)
+            if await self._stopped_within(self.coalesce):
+                return
             self._pass_wanted.clear()
             async with self._busy:
                 await self._guarded(self.run_pass)
@@ -170,13 +175,30 @@ class Scheduler:
     async def _rebuild_loop(self) -> None:
         first = True  # the first build (at start) is not debounced: the API needs it
         while True:
-            await self._rebuild_wanted.wait()
-            if not first:
-                await asyncio.sleep(self.ctx.config.server.rebuild_debounce)
+            await self._wait(self._rebuild_wanted, None)
+            debounce = 0.0 if first else self.ctx.config.server.rebuild_debounce
+            if await self._stopped_within(debounce):
+                return
             first = False
             self._rebuild_wanted.clear()
             async with self._busy:
                 await self._guarded(self.rebuild)
+
+    async def _wait(self, event: asyncio.Event, timeout: float | None) -> None:
+        """Until `event` is set, `stop()` is called or `timeout` seconds have passed."""
+        waiters = [asyncio.ensure_future(e.wait()) for e in (event, self._stopping)]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Sleep `seconds` unless `stop()` is called first; True when stopping."""
+        if seconds > 0 and not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+        return self._stopping.is_set()
 
     async def _guarded(self, fn: Callable[[], object]) -> None:
         # A failing pass or build is logged and retried on the next wake-up: the server
