@@ -172,7 +172,8 @@ from statusgen.config import load_config
 from statusgen.clock import parse_iso
 from statusgen.content import load_content
 from statusgen.history import HistoryView, open_store
-from statusgen.site.build import resolve_assets, site_files, spare_folder, write_tree
+from statusgen.site.build import resolve_assets, site_files
+from statusgen.site.output import publish_tree
 from statusgen.site.snapshot import build_snapshot
 config = load_config({path!r}, env={{}})
 now = parse_iso({now!r})
@@ -182,7 +183,8 @@ store = open_store(config)
 view = HistoryView.load(store, until=now); marks.append(time.perf_counter())
 snapshot = build_snapshot(config, view, content, now); marks.append(time.perf_counter())
 files = site_files(snapshot, resolve_assets(config)[0]); marks.append(time.perf_counter())
-write_tree(config.output_dir, files, spare_folder(config)); marks.append(time.perf_counter())
+state = config.resolve(config.server.state_dir)
+publish_tree(config.output_dir, files, state); marks.append(time.perf_counter())
 print(*(b - a for a, b in zip(marks, marks[1:])))
 """
 

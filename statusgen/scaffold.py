@@ -22,8 +22,9 @@ from statusgen.resources import scaffold_sources
 PROJECT_REPO = "https://github.com/statusgen/statusgen"
 PIN_FILE = "requirements/statusgen.txt"
 GITIGNORE = """\
-# Built by statusgen build/run and published by the workflow: not committed.
-/output/
+# Built by statusgen build/run and published by the workflow: not committed. A symlink
+# to the current version (docs/failure-behaviour.md), hence no trailing slash.
+/output
 # Tokens and live state of statusgen serve: keep out of git.
 /.statusgen/
 *.lock

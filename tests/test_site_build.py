@@ -216,29 +216,30 @@ def test_a_broken_content_file_fails_the_build_and_keeps_the_old_site(tmp_path):
 
 
 def test_a_failed_write_leaves_the_old_site_whole(tmp_path, monkeypatch):
-    from statusgen.site import build as build_module
+    from statusgen.site import output as output_module
 
     config = make_fixture(tmp_path)
     build_site(config, T0)
     before = {p: p.read_bytes() for p in config.output_dir.rglob("*") if p.is_file()}
-    real_sync = build_module._sync
+    real_write = output_module.write_fresh
 
     def half_then_fail(folder, files):
-        real_sync(folder, dict(list(files.items())[: len(files) // 2]))
+        real_write(folder, dict(list(files.items())[: len(files) // 2]))
         raise OSError("disk full")
 
-    monkeypatch.setattr(build_module, "_sync", half_then_fail)
+    monkeypatch.setattr(output_module, "write_fresh", half_then_fail)
     with pytest.raises(OSError, match="disk full"):
         build_site(config, T0.replace(hour=11))
     after = {p: p.read_bytes() for p in config.output_dir.rglob("*") if p.is_file()}
     assert after == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".output")]
+    assert len(list((tmp_path / ".statusgen" / "sites").iterdir())) == 1
 
 
-def test_rebuilds_reuse_the_previous_tree_and_drop_stale_files(tmp_path):
+def test_rebuilds_drop_stale_files(tmp_path):
     config = make_fixture(tmp_path)
     build_site(config, T0)
-    build_site(config, T0)  # the spare now holds the first build
+    build_site(config, T0)
     (tmp_path / "config" / "incidents" / "2026-11-22-site-errors.md").unlink()
     build_site(config, T0)
     assert not (config.output_dir / "incidents" / "2026-11-22-site-errors.html").exists()

@@ -23,6 +23,7 @@ import contextlib
 import importlib
 import logging
 import mimetypes
+import os
 import time
 from collections.abc import AsyncIterator, Sequence
 
@@ -95,8 +96,7 @@ def create_app(
     routes: list[BaseRoute] = []
     for name in route_modules:
         routes += module_routes(name, ctx)
-    static = StaticFiles(directory=config.output_dir, html=True, check_dir=False)
-    routes.append(Mount("/", app=OutputFiles(static, ctx)))
+    routes.append(Mount("/", app=OutputFiles(ctx)))
     app = Starlette(
         routes=routes,
         middleware=[
@@ -158,17 +158,24 @@ class LiveDocuments:
 
 
 class OutputFiles:
-    """`output/` from disk, or a plain 404 before the first build."""
+    """`output/` from disk, or a plain 404 before the first build.
 
-    def __init__(self, static: ASGIApp, ctx: ServerContext) -> None:
-        self.static = static
+    `output` is a symlink the build flips to each new version (statusgen.site.output):
+    it is resolved once per request, so every file of one response (the page, or the
+    404 page when it is missing) comes from one version, which the next build keeps."""
+
+    def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
+        self._static: tuple[str, ASGIApp] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.ctx.config.output_dir.is_dir():
+        root = os.path.realpath(self.ctx.config.output_dir)
+        if not os.path.isdir(root):
             await PlainTextResponse("not built yet\n", 404)(scope, receive, send)
             return
-        await self.static(scope, receive, send)
+        if self._static is None or self._static[0] != root:
+            self._static = (root, StaticFiles(directory=root, html=True, check_dir=False))
+        await self._static[1](scope, receive, send)
 
 
 def media_type(path: str) -> str:

@@ -2,16 +2,13 @@
 
 A plain pipeline: load content (a broken file fails the build before anything is
 written), read the history, compute one Snapshot, render every file into memory, then
-write them into a fresh folder beside `output/` and swap it in, so a failed build leaves
-the previous site in place and a reader never sees half a site.
+hand them to the one writer of `output/` (`statusgen.site.output.publish_tree`), which
+swaps a fresh tree in with one rename, so a failed build leaves the previous site in
+place and a reader never sees half a site.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +24,7 @@ from statusgen.site.colors import theme_rules
 from statusgen.site.documents import api_documents
 from statusgen.site.feeds import feeds
 from statusgen.site.i18n import messages
+from statusgen.site.output import publish_tree
 from statusgen.site.pages import Assets, PageRenderer, environment
 from statusgen.site.problems import check_site_config, is_url
 from statusgen.site.snapshot import Snapshot, build_snapshot
@@ -65,8 +63,9 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
     documents = api_documents(snapshot)
     files = site_files(snapshot, assets, documents=documents)
     files.update(asset_files)
-    with locked(config.resolve(config.server.state_dir) / "build"):
-        write_tree(config.output_dir, files, spare_folder(config))
+    state = config.resolve(config.server.state_dir)
+    with locked(state / "build"):
+        publish_tree(config.output_dir, files, state)
     locales = [config.page.locale, *(LOCALES if config.page.locale_picker else ())]
     return BuildReport(
         output=config.output_dir,
@@ -178,71 +177,3 @@ def resolve_assets(config: Config) -> tuple[Assets, dict[str, bytes]]:
 def _css_safe(url: str) -> str:
     """A URL safe inside CSS `url('...')`: quotes, brackets and spaces percent-encoded."""
     return quote(url, safe=":/?#[]@!$&*+,;=%~._-")
-
-
-def spare_folder(config: Config) -> Path:
-    """Where the previous site waits to be reused: in the state folder (kept out of git)
-    when it is on the same file system as `output/`, else beside `output/`."""
-    output = config.output_dir.resolve()
-    state = config.resolve(config.server.state_dir).resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    state.mkdir(parents=True, exist_ok=True)
-    if state.stat().st_dev == output.parent.stat().st_dev:
-        return state / f"{output.name}.spare"
-    return output.parent / f".{output.name}.spare"
-
-
-def write_tree(output: Path, files: dict[str, bytes], spare: Path) -> None:
-    """Make `output` hold exactly `files`, atomically.
-
-    The files are written into a staging folder, which is then swapped in with two
-    renames, so readers see the old site or the new one. The staging folder is the site
-    before last, kept in `spare`: rewriting a file in place is much cheaper than creating
-    and deleting thousands of files on most file systems, and only what changed between
-    builds is created or removed. A build that fails leaves `output` untouched."""
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = spare if spare.is_dir() else Path(tempfile.mkdtemp(dir=spare.parent))
-    _sync(staging, files)
-    staging.chmod(0o755)
-    if output.exists():
-        parked = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.old-"))
-        os.replace(output, parked / output.name)
-        os.replace(staging, output)
-        shutil.rmtree(spare, ignore_errors=True)
-        os.replace(parked / output.name, spare)
-        parked.rmdir()
-    else:
-        os.replace(staging, output)
-
-
-def _sync(folder: Path, files: dict[str, bytes]) -> None:
-    """Make `folder` hold exactly `files` (relative paths), reusing what is there."""
-    present: set[str] = set()
-    folders: set[str] = set()
-    for base, dirs, names in os.walk(folder):
-        rel = os.path.relpath(base, folder)
-        prefix = "" if rel == "." else rel + "/"
-        folders.update(prefix + d for d in dirs)
-        present.update(prefix + n for n in names)
-    for rel in present - files.keys():
-        os.unlink(folder / rel)
-    for rel in sorted(folders - {str(Path(r).parent) for r in files}, reverse=True):
-        with contextlib.suppress(OSError):  # still holds a wanted file's folder
-            os.rmdir(folder / rel)
-    made = set(folders)
-    for rel, data in files.items():
-        parent = os.path.dirname(rel)
-        if parent and parent not in made:
-            os.makedirs(folder / parent, exist_ok=True)
-            made.add(parent)
-        # Overwrite, then cut to length: truncating to zero first makes ext4 flush the
-        # file on close (its replace-via-truncate safeguard), ten times slower here.
-        fd = os.open(folder / rel, os.O_WRONLY | os.O_CREAT, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.ftruncate(fd, len(data))
-        finally:
-            os.close(fd)

@@ -1,0 +1,176 @@
+"""The one writer of `output/`: a build hands it a whole tree (relative path -> bytes).
+
+`output` is a symbolic link to a versioned folder (`<state>/sites/site-XXXX`, or
+`.output.sites/` beside `output` when the state folder is on another file system).
+Publishing a tree:
+
+1. writes it into a fresh folder made by `mkdtemp` (unpredictable name, mode 0700 while
+   written): every folder is opened with `O_NOFOLLOW` and every file created with
+   `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing planted there (or anywhere) is followed;
+2. points a new symlink at it and renames that symlink over `output`: one `rename()`,
+   so a reader sees the old site or the new one, never no site or half a site;
+3. removes every older version but the one just replaced (a request that resolved the
+   link a moment ago may still be reading it) and the leftovers of a build that was
+   killed part-way (`.output.old-*`, `.output.link-*`, the old `output.spare`).
+
+A kill at any step leaves `output` pointing at a complete tree. Anything reading
+`output/` as a folder (GitHub Pages' upload, `statusgen serve`, a web server, tests) works
+unchanged; a reader that must see one version for several files resolves the link once
+(`os.path.realpath`) and reads below the result, as `serve` does per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+PREFIX = "site-"
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+MAX_OPEN_FOLDERS = 256
+
+
+def sites_folder(output: Path, state_dir: Path) -> Path:
+    """Where the versions live: the state folder (kept out of git) when it is on the same
+    file system as `output`, else a hidden folder beside `output`."""
+    output = Path(os.path.abspath(output))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if state_dir.stat().st_dev == output.parent.stat().st_dev:
+        return state_dir / "sites"
+    return output.parent / f".{output.name}.sites"
+
+
+def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Path:
+    """Make `output` show exactly `files`, atomically; returns the new version's folder.
+    On any error the previous site stays in place and the new folder is removed."""
+    output = Path(os.path.abspath(output))
+    sites = sites_folder(output, state_dir)
+    _plain_folder(sites)
+    previous = _current(output)
+    version = Path(tempfile.mkdtemp(dir=sites, prefix=PREFIX))
+    try:
+        write_fresh(version, files)
+        os.chmod(version, 0o755)
+        _point(output, version)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    remove_leftovers(output, sites, keep={version, *([previous] if previous else [])})
+    _remove(state_dir / f"{output.name}.spare")  # the tree the two-rename swap reused
+    return version
+
+
+def write_fresh(root: Path, files: dict[str, bytes]) -> None:
+    """Create every file of `files` under the empty folder `root`; never follows a
+    symlink and never opens an existing file (FileExistsError instead)."""
+    folders: dict[str, int] = {}
+    try:
+        folders[""] = os.open(root, DIR_FLAGS)
+        for rel, data in files.items():
+            parent, _, name = rel.rpartition("/")
+            if not name or name in (".", "..") or rel.startswith("/"):
+                raise ValueError(f"not a relative file path: {rel!r}")
+            fd = os.open(name, FILE_FLAGS, 0o644, dir_fd=_folder(folders, parent))
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+    finally:
+        for fd in folders.values():
+            os.close(fd)
+
+
+def _folder(folders: dict[str, int], rel: str) -> int:
+    """A descriptor of folder `rel` below the root (made when missing), opened without
+    following symlinks."""
+    if rel in folders:
+        return folders[rel]
+    if len(folders) > MAX_OPEN_FOLDERS:
+        root = folders.pop("")
+        for fd in folders.values():
+            os.close(fd)
+        folders.clear()
+        folders[""] = root
+    up, _, name = rel.rpartition("/")
+    if name in ("", ".", ".."):
+        raise ValueError(f"not a relative folder path: {rel!r}")
+    parent = _folder(folders, up)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(name, 0o755, dir_fd=parent)
+    folders[rel] = os.open(name, DIR_FLAGS, dir_fd=parent)
+    return folders[rel]
+
+
+def _plain_folder(path: Path) -> None:
+    """`path` as a real folder: a symlink planted in its place is removed, not followed."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        path.unlink()
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def _current(output: Path) -> Path | None:
+    """The version `output` points at now (None when it is no symlink of ours)."""
+    if not output.is_symlink():
+        return None
+    return Path(os.path.realpath(output))
+
+
+def _point(output: Path, version: Path) -> None:
+    """Make `output` a symlink to `version` with one rename (an old-style real folder
+    is exchanged with the link atomically where the kernel can, then removed)."""
+    link = Path(tempfile.mktemp(dir=output.parent, prefix=f".{output.name}.link-"))
+    os.symlink(os.path.relpath(version, output.parent), link)
+    if output.is_symlink() or not output.exists():
+        os.replace(link, output)
+        return
+    if not output.is_dir():
+        raise IsADirectoryError(f"{output}: expected a folder or a symlink, found a file")
+    # The first build after upgrading from a real `output/` folder.
+    if not _exchange(link, output):
+        parked = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.old-"))
+        os.replace(output, parked / output.name)
+        os.replace(link, output)
+        link = parked
+    shutil.rmtree(link, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two names atomically (Linux renameat2 RENAME_EXCHANGE); False when the
+    system cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError, TypeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def remove_leftovers(output: Path, sites: Path, keep: set[Path]) -> None:
+    """Remove versions not in `keep` and what killed builds left beside `output`."""
+    keep = {Path(os.path.realpath(k)) for k in keep}
+    for entry in sites.iterdir():
+        if Path(os.path.realpath(entry)) not in keep or entry.is_symlink():
+            _remove(entry)
+    killed = (f".{output.name}.old-", f".{output.name}.link-")
+    for entry in output.parent.iterdir():
+        if entry.name.startswith(killed) or entry.name == f".{output.name}.spare":
+            _remove(entry)
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, symlink or folder without following any symlink."""
+    if path.is_symlink() or path.is_file():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
