@@ -61,7 +61,7 @@ replicas = ["http://127.0.0.1:9/"]
 def test_notify_test_reports_each_channel_and_fails_when_one_fails(config_path, httpserver):
     result = CliRunner().invoke(main, ["notify", "test", "-c", str(config_path)])
     assert result.exit_code == 1
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()  # stderr has Apprise's own warning (secrets masked)
     assert lines[0] == "good: OK"
     assert lines[1] == (
         "bad: FAILED: A Connection error occurred sending JSON notification to 127.0.0.1."

@@ -60,9 +60,12 @@ allow_missing_secrets_option = click.option(
 
 
 def open_config(config_path: str, allow_missing_secrets: bool = False) -> Config:
+    """Load the config; from then on its secrets are masked in every log line."""
     from statusgen.config import load_config
+    from statusgen.server.logs import config_secrets, protect
 
     config = load_config(config_path, allow_missing_secrets=allow_missing_secrets)
+    protect(config_secrets(config))
     for name in config.missing_secrets:
         click.echo(f"warning: {config.path}: environment variable {name} is not set", err=True)
     return config

@@ -25,10 +25,10 @@ server_option = click.option(
 )
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
     from statusgen.server.logs import configure
 
-    configure(level)
+    configure(level, secrets)
 
 
 @main.command()
@@ -54,8 +54,8 @@ def serve(config_path: str, host: str, port: int, log_level: str, git_commit: bo
     from statusgen.server.tokens import ReporterToken
 
     config = open_config(config_path)
-    setup_logging(log_level)
-    ReporterToken.of(config).show()  # reporters need a token to exist; never logged
+    reporter_token = ReporterToken.of(config).show()  # reporters need one to exist
+    setup_logging(log_level, (reporter_token,))
     app = create_app(config, system_clock)
     app.state.ctx.extras["git_commit"] = git_commit  # read by statusgen.server.manage.write
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal into the
@@ -90,7 +90,7 @@ def local(config_path: str, server: str, token: str, log_level: str) -> None:
 
     config = open_config(config_path)
     nodes = local_nodes(config)
-    setup_logging(log_level)
+    setup_logging(log_level, (token,))
     click.echo(f"probing {len(nodes)} local node(s), reporting to {server}", err=True)
     stats = run_forever(config, server, token, system_clock)
     click.echo(f"stopped: {stats.reported} reports sent, {stats.failed} failed", err=True)
@@ -107,7 +107,7 @@ def report(server: str, token: str, service: str, node: str, replica: str, inter
     """Report this machine's CPU load and RAM use to SERVER every INTERVAL seconds."""
     from statusgen.reporter import Reporter
 
-    setup_logging("info")
+    setup_logging("info", (token,))
     reporter = Reporter(server, token, service, node, replica, interval)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
