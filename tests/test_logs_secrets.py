@@ -115,8 +115,18 @@ def test_serve_at_debug_level_logs_no_secret_of_any_library(tmp_path, target):
         return any("/health" in s for s in seen) and any("Chan5ecretPath" in s for s in seen)
 
     log = run_until(
-        [sys.executable, "-m", "statusgen", "serve", "-c", str(config.path), "--port", "0",
-         "--log-level", "debug"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "statusgen",
+            "serve",
+            "-c",
+            str(config.path),
+            "--port",
+            "0",
+            "--log-level",
+            "debug",
+        ],  # fmt: skip
         lambda: all_sent() and any(s.startswith("POST /hook") for s in seen),
         "a probe, a channel message and a hook delivery",
     )
@@ -128,9 +138,20 @@ def test_local_at_debug_level_logs_no_secret(tmp_path, target):
     port, seen = target
     config = make_project(tmp_path, config_text(port, "local"))
     log = run_until(
-        [sys.executable, "-m", "statusgen", "local", "-c", str(config.path),
-         "--server", f"http://127.0.0.1:{port}", "--token", "L0calT0ken",
-         "--log-level", "debug"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "statusgen",
+            "local",
+            "-c",
+            str(config.path),
+            "--server",
+            f"http://127.0.0.1:{port}",
+            "--token",
+            "L0calT0ken",
+            "--log-level",
+            "debug",
+        ],  # fmt: skip
         lambda: sum("/health" in s for s in seen) >= 2 and any("POST" in s for s in seen),
         "two local probes and a report",
     )
