@@ -31,9 +31,10 @@ def listener():
 class Serve:
     """`statusgen serve --port 0` in a subprocess; learns its port from the log."""
 
-    def __init__(self, config_path: Path) -> None:
+    def __init__(self, config_path: Path, *options: str) -> None:
+        command = [sys.executable, "-m", "statusgen", "serve", "-c", str(config_path)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "statusgen", "serve", "-c", str(config_path), "--port", "0"],
+            [*command, "--port", "0", *options],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

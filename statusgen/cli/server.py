@@ -46,11 +46,27 @@ def setup_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
     is_flag=True,
     help="Commit each management API write (author: statusgen API).",
 )
-def serve(config_path: str, host: str, port: int, log_level: str, git_commit: bool) -> None:
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 300),
+    help="Seconds a connection has to send a whole request head (after connecting or "
+    "after its previous response) before it is closed.",
+)
+def serve(
+    config_path: str,
+    host: str,
+    port: int,
+    log_level: str,
+    git_commit: bool,
+    header_timeout: float,
+) -> None:
     """Serve the site and live API, take reporter reports, and probe on schedule."""
     import uvicorn
 
     from statusgen.server.app import create_app
+    from statusgen.server.protocol import protocol
     from statusgen.server.tokens import ReporterToken
 
     config = open_config(config_path)
@@ -67,6 +83,7 @@ def serve(config_path: str, host: str, port: int, log_level: str, git_commit: bo
         host=host,
         port=port,
         workers=1,
+        http=protocol(header_timeout),
         access_log=False,  # statusgen.server.access logs one line per request instead
         log_config=None,
         log_level=log_level,
