@@ -75,7 +75,7 @@ def test_notify_test_one_channel(config_path):
     result = CliRunner().invoke(
         main, ["notify", "test", "-c", str(config_path), "--channel", "good"]
     )
-    assert (result.exit_code, result.output) == (0, "good: OK\n")
+    assert (result.exit_code, result.stdout) == (0, "good: OK\n")
 
 
 def test_notify_test_unknown_channel_is_a_config_error(config_path):

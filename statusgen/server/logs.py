@@ -69,11 +69,12 @@ def configure(level: str, secrets: Iterable[str] = ()) -> None:
 
 
 def protect(secrets: Iterable[str]) -> None:
-    """Mask `secrets` in every line of statusgen's handler (installed at warning level
-    when no command has configured logging yet)."""
-    handler = _handler(install_level="warning")
+    """Mask `secrets` in every line of statusgen's handler (installed when missing) and
+    let it pass warnings and errors only, as Python's own last-resort handler would."""
+    handler = _handler()
     assert isinstance(handler.formatter, MaskingFormatter)
     handler.formatter.protect(secrets)
+    handler.setLevel(logging.WARNING)  # a command that wants more calls `configure` next
 
 
 def config_secrets(config: Config) -> set[str]:
@@ -94,7 +95,7 @@ def config_secrets(config: Config) -> set[str]:
     return found
 
 
-def _handler(install_level: str | None = None) -> LazyFlushHandler:
+def _handler() -> LazyFlushHandler:
     root = logging.getLogger()
     for handler in root.handlers:
         if isinstance(handler, LazyFlushHandler):
@@ -102,7 +103,6 @@ def _handler(install_level: str | None = None) -> LazyFlushHandler:
     handler = LazyFlushHandler()
     handler.setFormatter(MaskingFormatter(FORMAT))
     root.addHandler(handler)
-    if install_level is not None:
-        handler.setLevel(install_level.upper())
-        root.setLevel(install_level.upper())
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
     return handler

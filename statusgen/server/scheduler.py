@@ -27,6 +27,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from statusgen.config import Config, Service
+from statusgen.errors import StatusgenError
 from statusgen.files import locked
 from statusgen.health import Evaluation
 from statusgen.probes import ClientFactory, ClientPool
@@ -202,11 +203,17 @@ class Scheduler:
 
     async def _guarded(self, fn: Callable[[], object]) -> None:
         # A failing pass or build is logged and retried on the next wake-up: the server
-        # keeps taking reports and serving the last good documents.
+        # keeps taking reports and serving the last good site and documents. Bad input
+        # (a config or content error) is one line naming the problems; a bug keeps its
+        # traceback.
+        step = getattr(fn, "__name__", "?")
         try:
             await asyncio.to_thread(fn)
+        except StatusgenError as exc:
+            problems = "; ".join(exc.problems)
+            log.error("event=%s-failed serving=last-good-site problems=%r", step, problems)
         except Exception:
-            log.exception("event=error step=%s", getattr(fn, "__name__", "?"))
+            log.exception("event=error step=%s", step)
 
     # --- the blocking steps ------------------------------------------------------------
 
