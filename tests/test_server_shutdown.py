@@ -16,7 +16,7 @@ import pytest
 from tests.server_support import make_project, wait_for
 from tests.test_server_sigterm import Serve
 
-DEADLINE = 6  # notify.deadline in the config below, seconds
+DEADLINE = 3  # notify.deadline in the config below, seconds
 
 
 class Hanging:

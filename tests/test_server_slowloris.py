@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 import httpx
@@ -67,10 +65,3 @@ def test_idle_and_slow_header_connections_are_closed(tmp_path):
         if server.process.poll() is None:
             server.process.kill()
             server.process.wait()
-
-
-def test_serve_documents_the_header_timeout():
-    done = subprocess.run(
-        [sys.executable, "-m", "statusgen", "serve", "--help"], capture_output=True, text=True
-    )
-    assert "--header-timeout" in done.stdout
