@@ -55,3 +55,81 @@ def test_a_failed_rebuild_keeps_the_last_good_site_and_logs_one_line(config, clo
     assert len(failed) == 1
     assert "\n" not in failed[0].getMessage() and failed[0].exc_info is None
     assert "severity" in failed[0].getMessage() and "2026-11-23-broken.md" in failed[0].getMessage()
+
+
+@pytest.fixture
+def served(tmp_path, clock):
+    """The whole app (reporter and management routes) over a built site, in-process."""
+    from statusgen.site import build_site
+    from tests import manage_support
+
+    config = manage_support.make_project(tmp_path)
+    build_site(config, clock())
+    app = create_app(config, clock, schedule=False, builder=None)
+    return manage_support.Client(app, manage_support.new_token(config, clock))
+
+
+def test_access_log_fields_cannot_forge_lines(served, caplog):
+    caplog.set_level(logging.INFO, logger="statusgen.server.access")
+    served.get("/x%0a2026-12-02 INFO statusgen.server event=forged%00%0d%20", token=False)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "statusgen.server.access"]
+    assert "\n" not in line and "\r" not in line and "\x00" not in line
+    assert "path=/x\\x0a2026-12-02\\x20INFO" in line and "\\x00\\x0d\\x20" in line
+
+
+def test_json_nested_2000_deep_is_400_not_500(served):
+    deep = "[" * 2000 + "]" * 2000
+    response = served.post("/status-pages", content=deep)
+    assert response.status_code == 400
+    assert "nests too deeply" in response.json()["error"]
+    deep_object = '{"a":' * 2000 + "1" + "}" * 2000
+    reporter = served.request(
+        "POST",
+        "/reporter/api/web/",
+        content=deep_object,
+        headers={"Content-Type": "application/json"},
+        token=False,
+    )
+    assert reporter.status_code in (400, 401)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/status-pages", {"GET", "HEAD", "POST"}),
+        ("PUT", "/status-pages/some-id", {"GET", "HEAD", "PATCH", "DELETE"}),
+        ("POST", "/index.html", {"GET", "HEAD"}),
+        ("DELETE", "/api/v1/status.json", {"GET", "HEAD"}),
+    ],
+)
+def test_405_names_the_methods_the_path_allows(served, method, path, allow):
+    response = served.request(method, path)
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == allow
+
+
+def test_a_folder_redirect_is_relative_and_never_echoes_the_host(served):
+    folder = served.config.output_dir / "team"  # as an extra page's folder would be
+    folder.mkdir()
+    (folder / "index.html").write_text("<!doctype html>")
+    response = served.get(f"/{folder.name}?x=1", headers={"Host": "evil.example"}, token=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == f"{folder.name}/?x=1"
+
+
+def test_a_corrupt_token_file_does_not_reveal_the_state_folder(served, caplog):
+    state = served.app.state.ctx.state_dir
+    (state / "manage-tokens.json").write_text("{not json")
+    response = served.get("/status-pages", token="sgm_whatever")
+    assert response.status_code == 503
+    assert str(state) not in response.text and "manage-tokens" not in response.text
+    assert any("token-file-unreadable" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/status.json", "/status-pages", "/nope"])
+def test_every_response_carries_the_security_headers(served, path):
+    response = served.get(path, token=False)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'self'" in policy

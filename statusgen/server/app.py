@@ -26,10 +26,11 @@ import mimetypes
 import os
 import time
 from collections.abc import AsyncIterator, Sequence
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,6 +39,12 @@ from statusgen.clock import Clock, system_clock
 from statusgen.config import Config
 from statusgen.probes import ClientFactory
 from statusgen.server.context import ServerContext
+from statusgen.server.http import (
+    SecurityHeaders,
+    allowed_methods,
+    content_security_policy,
+    escape_field,
+)
 from statusgen.server.live import LiveState
 from statusgen.server.scheduler import Builder, Scheduler, notify_and_sync
 from statusgen.server.tokens import ReporterToken, state_dir
@@ -96,11 +103,12 @@ def create_app(
     routes: list[BaseRoute] = []
     for name in route_modules:
         routes += module_routes(name, ctx)
-    routes.append(Mount("/", app=OutputFiles(ctx)))
+    routes.append(Mount("/", app=OutputFiles(ctx, list(routes))))
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(AccessLog),
+            Middleware(SecurityHeaders, policy=content_security_policy(config.page.include_html)),
             Middleware(BodyLimit, limit=config.server.body_limit),
             Middleware(LiveDocuments, ctx=ctx),
         ],
@@ -164,18 +172,47 @@ class OutputFiles:
     it is resolved once per request, so every file of one response (the page, or the
     404 page when it is missing) comes from one version, which the next build keeps."""
 
-    def __init__(self, ctx: ServerContext) -> None:
+    def __init__(self, ctx: ServerContext, routes: list[BaseRoute]) -> None:
         self.ctx = ctx
+        self.routes = routes  # the routes before this catch-all: for 405's Allow
         self._static: tuple[str, ASGIApp] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        methods = allowed_methods(self.routes, scope)
+        if not methods and scope["method"] not in ("GET", "HEAD"):
+            methods = {"GET", "HEAD"}
+        if methods:
+            allow = ", ".join(sorted(methods))
+            response = PlainTextResponse("method not allowed\n", 405, headers={"Allow": allow})
+            await response(scope, receive, send)
+            return
         root = os.path.realpath(self.ctx.config.output_dir)
         if not os.path.isdir(root):
             await PlainTextResponse("not built yet\n", 404)(scope, receive, send)
             return
+        folder = folder_without_slash(root, scope["path"])
+        if folder is not None:
+            # Relative, so the Host header (which the client chose) is never echoed.
+            query = scope.get("query_string", b"").decode("latin-1")
+            location = folder + "/" + (f"?{query}" if query else "")
+            await RedirectResponse(location, 307)(scope, receive, send)
+            return
         if self._static is None or self._static[0] != root:
             self._static = (root, StaticFiles(directory=root, html=True, check_dir=False))
         await self._static[1](scope, receive, send)
+
+
+def folder_without_slash(root: str, path: str) -> str | None:
+    """For `/nodes` naming a folder with an index.html below `root`: its last segment
+    (`nodes`), the relative redirect target without the slash; else None."""
+    if path.endswith("/"):
+        return None
+    full = os.path.realpath(os.path.join(root, path.lstrip("/")))
+    if os.path.commonpath([full, root]) != root or full == root:
+        return None
+    if not os.path.isfile(os.path.join(full, "index.html")):
+        return None
+    return quote(path.rsplit("/", 1)[-1])
 
 
 def media_type(path: str) -> str:
@@ -265,10 +302,10 @@ class AccessLog:
                 client = scope.get("client") or ("-", 0)
                 access_log.info(
                     "method=%s path=%s status=%d ms=%.1f bytes=%d client=%s",
-                    scope["method"],
-                    scope["path"],
+                    escape_field(scope["method"]),
+                    escape_field(scope["path"]),
                     status,
                     (time.perf_counter() - began) * 1000,
                     size,
-                    client[0],
+                    escape_field(str(client[0])),
                 )

@@ -113,15 +113,27 @@ async def read_json(request: Request) -> dict[str, Any]:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "Request body must be JSON") from None
+    except RecursionError:
+        raise ApiError(400, "Request body nests too deeply") from None
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object")
     return body
 
 
+def authorized(api: ManageApi, request: Request) -> bool:
+    """Whether the request carries a valid management token. An unreadable token file is
+    the operator's problem: logged with its path, answered 503 without it."""
+    try:
+        return api.tokens.check(bearer(request.headers.get("authorization")))
+    except StatusgenError as exc:
+        log.error("event=token-file-unreadable problem=%r", "; ".join(exc.problems))
+        raise ApiError(503, "Token store unavailable; see the server log") from None
+
+
 def endpoint(api: ManageApi, op: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def call(request: Request) -> Response:
         try:
-            if op.auth and not api.tokens.check(bearer(request.headers.get("authorization"))):
+            if op.auth and not authorized(api, request):
                 raise ApiError(
                     401, "Missing or invalid bearer token", {"WWW-Authenticate": "Bearer"}
                 )
