@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from statusgen.server.app import create_app
+from statusgen.site.csp import LOOSE, STRICT
 from tests.server_support import REPORTER_ONLY, make_project, running_server, wait_for
 
 QUIET = """
@@ -133,3 +134,54 @@ def test_every_response_carries_the_security_headers(served, path):
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'self'" in policy
+
+
+def policy(html: str) -> str:
+    import re
+    from html import unescape
+
+    found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+    assert found, "no CSP <meta>"
+    return unescape(found.group(1))
+
+
+def test_static_pages_carry_a_csp_their_own_markup_satisfies(tmp_path):
+    import re
+
+    from statusgen.site import build_site
+    from tests.conftest import T0
+    from tests.site_helpers import FIXTURE_CONFIG, make_fixture
+
+    text = FIXTURE_CONFIG.replace(
+        'custom_domain = "status.acme.test"',
+        'custom_domain = "status.acme.test"\nlogos = { banner = "brand/sky (1).png" }',
+    )
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "sky (1).png").write_bytes(b"\x89PNG")
+    config = make_fixture(tmp_path, text)
+    build_site(config, T0)
+    pages = list(config.output_dir.rglob("*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text()
+        assert policy(html) == STRICT, page
+        assert not re.search(r"\sstyle=", html), page
+        assert not re.search(r"<script(?![^>]*(src=|type=\"application/json\"))", html), page
+        assert not re.search(r"\son[a-z]+=", html), page
+    css = (config.output_dir / "style.css").read_text()
+    assert ".top.banner{background-image:url('assets/sky%20%281%29.png')}" in css
+
+
+def test_include_html_loosens_the_csp_as_documented(tmp_path):
+    from statusgen.site import build_site
+    from tests.conftest import T0
+    from tests.site_helpers import FIXTURE_CONFIG, make_fixture
+
+    text = FIXTURE_CONFIG.replace(
+        'custom_domain = "status.acme.test"', 'include_html = "<script>track()</script>"'
+    )
+    config = make_fixture(tmp_path, text)
+    build_site(config, T0)
+    html = (config.output_dir / "index.html").read_text()
+    assert policy(html) == LOOSE
+    assert "script-src 'self' 'unsafe-inline' https:" in LOOSE

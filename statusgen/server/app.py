@@ -39,15 +39,11 @@ from statusgen.clock import Clock, system_clock
 from statusgen.config import Config
 from statusgen.probes import ClientFactory
 from statusgen.server.context import ServerContext
-from statusgen.server.http import (
-    SecurityHeaders,
-    allowed_methods,
-    content_security_policy,
-    escape_field,
-)
+from statusgen.server.http import SecurityHeaders, allowed_methods, escape_field
 from statusgen.server.live import LiveState
 from statusgen.server.scheduler import Builder, Scheduler, notify_and_sync
 from statusgen.server.tokens import ReporterToken, state_dir
+from statusgen.site.csp import content_security_policy
 
 log = logging.getLogger("statusgen.server")
 access_log = logging.getLogger("statusgen.server.access")

@@ -1,6 +1,6 @@
 """HTTP details every response of the live server shares: security headers, the methods
-a path allows, redirects that never echo the Host header, log fields that cannot forge
-lines."""
+a path allows, log fields that cannot forge lines. The Content-Security-Policy is the
+site's own (statusgen.site.csp)."""
 
 from __future__ import annotations
 
@@ -12,25 +12,6 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\\s]")
-
-# What the site's own pages need: their stylesheet, script, images (logos may be on any
-# https host) and the live API of the same origin. `include_html` (trusted raw HTML such
-# as analytics) loosens scripts, styles and connections: see docs/server.md.
-STRICT = (
-    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
-)
-LOOSE = (
-    "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline' https:; "
-    "script-src 'self' 'unsafe-inline' https:; connect-src *; frame-src https:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'"
-)
-
-
-def content_security_policy(include_html: str | None) -> str:
-    """The policy of the static pages' `<meta>` (no `frame-ancestors`: a `<meta>` policy
-    cannot carry it)."""
-    return LOOSE if include_html else STRICT
 
 
 def escape_field(value: str) -> str:

@@ -113,12 +113,13 @@ def site_files(
         out.update((path, text.encode()) for path, text in feeds(env, page).items())
     path, html = PageRenderer(env, snapshot, default, "", assets, False).not_found()
     out[path] = html.encode()
-    out.update(static_files(env, config))
+    out.update(static_files(env, config, assets.banner))
     out.update(api_documents(snapshot) if documents is None else documents)
     return dict(sorted(out.items()))
 
 
-def static_files(env: Environment, config: Config) -> dict[str, bytes]:
+def static_files(env: Environment, config: Config, banner: str | None = None) -> dict[str, bytes]:
+    # The banner image is a rule here, not an inline style=, so the pages' CSP holds.
     page = config.page
     strings = {
         lang: {
@@ -131,7 +132,9 @@ def static_files(env: Environment, config: Config) -> dict[str, bytes]:
     }
     example = page.url.rstrip("/") + "/" if page.url else "https://status.example.com/"
     out = {
-        "style.css": env.get_template("style.css").render(theme_rules=theme_rules(page.main_color)),
+        "style.css": env.get_template("style.css").render(
+            theme_rules=theme_rules(page.main_color), banner=banner
+        ),
         "favicon.svg": env.get_template("favicon.svg").render(main_color=page.main_color),
         "widget.js": env.get_template("widget.js").render(
             strings=strings, example_src=example + "widget.js"

@@ -28,6 +28,7 @@ from statusgen.config import LOCALES
 from statusgen.content.models import Incident, Maintenance
 from statusgen.impact import Impact
 from statusgen.resources import template_dirs
+from statusgen.site.csp import content_security_policy
 from statusgen.site.i18n import Messages, messages
 from statusgen.site.markup import Helpers, note_text
 from statusgen.site.series import Bar
@@ -153,6 +154,7 @@ class PageRenderer:
             "logo": _asset(root, self.assets.logo_for(page.slug, page.main)),
             "footer_logo": _asset(root, self.assets.footer_logo),
             "banner": _asset(root, self.assets.banner),
+            "csp": content_security_policy(self.s.config.page.include_html),
             "project_url": PROJECT_URL,
             "h": self.helpers,
             "note_text": note_text,
