@@ -15,6 +15,7 @@ import frontmatter
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from statusgen.content.timeline import normalise_newlines
 from statusgen.validation import describe_error
 
 HANDLER = frontmatter.YAMLHandler()
@@ -75,7 +76,7 @@ def read_source(path: Path, name: str, text: str | None = None) -> tuple[Source 
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             return None, [f"{name}:1: not UTF-8 text; expected a UTF-8 Markdown file"]
-    text = text.removeprefix("\ufeff")
+    text = normalise_newlines(text.removeprefix("\ufeff"))
     bounds = list(HANDLER.FM_BOUNDARY.finditer(text))
     if not bounds or bounds[0].start() != 0:
         return None, [

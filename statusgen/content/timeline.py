@@ -50,6 +50,12 @@ class Timeline:
     headings: int = 0  # update headings found, readable or not
 
 
+def normalise_newlines(text: str) -> str:
+    """`\r\n` and a bare `\r` as `\n`: the one line break content files are read and
+    written with, so a `\r` can neither hide nor forge an update heading."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def heading(at: datetime, status: str) -> str:
     """The heading statusgen writes for an update."""
     return f"## {iso(at)} {SEPARATOR} {status}"
@@ -68,7 +74,8 @@ def parse_timeline(
     sections: list[tuple[int, str, list[str]]] = []  # (line, heading text, message lines)
     lead: list[str] = []
     in_fence = False
-    for offset, text in enumerate(body.splitlines()):
+    # Only \n breaks lines (as in the line numbers); read_source has normalised \r.
+    for offset, text in enumerate(body.split("\n")):
         if FENCE.match(text):
             in_fence = not in_fence
         match = None if in_fence else HEADING.match(text)

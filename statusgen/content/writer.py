@@ -30,7 +30,7 @@ from statusgen.content.reader import (
     unknown_ids,
 )
 from statusgen.content.schema import INCIDENT_STATUSES, MAINTENANCE_STATUSES, SEVERITIES
-from statusgen.content.timeline import render_timeline
+from statusgen.content.timeline import normalise_newlines, render_timeline
 from statusgen.errors import ContentError
 from statusgen.files import locked, write_atomic
 
@@ -141,6 +141,7 @@ def _checked(config: Config, path: Path, text: str, reader: Reader) -> None:
 
 def _create(config: Config, folder: Path, stem: str, text: str, reader: Reader) -> Any:
     """Write a new file named `stem.md`, or `stem-2.md`... if taken; return it parsed."""
+    text = normalise_newlines(text)
     _checked(config, folder / f"{stem}.md", text, reader)
     for n in range(1, 1000):
         path = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
@@ -346,7 +347,7 @@ def _rewrite(config: Config, path: Path, reader: Reader, render: Callable[[Any],
     """Read an item under its folder's lock, write what `render` makes of it (checked
     first, atomically) and return it read back."""
     with folder_lock(path.parent):
-        text = render(_read_back(config, path, reader))
+        text = normalise_newlines(render(_read_back(config, path, reader)))
         _checked(config, path, text, reader)
         write_atomic(path, text)
         return _read_back(config, path, reader)

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from statusgen.config import SLUG_PATTERN
+from statusgen.content.timeline import normalise_newlines
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK = re.compile(r"[\r\n]")
@@ -28,7 +29,9 @@ def _text(value: str) -> str:
         raise ValueError("must be valid Unicode text") from None
     if CONTROL.search(value):
         raise ValueError("must not contain control characters")
-    return value
+    # A bare \r is a line break to a reader of the file: normalise before any check, so
+    # a `## <time> — <status>` after one is seen (and refused) as the heading it is.
+    return normalise_newlines(value)
 
 
 def _line(value: str) -> str:
