@@ -34,7 +34,7 @@ def test_init_writes_a_self_sufficient_page_repository(tmp_path):
         assert (site / name).read_bytes() == (ROOT / name).read_bytes(), name
     assert "statusgen @ git+https://x/s@abc\n" in (site / "requirements/statusgen.txt").read_text()
     ignored = (site / ".gitignore").read_text().splitlines()
-    assert "/output/" in ignored and "/.statusgen/" in ignored
+    assert "/output" in ignored and "/.statusgen/" in ignored
     assert (site / ".git").is_dir()
     branch = subprocess.run(
         ["git", "-C", str(site), "symbolic-ref", "--short", "HEAD"],
