@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography import x509
 from pydantic import ValidationError
 
 from statusgen.config.base import DEFAULT_CONFIG
@@ -180,6 +179,8 @@ def resolve_ca_files(config: Config) -> list[str]:
 
 
 def _ca_file_problem(path: Path) -> str | None:
+    from cryptography import x509  # only when a ca_file is set: keeps `check` start-up light
+
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-import regex
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from statusgen.conditions import Condition, ConditionError, parse_condition
@@ -79,6 +78,8 @@ class HttpOptions(Strict):
                 f"healthy_below ({self.healthy_below})"
             )
         if self.healthy_match and _is_regex(self.healthy_match):
+            import regex  # only for a /regex/ healthy_match: keeps start-up light
+
             try:
                 regex.compile(self.healthy_match[1:-1])
             except regex.error as exc:
