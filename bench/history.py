@@ -246,7 +246,7 @@ def year_v1(root: Path, replicas: int, days: int) -> tuple[float, float]:
     return git.close()
 
 
-def week_per_pass(root: Path, replicas: int, days: int) -> tuple[float, int]:
+def week_per_pass(root: Path, replicas: int, days: float) -> tuple[float, int]:
     fleet, store_dir = Fleet(replicas, seed=4), root / "week-history"
     git = FastImport(root / "week-repo")
     for at in passes(START, days):
@@ -255,7 +255,7 @@ def week_per_pass(root: Path, replicas: int, days: int) -> tuple[float, int]:
     return git.close()[1], git.count
 
 
-def bench_git(root: Path, replicas: int, days: int, week: int) -> None:
+def bench_git(root: Path, replicas: int, days: int, week: float) -> None:
     tree2, git2 = year_v2(root, replicas, days)
     tree1, git1 = year_v1(root, replicas, days)
     print(f"git, {replicas} replicas, {days} days, one commit a day (after git gc):")
@@ -263,7 +263,7 @@ def bench_git(root: Path, replicas: int, days: int, week: int) -> None:
     print(f"  v1 working tree {tree1:.2f} MB, .git {git1:.2f} MB")
     size, commits = week_per_pass(root, replicas, week)
     per_pass = size / commits
-    print(f"git, {replicas} replicas, {week} days, one commit per pass ({commits} commits):")
+    print(f"git, {replicas} replicas, {week:g} days, one commit per pass ({commits} commits):")
     print(
         f"  v2 .git {size:.2f} MB = {per_pass * 1000:.1f} KB a pass, "
         f"~{per_pass * 288 * 365:.0f} MB a year extrapolated"
@@ -276,11 +276,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--year-days", type=int, default=365)
     parser.add_argument("--year-replicas", type=int, default=20)
-    parser.add_argument("--week-days", type=int, default=7)
+    parser.add_argument("--week-days", type=float, default=7)
     parser.add_argument("--tiny", action="store_true", help="small sizes, a few seconds")
     args = parser.parse_args()
     if args.tiny:
-        args.replicas, args.days, args.year_days, args.week_days = 20, 2, 9, 1
+        args.replicas, args.days, args.year_days, args.week_days = 20, 1, 3, 0.25
         args.year_replicas = 4
     root = Path(tempfile.mkdtemp(prefix="statusgen-bench-history-"))
     try:

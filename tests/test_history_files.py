@@ -19,7 +19,7 @@ import pytest
 from statusgen.history import HistoryView, Store
 
 from .conftest import T0
-from .test_history import D, H, record
+from .test_history import D, H, S, record
 
 DAY = "2026-11-23"
 
@@ -218,3 +218,30 @@ def test_a_broken_sealed_day_is_copied_aside_and_read_as_missing(tmp_path, text)
     ]
     assert "days/2026-11-22.json: line 1" in store.warnings[0]
     assert len(list((tmp_path / "corrupt").glob("*.bad"))) == 1
+
+
+def test_a_view_that_reads_only_the_last_day_answers_as_one_that_reads_everything(tmp_path):
+    import random
+
+    rng = random.Random(5)
+    store = Store(tmp_path)
+    at = T0 - timedelta(days=9)
+    while at <= T0:
+        site = rng.choice([H, H, H, D]) if at.day % 3 else D  # long dead spells too
+        line = record(at, site=site, rest=rng.choice([H, S]))
+        if at < T0 - timedelta(days=2):
+            line["r"]["web/site/gone"] = ["h", 5]  # a replica only older days know
+        store.append(line, at)
+        at += timedelta(minutes=rng.choice([50, 60, 70]))
+    lazy = HistoryView.load(Store(tmp_path), until=T0)
+    full = HistoryView.load(Store(tmp_path))
+    assert len(lazy.passes) < len(full.passes) / 4
+    window = [(T0 - timedelta(days=5, hours=3), T0 - timedelta(days=5))]
+    for key in ("web/site", "web/site/a", "web/site/gone", "api/rest", "web", ""):
+        assert lazy.latest(key) == full.latest(key)
+        assert lazy.day_rows(key, T0, 90) == full.day_rows(key, T0, 90)
+        assert lazy.day_rows(key, T0, 90, window) == full.day_rows(key, T0, 90, window)
+        assert lazy.uptime(key, T0, 1) == full.uptime(key, T0, 1)
+        since = T0 - timedelta(days=90)
+        assert lazy.changes(key, since, T0) == full.changes(key, since, T0)
+    assert list(lazy.passes_newest_first()) == list(full.passes_newest_first())

@@ -38,30 +38,38 @@ class Days:
 
 
 class OlderDays:
-    """What a loaded view reads from its store on demand: sealed days, and raw days
-    before the loaded window (each read once)."""
+    """What a loaded view reads from its store on demand: sealed days, and the raw lines
+    before the loaded window (`start`): whole days before it (`before`), and the early
+    lines of a sealed day it cuts (`partial`), each day read once."""
 
     def __init__(
         self,
         store: Store | None = None,
         ceiling: str = "9999",
-        unloaded: list[str] | None = None,
+        start: str = "",
+        before: list[str] | None = None,
         raw: list[str] | None = None,
-        sealed_loaded: set[str] | None = None,
+        partial: set[str] | None = None,
     ) -> None:
         self.store = store
         self.ceiling = ceiling
-        self.unloaded = unloaded or []
+        self.start = start
+        self.before = before or []
         self.raw = raw or []
-        self.sealed_loaded = sealed_loaded or set()
+        self.partial = partial or set()
         self._lines: dict[str, list[dict]] = {}
 
     def lines(self, day: str) -> list[dict]:
+        """Every line of `day` up to the view's `until`, sorted by time."""
         if day not in self._lines:
             found = self.store.read_raw(day) if self.store else []
             found = [line for line in found if line["t"] <= self.ceiling]
             self._lines[day] = sorted(found, key=lambda line: line["t"])
         return self._lines[day]
+
+    def lines_before(self, day: str) -> list[dict]:
+        """The lines of `day` that the view did not load."""
+        return [line for line in self.lines(day) if line["t"] < self.start]
 
     def aggregates(self, day: str) -> dict[str, list] | None:
         if self.store is None or day > self.ceiling[:10]:

@@ -68,7 +68,7 @@ class HistoryView:
         self._older = older or OlderDays()
         computed = dict(daily)
         for day, lines in self._by_day.items():
-            if day not in self._older.sealed_loaded:
+            if day not in self._older.partial:
                 computed[day] = aggregate_day(lines)
         self.days = Days(computed, self._older)
         self._index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] | None = None
@@ -81,16 +81,22 @@ class HistoryView:
         """The history as of `until`: raw passes of the last `hours` before it and of
         days not sealed yet, the rest on demand. Without `until`, every raw pass."""
         ceiling = iso(until.replace(microsecond=0)) if until else "9999"
+        start = iso((until - timedelta(hours=hours)).replace(microsecond=0)) if until else ""
         raw = [day for day in store.raw_day_names() if day <= ceiling[:10]]
         sealed = set(store.sealed_day_names())
-        floor = (until - timedelta(hours=hours)).date().isoformat() if until else ""
-        loaded = [d for d in raw if d >= floor or d not in sealed or d == ceiling[:10]]
-        passes = [line for day in loaded for line in store.read_raw(day) if line["t"] <= ceiling]
-        # A loaded day that is sealed (and not cut by `until`) draws its sealed aggregates.
-        uses_sealed = {d for d in loaded if d in sealed and d != ceiling[:10]}
-        uses_sealed = {d for d in uses_sealed if store.sealed(d) is not None}
-        older = OlderDays(store, ceiling, [d for d in raw if d not in loaded], raw, uses_sealed)
-        return cls(passes, {}, older)
+        loaded = [d for d in raw if d >= start[:10] or d not in sealed or d == ceiling[:10]]
+        # A loaded day that is sealed (and not cut by `until`) draws its sealed aggregates
+        # and changes, so only its lines from `start` on are read.
+        partial = {d for d in loaded if d in sealed and d != ceiling[:10]}
+        partial = {d for d in partial if store.sealed(d) is not None}
+        passes = [
+            line
+            for day in loaded
+            for line in store.read_raw(day, since=start if day in partial else "")
+            if line["t"] <= ceiling
+        ]
+        before = sorted({d for d in raw if d not in loaded} | partial)
+        return cls(passes, {}, OlderDays(store, ceiling, start, before, raw, partial))
 
     @property
     def last_pass(self) -> dict | None:
@@ -106,8 +112,8 @@ class HistoryView:
         """Every pass line up to `until`, newest first: the loaded ones, then older raw
         days, each read only when the walk gets there."""
         yield from reversed(self.passes)
-        for day in reversed(self._older.unloaded):
-            yield from reversed(self._older.lines(day))
+        for day in reversed(self._older.before):
+            yield from reversed(self._older.lines_before(day))
 
     def latest(self, key: str) -> Sample | None:
         """The most recent sample of `key`."""
@@ -120,8 +126,8 @@ class HistoryView:
     def _latest_before_loaded(self, key: str) -> Sample | None:
         if key not in self._latest_older:
             found = None
-            for day in reversed(self._older.unloaded):
-                for line in reversed(self._older.lines(day)):
+            for day in reversed(self._older.before):
+                for line in reversed(self._older.lines_before(day)):
                     entry = entry_of(line, key)
                     if entry is not None:
                         code, ms, reason = entry
@@ -142,7 +148,7 @@ class HistoryView:
         for day in self._older.raw or sorted(self._by_day):
             if day < floor[:10] or day > ceiling[:10]:
                 continue
-            if day in self._by_day:
+            if day in self._by_day and day not in self._older.partial:
                 lo, hi = bisect_left(times, day), bisect_left(times, _next_day(day))
                 points = [(at, e[0]) for at, e in zip(times[lo:hi], entries[lo:hi], strict=True)]
             else:
@@ -277,7 +283,7 @@ class HistoryView:
     ) -> list | None:
         # Only windows touching this day matter, and only this key's samples are recounted.
         touching = [(a, b) for a, b in windows if a < following and b > name] if windows else ()
-        if touching and name in self._by_day:
+        if touching and name in self._by_day and name not in self._older.partial:
             times, entries = self._series(key)
             lo, hi = bisect_left(times, name), bisect_left(times, following)
             kept = [
@@ -286,7 +292,7 @@ class HistoryView:
                 if not _in_any(at, touching)
             ]
             return _counts(kept) if kept else None
-        if touching and name in self._older.unloaded:
+        if touching and name in self._older.raw:
             lines = self._older.lines(name)
             if lines:
                 found = [(line["t"], entry_of(line, key)) for line in lines]

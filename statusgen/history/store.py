@@ -29,7 +29,7 @@ from statusgen.files import locked, write_atomic
 from statusgen.health import Evaluation
 from statusgen.history import meta as metafile
 from statusgen.history.days import sealed_record
-from statusgen.history.lines import Corrupt, dumps, pass_problem, sealed_problem
+from statusgen.history.lines import _TIME, Corrupt, dumps, pass_problem, sealed_problem
 from statusgen.status import ProbeResult
 
 SCHEMA = metafile.SCHEMA
@@ -249,21 +249,22 @@ class Store:
     def sealed_day_names(self) -> list[str]:
         return sorted(p.stem for p in self.days_dir.glob("*.json") if _is_day(p.stem))
 
-    def read_raw(self, day: str) -> list[dict]:
-        """Every good pass line of `day` from every writer, in file order. Lines written
-        after the day was sealed are included, with a warning that counts them."""
+    def read_raw(self, day: str, since: str = "") -> list[dict]:
+        """Every good pass line of `day` from every writer, in file order (only those at
+        or after the ISO time `since`: earlier ones are passed over unparsed). Lines
+        written after the day was sealed are included, with a warning that counts them."""
         out: list[dict] = []
         sealed = self.sealed(day)
         for path in self.raw_files(day):
             limit = None
             if sealed is not None:
                 limit = sealed.get("sources", {}).get(path.parent.name, {}).get("bytes", 0)
-            lines, _ = self._read_file(path, day, late_after=limit)
+            lines, _ = self._read_file(path, day, late_after=limit, since=since.encode())
             out.extend(lines)
         return out
 
     def _read_file(
-        self, path: Path, day: str, late_after: int | None = None
+        self, path: Path, day: str, late_after: int | None = None, since: bytes = b""
     ) -> tuple[list[dict], int]:
         """Good lines of one raw file, and how many bytes of it were whole lines."""
         try:
@@ -276,7 +277,7 @@ class Store:
         good, late, offset = [], 0, 0
         for number, raw in enumerate(data[:end].split(b"\n")[:-1], start=1):
             start, offset = offset, offset + len(raw) + 1
-            if not raw.strip():
+            if not raw.strip() or (since and _time_of(raw) < since):
                 continue
             line = self._parse(path, number, raw, day)
             if line is not None:
@@ -368,6 +369,15 @@ class Store:
             return
         self.warnings.append(message)
         log.log(level, message)
+
+
+def _time_of(raw: bytes) -> bytes:
+    """The time of a line as statusgen writes it (keys sorted: "t" comes last), read
+    without parsing the line; b"~" (after every time) when it is not there."""
+    at = raw[-27:-2]
+    if at.startswith(b'"t":"') and _TIME.match(at[5:].decode("ascii", "replace")):
+        return at[5:]
+    return b"~"
 
 
 def _tail(path: Path, count: int, day: str, block: int = 1 << 16) -> list[dict]:
