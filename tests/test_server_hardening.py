@@ -185,3 +185,17 @@ def test_include_html_loosens_the_csp_as_documented(tmp_path):
     html = (config.output_dir / "index.html").read_text()
     assert policy(html) == LOOSE
     assert "script-src 'self' 'unsafe-inline' https:" in LOOSE
+
+
+@pytest.mark.parametrize("slug", ["api", "assets", "status", "fr", "badges"])
+def test_a_reserved_slug_through_the_api_is_refused_and_nothing_written(tmp_path, clock, slug):
+    from tests import manage_support
+
+    config = manage_support.make_project(tmp_path)
+    before = config.path.read_bytes()
+    app = manage_support.make_app(config, clock)
+    client = manage_support.Client(app, manage_support.new_token(config, clock))
+    response = client.post("/status-pages", json={"slug": slug, "name": "Shadow"})
+    assert response.status_code == 400
+    assert "reserved" in response.json()["error"]
+    assert config.path.read_bytes() == before

@@ -121,3 +121,23 @@ name = "Web"
     targets = {(item["kind"], item["target"]) for item in state["outbox"]}
     assert {("channel", "hangs"), ("channel", "refuses"), ("hook", "hook-hangs")} <= targets
     assert "s3cret-hook" not in log
+
+
+def test_a_hanging_apprise_channel_is_reported_as_a_timeout(hanging):
+    from statusgen.config import Channel
+    from statusgen.notify.channels import send_message
+    from statusgen.notify.messages import Message
+
+    channel = Channel(name="hangs", url=f"json://127.0.0.1:{hanging.port}/")
+    error = send_message(channel, Message("t", "b", "info"), timeout=1.0)
+    assert error == "timed out after 1 s (no answer)"
+
+
+def test_a_refusing_apprise_channel_is_not_called_a_timeout():
+    from statusgen.config import Channel
+    from statusgen.notify.channels import send_message
+    from statusgen.notify.messages import Message
+
+    channel = Channel(name="refuses", url=f"json://127.0.0.1:{refused_port()}/")
+    error = send_message(channel, Message("t", "b", "info"), timeout=5.0)
+    assert error is not None and "timed out" not in error

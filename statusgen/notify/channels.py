@@ -7,6 +7,7 @@ A channel is known in logs, output and the persisted state by its name only (`na
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     import apprise
 
 log = logging.getLogger("statusgen.notify")
+
+TIMED_OUT = 0.9  # share of the timeout after which a failure counts as a timeout
 
 
 def channel_names(channels: list[Channel]) -> list[str]:
@@ -64,6 +67,7 @@ def send_message(channel: Channel, message: Message, timeout: float) -> str | No
             for attribute in ("socket_connect_timeout", "socket_read_timeout"):
                 current = getattr(plugin, attribute, timeout)
                 setattr(plugin, attribute, min(float(current), timeout))
+            began = time.monotonic()
             sent = plugin.notify(
                 body=message.body,
                 title=message.title,
@@ -72,6 +76,10 @@ def send_message(channel: Channel, message: Message, timeout: float) -> str | No
             )
             if sent:
                 return None
+            if time.monotonic() - began >= timeout * TIMED_OUT:
+                # Apprise reports a read timeout as "A Connection error occurred"; a
+                # failure that took the whole timeout was the channel not answering.
+                return f"timed out after {timeout:g} s (no answer)"
             return captured[-1] if captured else "delivery failed"
         except Exception as exc:  # a plugin bug must not stop the pass
             log.debug("channel %s raised", channel.name, exc_info=True)

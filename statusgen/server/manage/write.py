@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from statusgen.checks import check_project
 from statusgen.config import Config
 from statusgen.files import locked, write_atomic
 from statusgen.server.context import ServerContext
@@ -82,6 +83,10 @@ async def write(ctx: ServerContext, label: str, fn: Callable[[FileGuard], Writte
         with locked(ctx.config.history_dir):
             try:
                 done = fn(guard)
+                if done.config is not None:
+                    # Exactly what `statusgen check` applies (reserved slugs, logos,
+                    # channels, content), so no write leaves a config check refuses.
+                    check_project(done.config)
                 if ctx.extras.get(GIT_COMMIT):
                     commit(ctx.config.root, guard.paths, f"api: {label}: {done.summary}")
             except BaseException:
