@@ -3,7 +3,11 @@
      (Tab to a bar, then the arrow keys move from day to day); on narrow screens a button
      lists the days with issues. Compact bars (home page) carry uptime and note numbers,
      named here from the page's #sg-data strings.
-   - Times: <time> elements shown in the visitor's time zone, the zone named. */
+   - Times: <time> elements shown in the visitor's time zone, the zone named (UTC in the
+     HTML, the original kept as the element's title).
+   - Live: api/v1/status.json is read on load and every minute while the tab is visible;
+     the banner and pills follow it without a reload or a focus move, and a notice says
+     so when the page's data is older than page.stale_after. */
 (function () {
   "use strict";
   var body = document.body;
@@ -162,4 +166,130 @@
       if (next) { event.preventDefault(); activate(bar, next); }
     });
   });
+  /* ---- local time ---- */
+  var localFormat = dateFormat({
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23", timeZoneName: "short"
+  });
+
+  function local(at) {
+    var moment = new Date(at);
+    if (isNaN(moment.getTime())) return null;
+    return localFormat ? localFormat.format(moment) : moment.toISOString();
+  }
+
+  function localise(root) {
+    each((root || document).querySelectorAll("time[datetime]"), function (node) {
+      var text = local(node.getAttribute("datetime"));
+      if (!text || node.hasAttribute("data-local")) return;
+      node.title = node.textContent;
+      node.textContent = text;
+      node.setAttribute("data-local", "");
+    });
+  }
+  localise(document);
+
+  /* ---- live refresh and the stale notice ---- */
+  var api = body.getAttribute("data-api");
+  var staleAfter = parseFloat(body.getAttribute("data-stale")) || 3600;
+  var main = document.getElementById("main");
+  var PERIOD = 60000;
+  var timer = null;
+
+  function notice(className, text, link) {
+    var box = main.querySelector("." + className);
+    if (!text) { if (box) box.parentNode.removeChild(box); return; }
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "card " + className;
+      box.setAttribute("role", "status");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text + " ";
+    if (link) {
+      var a = document.createElement("a");
+      a.href = "";
+      a.textContent = link;
+      box.appendChild(a);
+    }
+  }
+
+  function checkStale(generated, due) {
+    var late = due ? Date.now() > Date.parse(due) : Date.now() - Date.parse(generated) > staleAfter * 1000;
+    notice("stale", late && generated ? fill(data.stale || "{time}", { time: local(generated) }) : null);
+  }
+
+  function pill(node, state) {
+    if (!node || !state) return;
+    node.className = "pill c-" + state;
+    node.textContent = (data.pills || {})[state] || state;
+  }
+
+  function apply(doc) {
+    var overall = document.querySelector(".overall");
+    if (overall && doc.status) {
+      var key = "desc_" + String(doc.status.description).toLowerCase().replace(/ /g, "_");
+      var title = overall.querySelector("h1");
+      var text = (data.desc || {})[key] || doc.status.description;
+      if (title.textContent !== text) title.textContent = text;
+      if (doc.state) overall.className = "overall c-" + doc.state;
+      var stamp = overall.querySelector("time");
+      if (stamp && doc.updated_at && stamp.getAttribute("datetime") !== doc.updated_at) {
+        stamp.setAttribute("datetime", doc.updated_at);
+        stamp.removeAttribute("data-local");
+        stamp.textContent = doc.updated_at;
+        localise(overall);
+      }
+      var line = overall.querySelector(".refreshed");
+      if (!line) {
+        line = document.createElement("p");
+        line.className = "refreshed";
+        overall.appendChild(line);
+      }
+      line.textContent = fill(data.refreshed || "{time}", { time: local(Date.now()) });
+    }
+    each(doc.services || [], function (service) {
+      var section = document.getElementById("s-" + service.id);
+      if (!section) return;
+      pill(section.querySelector("h2 .pill"), service.status);
+      each(service.nodes || [], function (node) {
+        var link = section.querySelector('a.name[href$="nodes/' + service.id + "/" + node.id + '.html"]');
+        if (link) pill(link.parentNode.querySelector(".pill"), node.status);
+      });
+    });
+    var open = document.querySelector(".notices-live");
+    if (open) {
+      var ids = (doc.incidents || []).map(function (i) { return i.id; });
+      var windows = doc.maintenance || {};
+      (windows.active || []).concat(windows.upcoming || []).forEach(function (m) { ids.push(m.id); });
+      var shown = open.getAttribute("data-open").split(/\s+/).filter(Boolean).sort().join(" ");
+      notice("changed", shown === ids.sort().join(" ") ? null : data.changed, data.reload);
+    }
+    checkStale(doc.generated_at, doc.next_update_by);
+  }
+
+  function refresh() {
+    if (!api || !window.fetch) return;
+    fetch(api, { cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (doc) { if (doc) apply(doc); })
+      .catch(function () { /* offline or opened from disk: the page stays as built */ });
+  }
+
+  function schedule() {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (document.visibilityState === "hidden") return;
+    timer = setInterval(refresh, PERIOD);
+  }
+
+  if (api && main) {
+    var built = document.querySelector(".overall time");
+    if (built) checkStale(built.getAttribute("datetime"));  // until the JSON answers
+    refresh();
+    schedule();
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") refresh();
+      schedule();
+    });
+  }
 })();

@@ -36,6 +36,9 @@ class PageSettings(Strict):
     refer_link: bool = True
     include_html: str = Field("", description="raw HTML included as is (trusted)")
     downtime_warning_minutes: int = Field(3, ge=1, le=1440)
+    stale_after: Seconds = Field(
+        3600, description="the page says it is out of date when its data is older than this"
+    )
 
 
 class ExtraPage(Strict):

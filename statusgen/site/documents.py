@@ -17,6 +17,7 @@ Only `generated_at` in api/v1/status.json depends on the build time.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from statusgen.clock import iso
@@ -105,6 +106,8 @@ def _health(impact: Impact) -> str | None:
 def status_v1(snapshot: Snapshot) -> dict[str, Any]:
     """statusgen's own document: everything the page shows, in the seeds' words."""
     page = snapshot.page
+    generated = snapshot.now.replace(microsecond=0)
+    stale_after = int(snapshot.config.page.stale_after)
     return {
         "page": {
             "id": page.slug,
@@ -115,6 +118,7 @@ def status_v1(snapshot: Snapshot) -> dict[str, Any]:
         },
         "health": _health(snapshot.impact),
         "status": statuspage.status(snapshot),
+        "state": snapshot.impact.state,
         "uptime": snapshot.uptime,
         "services": [
             {
@@ -137,7 +141,10 @@ def status_v1(snapshot: Snapshot) -> dict[str, Any]:
         "downtime_warning": snapshot.downtime_warning,
         "downtime_warning_minutes": snapshot.config.page.downtime_warning_minutes,
         "updated_at": _at(snapshot.updated_at),
-        "generated_at": iso(snapshot.now.replace(microsecond=0)),
+        "generated_at": iso(generated),
+        "stale_after": stale_after,
+        # When the next build is due at the latest: past it, the page is stale.
+        "next_update_by": iso(generated + timedelta(seconds=stale_after)),
     }
 
 

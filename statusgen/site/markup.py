@@ -41,6 +41,14 @@ def note_text(note: Note, t: Messages) -> str:
     return note.title if note.kind == "incident" else t("maintenance_note", title=note.title)
 
 
+PILL_KEYS = (
+    "operational",
+    "under_maintenance",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+    "no_data",
+)
 STATE_KEYS = {"": "day_ok", "s": "day_sick", "d": "day_dead", "m": "day_maint", "n": "no_data"}
 
 
@@ -321,6 +329,12 @@ class Helpers:
             "full": t.percent(1),
             "days": t("days_button"),
             "notes": self.notes.texts,
+            "desc": {k: v for k, v in t.strings.items() if k.startswith("desc_")},
+            "pills": {key: t(key) for key in PILL_KEYS},
+            "stale": t("stale_notice"),
+            "refreshed": t("refreshed"),
+            "changed": t("content_changed"),
+            "reload": t("reload"),
         }
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         # Inside <script>, only "</" could end the element early.
