@@ -44,6 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "site": {"config", "status", "health", "history", "content", "impact"},
     "checks": {"config", "content", "notify", "site"},
     "scaffold": set(),
+    "publish": set(),
     "reporter": set(),
     "run": {
         "config",
@@ -84,6 +85,7 @@ ALLOWED: dict[str, set[str]] = {
         "history",
         "notify",
         "reporter",
+        "publish",
         "run",
         "scaffold",
         "server",

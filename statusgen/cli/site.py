@@ -78,6 +78,8 @@ def demo(directory: str | None, no_serve: bool, port: int, passes: int) -> None:
     click.echo(f"demo project: {project}")
     click.echo(result.build.summary())
     if no_serve:
+        click.echo(f"Look at it: open {result.config.output_dir / 'index.html'}")
+        click.echo("A page of your own: statusgen init DIR (docs/getting-started.md)")
         return
     handler = partial(QuietFiles, directory=str(result.config.output_dir))
     with serving(handler, port) as server:  # type: ignore[arg-type]
@@ -86,6 +88,22 @@ def demo(directory: str | None, no_serve: bool, port: int, passes: int) -> None:
             wait_for_interrupt()
         except KeyboardInterrupt:
             click.echo("stopped")
+
+
+@main.command()
+@config_option
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option(
+    "--keep-extra", is_flag=True, help="Leave files that only DEST has (default: remove them)."
+)
+def publish(config_path: str, dest: str, keep_extra: bool) -> None:
+    """Copy the built site into DEST (a web root, a mounted bucket), moving only the files
+    that changed."""
+    from statusgen.publish import publish_site
+
+    config = open_config(config_path, allow_missing_secrets=True)
+    report = publish_site(config.output_dir, Path(dest), delete=not keep_extra)
+    click.echo(report.summary(config.output_dir, Path(dest)))
 
 
 def wait_for_interrupt() -> None:
