@@ -187,23 +187,29 @@ class HistoryView:
         # thousand keys reads the passes once instead of once per key.
         if self._index is None:
             index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] = {}
-
-            def add(key: str, at: str, entry: tuple[str, int | None, str]) -> None:
-                series = index.get(key)
-                if series is None:
-                    series = index[key] = ([], [])
-                series[0].append(at)
-                series[1].append(entry)
-
+            # Inlined (no helper call per entry): a million entries for 1,000 nodes' day.
+            get = index.get
             for line in self.passes:
                 at = line["t"]
                 for key, entry in line.get("r", {}).items():
-                    add(key, at, (entry[0], entry[1], entry[2] if len(entry) > 2 else ""))
+                    series = get(key)
+                    if series is None:
+                        series = index[key] = ([], [])
+                    series[0].append(at)
+                    series[1].append((entry[0], entry[1], entry[2] if len(entry) > 2 else ""))
                 for field in ("n", "s"):
                     for key, code in line.get(field, {}).items():
-                        add(key, at, (code, None, ""))
+                        series = get(key)
+                        if series is None:
+                            series = index[key] = ([], [])
+                        series[0].append(at)
+                        series[1].append((code, None, ""))
                 if "p" in line:
-                    add("", at, (line["p"], None, ""))
+                    series = get("")
+                    if series is None:
+                        series = index[""] = ([], [])
+                    series[0].append(at)
+                    series[1].append((line["p"], None, ""))
             self._index = index
         return self._index
 

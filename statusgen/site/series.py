@@ -273,8 +273,15 @@ def _mean(values: Sequence[float | None]) -> float | None:
 def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[datetime, int], ...]:
     """The node's response time per pass over the last day: the mean of its replicas
     that answered."""
-    by_time: dict[str, list[int]] = defaultdict(list)
     since, ceiling = now - timedelta(hours=LATENCY_HOURS), iso(now.replace(microsecond=0))
+    if len(keys) == 1:  # most nodes: no per-time grouping needed (same values)
+        times, entries = view.series(keys[0], since)
+        return tuple(
+            (parse_time(at), round(latency))
+            for at, (_, latency, _) in zip(times, entries, strict=True)
+            if latency is not None and at <= ceiling
+        )
+    by_time: dict[str, list[int]] = defaultdict(list)
     for key in keys:
         times, entries = view.series(key, since)
         for at, (_, latency, _) in zip(times, entries, strict=True):
