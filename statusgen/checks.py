@@ -1,4 +1,9 @@
-"""`statusgen check`: everything that can be validated without probing anything."""
+"""`statusgen check`: everything that can be validated without probing anything.
+
+`config_problems` is the one validation beyond the config's own models that `check`,
+`build`, `run` and the server's rebuilds all apply before writing anything, so a config
+`check` rejects is rejected everywhere, before a pass is recorded or a message sent.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,29 @@ from collections.abc import Mapping
 
 from statusgen.config import Config
 from statusgen.content import check_content
-from statusgen.errors import StatusgenError
+from statusgen.errors import ConfigError, StatusgenError
 from statusgen.notify.channels import validate_channels
 from statusgen.site.problems import site_problems
+
+
+def config_problems(config: Config) -> list[str]:
+    """Notifier URLs Apprise cannot read, and site settings (reserved slugs, logo files,
+    custom domains): one line per problem, naming the file and key."""
+    return validate_channels(config) + site_problems(config)
+
+
+def check_config(config: Config) -> None:
+    """Raise one ConfigError listing `config_problems`; for `build` and `run`, before
+    they write anything."""
+    problems = config_problems(config)
+    if problems:
+        raise ConfigError(problems)
 
 
 def check_project(config: Config) -> None:
     """Raise one StatusgenError listing every problem in content files, notifier URLs and
     site settings (the config itself was validated when it was loaded)."""
-    problems = check_content(config) + validate_channels(config) + site_problems(config)
+    problems = check_content(config) + config_problems(config)
     if problems:
         raise StatusgenError(problems)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -31,13 +32,15 @@ def write_atomic(
     called with the written temporary file before it takes the real name (raise to keep
     the old file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file 0600; it takes its final mode before it holds a byte, so
+    # a secret file (mode 0o600) is never readable by others, not even for a moment.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
         if check is not None:
             check(Path(tmp))
         if new:
@@ -47,6 +50,15 @@ def write_atomic(
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def private_folder(path: Path) -> Path:
+    """`path`, created with mode 0700 (and narrowed to it when it exists wider): the state
+    folder holds tokens, which no other local user may list or read."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        os.chmod(path, 0o700)
+    return path
 
 
 @contextlib.contextmanager

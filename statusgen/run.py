@@ -121,13 +121,16 @@ def run_all(
     nothing is written (no history, incidents, notifier state or site). A run still
     waiting for the lock after `lock_timeout` seconds gives up with a LockError.
     `statusgen probe` is the same run with `build=False`."""
+    from statusgen.checks import check_config
     from statusgen.content import load_content
-    from statusgen.files import locked
+    from statusgen.files import locked, private_folder
     from statusgen.notify import notify_pass
     from statusgen.probes import probe_pass
     from statusgen.site import build_site
 
-    with locked(config.resolve(config.server.state_dir) / "run", timeout=lock_timeout):
+    check_config(config)  # before the pass: a config `check` rejects writes nothing
+    state = private_folder(config.resolve(config.server.state_dir))
+    with locked(state / "run", timeout=lock_timeout):
         content = load_content(config)
         if dry_run:
             results = probe_pass(config, clock, on_result=on_result)

@@ -47,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "publish": set(),
     "reporter": set(),
     "run": {
+        "checks",
         "config",
         "status",
         "health",

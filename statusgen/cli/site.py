@@ -25,9 +25,11 @@ from statusgen.clock import system_clock
 @allow_missing_secrets_option
 def build(config_path: str, now: datetime | None, allow_missing_secrets: bool) -> None:
     """Render the site and its JSON API into the output folder."""
+    from statusgen.checks import check_config
     from statusgen.site import build_site
 
     config = open_config(config_path, allow_missing_secrets)
+    check_config(config)
     report = build_site(config, now or system_clock())
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

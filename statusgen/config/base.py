@@ -21,6 +21,8 @@ Event = Literal["dead", "sick", "recovered"]
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors: a typo must never be silently ignored."""
+    """Unknown keys are errors: a typo must never be silently ignored. Types are strict:
+    `interval = true` or `delay_dead = "2"` is an error, not 1 or 2.0 (an integer is
+    still a valid number of seconds)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, strict=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,48 +13,53 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from statusgen.config.base import DEFAULT_CONFIG
+from statusgen.config.paths import check_paths
 from statusgen.config.services import Node, public_url
 from statusgen.config.settings import Config
 from statusgen.errors import ConfigError
-from statusgen.validation import format_validation_errors
+from statusgen.validation import format_validation_errors, mask_all
 
 # --- loading --------------------------------------------------------------------------
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Content files have their own limit; a config past this is not a hand-written file.
+MAX_CONFIG_BYTES = 4 << 20
+
+
+@dataclass
+class Substitution:
+    """What `${VAR}` substitution did: every value it put in (`values`), per key path
+    (`paths`), and the `(key path, NAME)` of every variable that is not set (`missing`)."""
+
+    values: set[str] = field(default_factory=set)
+    paths: dict[str, set[str]] = field(default_factory=dict)
+    missing: list[tuple[str, str]] = field(default_factory=list)
 
 
 def substitute_env(
-    data: Any, env: dict[str, str], path: str = "", found: set[str] | None = None
-) -> tuple[Any, list[str], set[str]]:
-    """Replace ${NAME} in every string. Returns (data, problems, substituted values)."""
-    problems: list[str] = []
-    found = set() if found is None else found
+    data: Any, env: dict[str, str], path: str = "", found: Substitution | None = None
+) -> tuple[Any, Substitution]:
+    """Replace ${NAME} in every string; a name that is not set is left as it is (and
+    recorded in `missing`)."""
+    found = Substitution() if found is None else found
     if isinstance(data, dict):
-        out = {}
-        for key, value in data.items():
-            out[key], more, _ = substitute_env(value, env, _join(path, key), found)
-            problems += more
-        return out, problems, found
+        return {k: substitute_env(v, env, _join(path, k), found)[0] for k, v in data.items()}, found
     if isinstance(data, list):
-        items = []
-        for index, value in enumerate(data):
-            item, more, _ = substitute_env(value, env, f"{path}[{index}]", found)
-            items.append(item)
-            problems += more
-        return items, problems, found
+        items = [substitute_env(v, env, f"{path}[{i}]", found)[0] for i, v in enumerate(data)]
+        return items, found
     if isinstance(data, str) and "${" in data:
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in env:
-                problems.append(f"{path}: environment variable {name} is not set")
+                found.missing.append((path, name))
                 return match.group(0)
-            if env[name]:
-                found.add(env[name])
+            found.values.add(env[name])
+            found.paths.setdefault(path, set()).add(env[name])
             return env[name]
 
-        return _ENV_REF.sub(replace, data), problems, found
-    return data, problems, found
+        return _ENV_REF.sub(replace, data), found
+    return data, found
 
 
 def _join(path: str, key: str) -> str:
@@ -76,39 +82,62 @@ def load_config(
     env = dict(os.environ if env is None else env)
     missing = sorted(set(secret_references(raw)) - env.keys()) if allow_missing_secrets else []
     env.update({name: f"${{{name}}}" for name in missing})
-    data, problems, secrets = substitute_env(raw, env)
-    secrets -= {f"${{{name}}}" for name in missing}
+    data, found = substitute_env(raw, env)
+    placeholders = {f"${{{name}}}" for name in missing}
+    found.values -= placeholders
+    for values in found.paths.values():
+        values -= placeholders
     if missing:
         notify = data.get("notify", {})
         for key in ("channels", "hooks"):
             if isinstance(notify.get(key), list):
                 notify[key] = [item for item in notify[key] if "${" not in repr(item)]
+    problems = [f"{p}: environment variable {name} is not set" for p, name in found.missing]
     if problems:
         raise ConfigError([f"{path}: {p}" for p in problems])
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_errors(exc, data, str(path), Config)) from None
-    problems = check_references(config)
-    if problems:
-        raise ConfigError([f"{path}: {p}" for p in problems])
+        lines = format_validation_errors(exc, data, str(path), Config, found.paths)
+        raise ConfigError(mask_all(lines, found.values)) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: values are nested too deeply") from None
     config._path = path
     config._root = project_root(path)
-    problems = resolve_ca_files(config)
+    problems = check_references(config) + check_paths(config) + resolve_ca_files(config)
     if problems:
-        raise ConfigError([f"{path}: {p}" for p in problems])
-    config._secrets = frozenset(secrets | _credentials(config))
+        raise ConfigError(mask_all([f"{path}: {p}" for p in problems], found.values))
+    config._secrets = frozenset(found.values | _credentials(config))
     config._missing_secrets = tuple(missing)
     return config
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: {size / (1 << 20):.1f} MiB is too large for a config file; "
+                f"expected at most {MAX_CONFIG_BYTES >> 20} MiB"
+            )
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file; run `statusgen init` to create one") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder; expected the config file") from None
+    except PermissionError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {shown_text(str(exc))}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: not valid TOML: arrays or tables nested too deeply; expected at most "
+            "a few levels"
+        ) from None
+
+
+def shown_text(text: str) -> str:
+    return text if len(text) <= 400 else text[:400] + "... (cut)"
 
 
 def secret_references(data: Any, path: str = "") -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 from statusgen.conditions import Condition, ConditionError, parse_condition
 from statusgen.config.base import REPLICA_SCHEMES, Id, Mode, Seconds, Strict
 from statusgen.config.urls import parse_dns_url
+from statusgen.validation import shown
 
 # --- metrics --------------------------------------------------------------------------
 
@@ -130,7 +131,8 @@ class Replica(Strict):
         parts = urlsplit(self.url)
         if parts.scheme not in REPLICA_SCHEMES or not parts.hostname:
             raise ValueError(
-                f"expected an icmp://, tcp://, http://, https:// or dns:// URL, got {self.url!r}"
+                "expected an icmp://, tcp://, http://, https:// or dns:// URL, "
+                f"got {shown(self.url)}"
             )
         if parts.scheme == "dns":
             question = parse_dns_url(self.url)
@@ -139,9 +141,9 @@ class Replica(Strict):
         try:
             port = parts.port
         except ValueError:
-            raise ValueError(f"bad port in {self.url!r}") from None
+            raise ValueError(f"bad port in {shown(self.url)}") from None
         if parts.scheme == "tcp" and port is None:
-            raise ValueError(f"expected tcp://host:port with a port, got {self.url!r}")
+            raise ValueError(f"expected tcp://host:port with a port, got {shown(self.url)}")
         if self.label is None:
             self.label = public_url(self.url)
         if self.id is None:

@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from statusgen.config.base import DEFAULT_CONFIG, SLUG_PATTERN, Event, Id, Seconds, Strict, Theme
 from statusgen.config.services import Metrics, Node, Service, TlsOptions, by_order
 from statusgen.secrets import mask
+from statusgen.validation import shown
 
 # --- page ---------------------------------------------------------------------------
 
@@ -108,7 +109,7 @@ class Hook(Strict):
     @model_validator(mode="after")
     def _check_target(self) -> Hook:
         if urlsplit(self.target).scheme not in ("http", "https"):
-            raise ValueError(f"expected an http:// or https:// target, got {self.target!r}")
+            raise ValueError(f"expected an http:// or https:// target, got {shown(self.target)}")
         return self
 
 

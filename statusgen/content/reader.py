@@ -88,8 +88,25 @@ def display_name(config: Config, path: Path) -> str:
 Reader = Callable[[Config, Path], tuple[Any, list[str]]]
 
 
+def misnamed_files(folder: Path) -> list[Path]:
+    """Files that look like content but are not read: `.MD`, `.Md`, `.markdown`."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in (".md", ".markdown") and p.suffix != ".md"
+        if not p.name.startswith(".")
+    )
+
+
 def _read_folder(config: Config, rel: str, reader: Reader, problems: list[str]) -> list[Any]:
     items = []
+    for path in misnamed_files(config.resolve(rel)):
+        problems.append(
+            f"{display_name(config, path)}:1: extension {path.suffix!r} is not read; "
+            f"expected lowercase '.md' (rename it to {path.stem}.md)"
+        )
     for path in content_files(config.resolve(rel)):
         item, found = reader(config, path)
         problems += found
@@ -222,7 +239,7 @@ def _incident_timeline(
         message = f"{front.status!r} disagrees with the newest update ({newest}); expected the same"
         problems.append(source.key_problem("status", message))
     started = front.started or (raw[-1].at if raw else None)
-    if started is None:
+    if started is None and not timeline.headings:  # else a broken heading says it all
         message = f"required key is missing; expected a time like {TIME_EXAMPLE} or updates"
         problems.append(source.key_problem("started", message))
     resolved = front.resolved

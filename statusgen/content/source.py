@@ -23,6 +23,18 @@ HANDLER = frontmatter.YAMLHandler()
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# One incident, announcement or maintenance file: a long post-mortem is tens of KiB; a
+# 20 MB body would take half a GB to render and publish (docs/configuration.md).
+MAX_CONTENT_BYTES = 1 << 20
+
+
+def _too_large(name: str, size: int) -> str:
+    return (
+        f"{name}:1: file is {size / (1 << 20):.1f} MiB; expected at most 1 MiB per content "
+        "file (split it, or link to a longer write-up)"
+    )
+
+
 @dataclass
 class Source:
     """A content file's front matter `data`, its `body` and where things are in it."""
@@ -73,9 +85,16 @@ def read_source(path: Path, name: str, text: str | None = None) -> tuple[Source 
     `path` (writers check what they are about to write)."""
     if text is None:
         try:
+            size = path.stat().st_size
+            if size > MAX_CONTENT_BYTES:
+                return None, [_too_large(name, size)]
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             return None, [f"{name}:1: not UTF-8 text; expected a UTF-8 Markdown file"]
+        except OSError as exc:
+            return None, [f"{name}:1: cannot read it ({exc.strerror or exc})"]
+    elif len(text) > MAX_CONTENT_BYTES // 4 and len(text.encode()) > MAX_CONTENT_BYTES:
+        return None, [_too_large(name, len(text.encode()))]
     text = normalise_newlines(text.removeprefix("\ufeff"))
     bounds = list(HANDLER.FM_BOUNDARY.finditer(text))
     if not bounds or bounds[0].start() != 0:

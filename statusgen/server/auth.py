@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import threading
 from dataclasses import asdict, dataclass
@@ -24,7 +23,7 @@ from pathlib import Path
 from statusgen.clock import iso
 from statusgen.config import Config
 from statusgen.errors import StatusgenError
-from statusgen.files import write_atomic
+from statusgen.files import private_folder, write_atomic
 from statusgen.server.tokens import state_dir
 
 TOKENS_FILE = "manage-tokens.json"
@@ -138,8 +137,7 @@ class ManageTokens:
         return records
 
     def _write(self, records: list[TokenRecord]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         text = json.dumps({"tokens": [asdict(r) for r in records]}, indent=2) + "\n"
-        write_atomic(self.path, text)
-        os.chmod(self.path, 0o600)
+        write_atomic(self.path, text, mode=0o600)
         self._read()

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from statusgen.clock import iso, parse_iso
 from statusgen.config import Config, Node, NodeMetrics, public_url
-from statusgen.files import write_atomic
+from statusgen.files import private_folder, write_atomic
 from statusgen.health import judge_load, judge_report
 from statusgen.status import ProbeResult, Status, node_key, replica_key
 
@@ -257,7 +257,7 @@ class LiveState:
             replicas = [r for rs in self._nodes.values() for r in rs.values()]
             self.dirty = False
         data = {"schema": STATE_SCHEMA, "replicas": [_to_json(r) for r in replicas]}
-        directory.mkdir(parents=True, exist_ok=True)
+        private_folder(directory)
         write_atomic(directory / STATE_FILE, json.dumps(data, separators=(",", ":")) + "\n")
 
     def load(self, directory: Path) -> list[str]:

@@ -10,14 +10,13 @@ on a running server within a second, without a restart.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 import threading
 import time
 from pathlib import Path
 
 from statusgen.config import Config
-from statusgen.files import write_atomic
+from statusgen.files import private_folder, write_atomic
 
 TOKEN_FILE = "reporter-token"
 TOKEN_BYTES = 32
@@ -100,8 +99,7 @@ class ReporterToken:
         return token
 
     def _write(self, token: str) -> str:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, token + "\n")
-        os.chmod(self.path, 0o600)
+        private_folder(self.path.parent)
+        write_atomic(self.path, token + "\n", mode=0o600)
         self._read()
         return token

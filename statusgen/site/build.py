@@ -18,7 +18,8 @@ from jinja2 import Environment
 
 from statusgen.config import LOCALES, Config
 from statusgen.content import load_content
-from statusgen.files import locked
+from statusgen.errors import ConfigError
+from statusgen.files import locked, private_folder
 from statusgen.history import HistoryView, open_store
 from statusgen.site.colors import theme_rules
 from statusgen.site.documents import api_documents
@@ -26,7 +27,7 @@ from statusgen.site.feeds import feeds
 from statusgen.site.i18n import messages
 from statusgen.site.output import publish_tree
 from statusgen.site.pages import Assets, PageRenderer, environment
-from statusgen.site.problems import check_site_config, is_url
+from statusgen.site.problems import asset_problem, check_site_config, is_url
 from statusgen.site.snapshot import Snapshot, build_snapshot
 from statusgen.status import Status
 
@@ -63,7 +64,7 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
     documents = api_documents(snapshot)
     files = site_files(snapshot, assets, documents=documents)
     files.update(asset_files)
-    state = config.resolve(config.server.state_dir)
+    state = private_folder(config.resolve(config.server.state_dir))
     with locked(state / "build"):
         publish_tree(config.output_dir, files, state)
     locales = [config.page.locale, *(LOCALES if config.page.locale_picker else ())]
@@ -162,6 +163,9 @@ def resolve_assets(config: Config) -> tuple[Assets, dict[str, bytes]]:
             return None
         target = value
         if not is_url(value):
+            problem = asset_problem(config, value)
+            if problem:  # the file changed since the check
+                raise ConfigError(f"{config.path}: {problem}")
             source = config.resolve(value)
             target = f"assets/{source.name}"
             files[target] = source.read_bytes()
