@@ -1,8 +1,9 @@
 """The folders a config names must not overlap: a build replaces `output/` whole, so an
 `output` that holds the history or the config would delete them.
 
-Paths are compared after resolving symlinks (`output = "site"` where `site` links to
-`history` overlaps too).
+Paths are compared after resolving symlinks (`history.path = "h"` where `h` links into
+`output` overlaps too), except `output` itself: it is the symlink the output writer flips
+to a fresh tree in the state folder, replaced and never written through.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ if TYPE_CHECKING:
 
 def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
+
+
+def real_path(config: Config, value: str) -> Path:
+    """`value` resolved against the project, symlinks followed except `output` itself: it
+    is the link the output writer flips into the state folder (replaced, never written
+    through), so a path through it stays inside it."""
+    output = Path(os.path.abspath(config.resolve(config.output)))
+    path = Path(os.path.abspath(config.resolve(value)))
+    if path.is_relative_to(output):
+        return _real(output.parent) / output.name / path.relative_to(output)
+    return _real(path)
 
 
 def _overlap(a: Path, b: Path) -> str | None:
@@ -40,7 +52,7 @@ def named_paths(config: Config) -> dict[str, tuple[str, Path]]:
         "content.announcements": config.content.announcements,
         "content.maintenance": config.content.maintenance,
     }
-    out = {key: (value, _real(config.resolve(value))) for key, value in folders.items()}
+    out = {key: (value, real_path(config, value)) for key, value in folders.items()}
     # A config in a `config/` folder owns that folder (content sits in it by default);
     # one at the project root owns only its own file.
     owned = config.path.parent if config.path.resolve().parent.name == "config" else config.path
@@ -89,7 +101,7 @@ def check_paths(config: Config) -> list[str]:
         "(a build replaces output/ whole; the history, state and config must survive it)"
         for key, parts in found.items()
     ]
-    state = _real(config.resolve(config.notify.state_path))
+    state = real_path(config, config.notify.state_path)
     for key in ("output", "(config folder)"):
         if key in found:  # that folder's own overlap says it already
             continue

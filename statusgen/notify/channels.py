@@ -45,11 +45,19 @@ def _asset() -> apprise.AppriseAsset:
 
 
 def load_plugin(url: str) -> apprise.plugins.NotifyBase | None:
-    """Apprise's notifier for a URL, or None when Apprise cannot read it."""
+    """Apprise's notifier for a URL, or None when Apprise cannot read it. Apprise's own
+    "Unparseable URL" log line is held back: the caller reports the problem once, by key."""
+    import logging
+
     import apprise
 
-    with guarded(url_secrets(url)):
-        return apprise.Apprise.instantiate(url, asset=_asset())
+    quiet = logging.getLogger("apprise")
+    level, quiet.level = quiet.level, logging.CRITICAL
+    try:
+        with guarded(url_secrets(url)):
+            return apprise.Apprise.instantiate(url, asset=_asset())
+    finally:
+        quiet.setLevel(level)
 
 
 def send_message(channel: Channel, message: Message, timeout: float) -> str | None:
