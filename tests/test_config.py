@@ -42,8 +42,8 @@ def test_node_overrides_its_mode_defaults(project):
 BAD = [
     (
         'replicas = ["http://ok/", "tcp://x:1", "ftp://x"]',
-        "services[0].nodes[0].replicas[2]: expected an icmp://, tcp://, http://, https:// or "
-        "dns:// URL, got 'ftp://x'",
+        "services[0].nodes[0].replicas[2]: expected an icmp://, tcp://, tls://, http://, "
+        "https:// or dns:// URL, got 'ftp://x'",
     ),
     (
         'replicas = ["tcp://db"]',

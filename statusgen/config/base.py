@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_CONFIG = Path("config/statusgen.toml")
-REPLICA_SCHEMES = ("icmp", "tcp", "http", "https", "dns")
+REPLICA_SCHEMES = ("icmp", "tcp", "tls", "http", "https", "dns")
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LOCALES = ("en", "fr", "de", "es")

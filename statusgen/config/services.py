@@ -19,11 +19,20 @@ from statusgen.validation import shown
 # --- metrics --------------------------------------------------------------------------
 
 
+ExpiryDays = Annotated[int, Field(ge=0, le=3650)]
+
+
 class PollMetrics(Strict):
     interval: Seconds = 120
     retry: int = Field(2, ge=0, le=10)
     delay_sick: Seconds = 5
     delay_dead: Seconds = 10
+    tls_expiry_warn_days: ExpiryDays = Field(
+        21, description="certificate this close to expiry: reported to operators"
+    )
+    tls_expiry_sick_days: ExpiryDays = Field(
+        3, description="certificate this close to expiry: the replica is sick"
+    )
 
 
 class PushMetrics(Strict):
@@ -55,6 +64,8 @@ class NodeMetrics:
     delay_dead: float
     cpu_sick_above: float
     ram_sick_above: float
+    tls_expiry_warn_days: int = 21
+    tls_expiry_sick_days: int = 3
 
 
 # --- services, nodes, replicas --------------------------------------------------------
@@ -131,7 +142,7 @@ class Replica(Strict):
         parts = urlsplit(self.url)
         if parts.scheme not in REPLICA_SCHEMES or not parts.hostname:
             raise ValueError(
-                "expected an icmp://, tcp://, http://, https:// or dns:// URL, "
+                "expected an icmp://, tcp://, tls://, http://, https:// or dns:// URL, "
                 f"got {shown(self.url)}"
             )
         if parts.scheme == "dns":
@@ -142,8 +153,8 @@ class Replica(Strict):
             port = parts.port
         except ValueError:
             raise ValueError(f"bad port in {shown(self.url)}") from None
-        if parts.scheme == "tcp" and port is None:
-            raise ValueError(f"expected tcp://host:port with a port, got {shown(self.url)}")
+        if parts.scheme in ("tcp", "tls") and port is None:
+            raise ValueError(f"expected {parts.scheme}://host:port with a port, got {shown(self.url)}")
         if self.label is None:
             self.label = public_url(self.url)
         if self.id is None:
@@ -183,6 +194,8 @@ class Node(Strict):
     delay_dead: Seconds | None = None
     cpu_sick_above: float | None = Field(None, ge=0.01, le=10.0)
     ram_sick_above: float | None = Field(None, ge=0.01, le=1.0)
+    tls_expiry_warn_days: ExpiryDays | None = None
+    tls_expiry_sick_days: ExpiryDays | None = None
 
     @model_validator(mode="after")
     def _one_body_check(self) -> Node:
@@ -223,6 +236,8 @@ class Node(Strict):
             delay_dead=pick("delay_dead", defaults.push.delay_dead),
             cpu_sick_above=pick("cpu_sick_above", defaults.push.cpu_sick_above),
             ram_sick_above=pick("ram_sick_above", defaults.push.ram_sick_above),
+            tls_expiry_warn_days=pick("tls_expiry_warn_days", defaults.poll.tls_expiry_warn_days),
+            tls_expiry_sick_days=pick("tls_expiry_sick_days", defaults.poll.tls_expiry_sick_days),
         )
 
 

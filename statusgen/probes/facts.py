@@ -3,14 +3,11 @@ address answered from, and the time left on the certificate."""
 
 from __future__ import annotations
 
-import ssl
-from datetime import UTC, datetime
-
 import httpx
 
 from statusgen.conditions import Facts
-
-MAX_BODY = 1 << 20  # bytes of body conditions read: a status page is not a download manager
+from statusgen.probes import tls
+from statusgen.probes.body import MAX_BODY
 
 
 async def read_capped_body(response: httpx.Response, limit: int = MAX_BODY) -> tuple[str, bool]:
@@ -38,7 +35,10 @@ def http_facts(
     stream = response.extensions.get("network_stream")
     peer = stream.get_extra_info("server_addr") if stream is not None else None
     ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    expires = certificate_expiry(ssl_object)
+    certificate = tls.from_ssl_object(ssl_object)
+    left = None
+    if certificate is not None:
+        left = (certificate.not_after - tls.utcnow()).total_seconds()
     return Facts(
         connected=True,
         response_time=latency,
@@ -46,20 +46,6 @@ def http_facts(
         body=body,
         body_truncated=truncated,
         ip=peer[0] if peer else None,
-        certificate_expiration=None
-        if expires is None
-        else (expires - datetime.now(UTC)).total_seconds(),
-        certificate_expires=expires,
+        certificate_expiration=left,
+        certificate_expires=certificate.not_after if certificate is not None else None,
     )
-
-
-def certificate_expiry(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> datetime | None:
-    """The verified peer certificate's notAfter (None over plain HTTP, or with verification
-    off: Python decodes only verified certificates). OpenSSL judges certificate dates by
-    the system clock, and so does this."""
-    if ssl_object is None:
-        return None
-    not_after = (ssl_object.getpeercert() or {}).get("notAfter")
-    if not isinstance(not_after, str):
-        return None
-    return datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC)

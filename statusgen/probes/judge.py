@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from statusgen.conditions import Condition, failures
 from statusgen.probes.base import Outcome
@@ -35,3 +36,24 @@ def apply_conditions(scheme: str, conditions: Sequence[Condition], outcome: Outc
     if all(f.sick for f in found):
         return replace(outcome, ok=True, sick=True, reason=reason)
     return replace(outcome, ok=False, sick=False, reason=reason)
+
+
+def judge_certificate(outcome: Outcome, sick_days: int) -> Outcome:
+    """A certificate that expires within `sick_days` days makes a healthy answer sick:
+    `certificate expires in 2 days (2026-12-11)`."""
+    facts = outcome.facts
+    if not outcome.ok or facts is None or facts.certificate_expires is None:
+        return outcome
+    left = facts.certificate_expiration or 0.0
+    if left > sick_days * 86400:
+        return outcome
+    reason = expiry_words(left, facts.certificate_expires)
+    if outcome.sick:  # conditions already said why it is sick
+        reason = f"{outcome.reason}; {reason}"
+    return replace(outcome, sick=True, reason=reason)
+
+
+def expiry_words(seconds_left: float, expires: datetime) -> str:
+    days = int(seconds_left // 86400)
+    when = f"in {days} day{'s' if days != 1 else ''}" if days >= 1 else "today"
+    return f"certificate expires {when} ({expires.date().isoformat()})"

@@ -23,8 +23,9 @@ from statusgen.probes.base import Outcome, failed
 from statusgen.probes.dns import probe_dns
 from statusgen.probes.http import ClientFactory, ClientPool, probe_http
 from statusgen.probes.icmp import probe_icmp
-from statusgen.probes.judge import apply_conditions
+from statusgen.probes.judge import apply_conditions, judge_certificate
 from statusgen.probes.tcp import probe_tcp
+from statusgen.probes.tlsconn import probe_tls
 from statusgen.status import ProbeResult, Status
 
 DEADLINE_GRACE = 5.0  # seconds on top of the slowest replica's worst case
@@ -68,6 +69,7 @@ async def probe_replica(
             outcome = apply_conditions(replica.scheme, node.parsed_conditions, outcome)
         except Exception as exc:  # noqa: BLE001 - one broken probe must not end the pass
             outcome = _crashed(exc, service, node, replica)
+        outcome = judge_certificate(outcome, metrics.tls_expiry_sick_days)
         if outcome.ok or not outcome.retryable or attempts > metrics.retry:
             break
     return _result(service, node, replica, metrics, at, outcome, attempts)
@@ -123,6 +125,8 @@ async def _attempt(
         return await probe_tcp(host, parts.port, timeout)
     if parts.scheme == "icmp":
         return await probe_icmp(host, timeout)
+    if parts.scheme == "tls" and parts.port is not None:
+        return await probe_tls(host, parts.port, timeout, node.ca_file)
     if parts.scheme == "dns":
         return await probe_dns(parse_dns_url(replica.url), timeout)
     # The config accepts nothing else, so this is a bug, not a down target.
