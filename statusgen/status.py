@@ -55,6 +55,7 @@ class ProbeResult:
     reason: str
     attempts: int = 1
     status: Status = Status.DEAD
+    certificate_expires: datetime | None = None  # https:// and tls:// replicas
 
     @property
     def key(self) -> str:

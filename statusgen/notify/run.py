@@ -12,6 +12,11 @@ from statusgen.config import Channel, Config
 from statusgen.errors import ConfigError
 from statusgen.health import Evaluation
 from statusgen.notify import outbox as box
+from statusgen.notify.certificates import (
+    CertificateEvent,
+    certificate_events,
+    certificate_message,
+)
 from statusgen.notify.channels import channel_names, send_message
 from statusgen.notify.dispatch import Batch, run_batches
 from statusgen.notify.hooks import encode, post_hook
@@ -59,6 +64,7 @@ def notify_pass(
     with `send` off the transitions are recorded as announced but nothing is sent.
     Never raises for a delivery failure.
     """
+    results = list(results)
     path = config.resolve(config.notify.state_path)
     state = load_state(path)
     report = NotifyReport()
@@ -68,6 +74,8 @@ def notify_pass(
     )
     details = Details(config, evaluation, results)
     fresh = _channel_items(config, report.transitions, details, now)
+    news, certificates = certificate_events(config, results, state.certificates, now)
+    fresh += _certificate_items(config, news, now)
     health = announced_health(tracks, node_keys, held)
     outbox = list(state.outbox)
     superseded: list[box.Dropped] = []
@@ -85,7 +93,9 @@ def notify_pass(
         report.would_send = [Delivery.of(i) for i in _due(outbox + fresh, now)]
         return report
     _log_dropped(superseded, report)
-    new_state = state.model_copy(update={"tracks": tracks, "page_health": health})
+    new_state = state.model_copy(
+        update={"tracks": tracks, "page_health": health, "certificates": certificates}
+    )
     if not send:
         report.suppressed = [Delivery.of(i) for i in fresh]
         new_state.outbox = outbox
@@ -128,6 +138,19 @@ def _channel_items(
             items.append(
                 box.new_item("channel", name, message.title, message.body, now, message.level)
             )
+    return items
+
+
+def _certificate_items(
+    config: Config, events: list[CertificateEvent], now: datetime
+) -> list[OutboxItem]:
+    items = []
+    names = channel_names(config.notify.channels)
+    for channel, name in zip(config.notify.channels, names, strict=True):
+        message = certificate_message(config, channel, events) if events else None
+        if message:
+            title, body, level = message
+            items.append(box.new_item("channel", name, title, body, now, level))
     return items
 
 

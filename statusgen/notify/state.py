@@ -59,6 +59,9 @@ class NotifierState(Loose):
     page_health: Status | None = None
     hooks: dict[str, HookState] = Field(default_factory=dict)
     outbox: list[OutboxItem] = Field(default_factory=list)
+    certificates: dict[str, str] = Field(
+        default_factory=dict, description="replica key -> the certificate expiry announced"
+    )
 
 
 def load_state(path: Path) -> NotifierState:

@@ -95,6 +95,7 @@ def _result(
         reason=outcome.reason,
         attempts=attempts,
         status=_status(outcome, metrics),
+        certificate_expires=outcome.facts.certificate_expires if outcome.facts else None,
     )
 
 
