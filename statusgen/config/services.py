@@ -154,7 +154,9 @@ class Replica(Strict):
         except ValueError:
             raise ValueError(f"bad port in {shown(self.url)}") from None
         if parts.scheme in ("tcp", "tls") and port is None:
-            raise ValueError(f"expected {parts.scheme}://host:port with a port, got {shown(self.url)}")
+            raise ValueError(
+                f"expected {parts.scheme}://host:port with a port, got {shown(self.url)}"
+            )
         if self.label is None:
             self.label = public_url(self.url)
         if self.id is None:
