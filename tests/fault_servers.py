@@ -196,7 +196,7 @@ def self_signed_context(host: str, folder: Path) -> ssl.SSLContext:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(days(-1))
-        .not_valid_after(days(1))
+        .not_valid_after(days(365))
         .add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]),
             critical=False,
