@@ -185,8 +185,9 @@ def expired(ca: trustme.CA, host: str = "127.0.0.1") -> trustme.LeafCert:
     return ca.issue_cert(host, not_before=days(-30), not_after=days(-1))
 
 
-def self_signed_context(host: str, folder: Path) -> ssl.SSLContext:
-    """A server context presenting a genuinely self-signed certificate (its own issuer)."""
+def self_signed(host: str, folder: Path) -> tuple[Path, Path]:
+    """A genuinely self-signed certificate (its own issuer) for `host`, valid for a year, as PEM
+    files."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
     cert = (
@@ -212,6 +213,12 @@ def self_signed_context(host: str, folder: Path) -> ssl.SSLContext:
             serialization.NoEncryption(),
         )
     )
+    return cert_path, key_path
+
+
+def self_signed_context(host: str, folder: Path) -> ssl.SSLContext:
+    """A server context presenting a genuinely self-signed certificate (its own issuer)."""
+    cert_path, key_path = self_signed(host, folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return context

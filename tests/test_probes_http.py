@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import ipaddress
 import re
 import socket
 import ssl
@@ -16,10 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 import trustme
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -30,6 +25,7 @@ from statusgen.probes import ClientFactory, ClientPool, make_client, probe_repli
 from statusgen.probes.body import MAX_BODY, Match, judge_response
 from statusgen.probes.http import describe_http_error
 from statusgen.status import ProbeResult, Status
+from tests.fault_servers import self_signed
 
 # --- fixtures ------------------------------------------------------------------------
 
@@ -149,37 +145,6 @@ def slow(seconds: float, body: str = "OK"):
         return Response(body)
 
     return handler
-
-
-def self_signed(host: str, path: Path) -> tuple[Path, Path]:
-    """A genuinely self-signed certificate (its own issuer) for `host`, as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = path / "cert.pem", path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 # --- status codes, speed, body -------------------------------------------------------
