@@ -22,7 +22,7 @@ from pathlib import Path
 
 from statusgen.clock import FixedClock
 from statusgen.config import Config, load_config
-from statusgen.content import new_announcement, new_incident, new_maintenance
+from statusgen.content import load_content, new_announcement, new_incident, new_maintenance
 from statusgen.history import open_store
 from statusgen.run import run_pass
 from statusgen.site.build import BuildReport, build_site
@@ -135,11 +135,15 @@ def seed_daily(config: Config, now: datetime, days: int = 89, seed: int = 7) -> 
     the bars have a past."""
     rng = random.Random(seed)
     store = open_store(config)
+    # A second demo in the same folder keeps the days it already has (sealed or raw).
+    known = set(store.sealed_day_names()) | set(store.raw_day_names())
     keys = [(s.id, n.id, [r.id for r in n.replicas]) for s, n in config.iter_nodes()]
     for offset in range(days, 0, -1):
         day = (now - timedelta(days=offset)).date()
         aggregates: dict[str, list] = {}
         page_dead = 0
+        if day.isoformat() in known:
+            continue
         for service, node, replicas in keys:
             dead = rng.choice([0] * 30 + [1, 3, 12])
             sick = rng.choice([0] * 20 + [2, 6])
@@ -154,8 +158,28 @@ def seed_daily(config: Config, now: datetime, days: int = 89, seed: int = 7) -> 
         store.write_sealed_day(day.isoformat(), aggregates, now)
 
 
+EXAMPLE_TITLES = {
+    "Payment gateway errors",
+    "Search index rebuild",
+    "Database upgrade",
+    "Welcome to the statusgen demo",
+}
+
+
+def remove_examples(config: Config) -> None:
+    """Delete the examples an earlier demo wrote in this project, so that running the demo
+    again refreshes them instead of adding `-2` copies; other content is left alone."""
+    content = load_content(config)
+    items = [*content.incidents, *content.maintenance, *content.announcements]
+    for item in items:
+        if item.title in EXAMPLE_TITLES:
+            item.path.unlink(missing_ok=True)
+
+
 def write_content(config: Config, now: datetime) -> None:
-    """A sample incident, maintenance window and announcement."""
+    """A sample incident, maintenance window and announcement (replacing an earlier
+    demo's)."""
+    remove_examples(config)
     new_incident(
         config,
         "Payment gateway errors",

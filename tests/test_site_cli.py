@@ -138,6 +138,27 @@ def test_demo_builds_every_state_without_network(tmp_path):
     assert "<p class=d" in bars  # seeded past days
 
 
+def test_demo_run_twice_keeps_one_copy_of_each_example(tmp_path):
+    def content() -> list[str]:
+        config = tmp_path / "config"
+        return sorted(str(p.relative_to(config)) for p in config.glob("*/*.md"))
+
+    args = ["demo", "--dir", str(tmp_path), "--no-serve", "--passes", "1"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    first = content()
+    (tmp_path / "config" / "incidents" / "mine.md").write_text(
+        "---\ntitle: Mine\nseverity: minor\nstatus: resolved\naffected: []\n"
+        "started: 2026-01-01T00:00:00Z\nresolved: 2026-01-01T01:00:00Z\n---\n\nDone.\n"
+    )
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert len(first) == 4
+    assert content() == sorted([*first, "incidents/mine.md"])  # no -2 copies; mine kept
+    status = json.loads((tmp_path / "output" / "api" / "v1" / "status.json").read_text())
+    assert [a["title"] for a in status["announcements"]] == ["Welcome to the statusgen demo"]
+    assert len(status["maintenance"]["upcoming"]) == 1
+
+
 def test_demo_serves_the_site(tmp_path, monkeypatch):
     # The command serves until interrupted: stand in for Ctrl-C once it is up.
     from statusgen import demo
