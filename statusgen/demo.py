@@ -99,6 +99,7 @@ def demo_config(port: int) -> str:
         [[services]]
         id = "api"
         name = "API"
+        description = "The public JSON API and its search."
 
           [[services.nodes]]
           id = "rest"
@@ -117,6 +118,7 @@ def demo_config(port: int) -> str:
           [[services.nodes]]
           id = "gateway"
           label = "Payment gateway"
+          description = "Card payments at checkout."
           replicas = [{{ url = "{base}/fail/pay", label = "pay-1" }},
                       {{ url = "{base}/fail/pay2", label = "pay-2" }}]
         """

@@ -43,6 +43,7 @@ enabled = false
 [[services]]
 id = "web"
 name = "Website"
+description = "The public website & its docs."
 
   [[services.nodes]]
   id = "site"
@@ -64,6 +65,7 @@ name = "API"
   [[services.nodes]]
   id = "rest"
   label = "REST API"
+  description = "The JSON API behind <the app>."
   replicas = [{ url = "http://127.0.0.1:9/api", label = "api-1" }]
 
   [[services.nodes]]

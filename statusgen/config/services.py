@@ -181,6 +181,7 @@ def public_url(url: str) -> str:
 class Node(Strict):
     id: Id
     label: str = Field(min_length=1)
+    description: str = Field("", max_length=500, description="help text shown under the label")
     mode: Mode = "poll"
     order: int = 0
     link: str | None = None
@@ -246,6 +247,7 @@ class Node(Strict):
 class Service(Strict):
     id: Id
     name: str = Field(min_length=1)
+    description: str = Field("", max_length=500, description="help text shown under the name")
     order: int = 0
     nodes: list[Node] = Field(default_factory=list)
 

@@ -280,6 +280,8 @@ class Helpers:
                 f'<li class="node">\n<div class="row"><a class="name" href="{href}">'
                 f"{escape(node.label)}</a>{self.pill(node.impact)}</div>\n"
             )
+            if node.description:
+                rows.append(f'<p class="help">{escape(node.description)}</p>\n')
             if len(node.replicas) > 1:
                 spans = "".join(
                     f'<span class="h-{escape(r.health.value if r.health else "none")}">'

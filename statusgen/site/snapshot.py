@@ -61,6 +61,7 @@ class NodeState:
     checked_at: datetime | None
     incidents: tuple[Incident, ...]
     maintenance: tuple[Maintenance, ...]
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class ServiceState:
     impact: Impact
     nodes: tuple[NodeState, ...]
     series: NodeSeries
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,7 @@ def build_snapshot(
             checked_at=_checked_at(view, key),
             incidents=tuple(about),
             maintenance=tuple(m for m, keys in maintenance_keys if key in keys),
+            description=node.description,
         )
     main = _page_snapshot(config, view, content, now, impacts, nodes, reach, _main_info(config))
     extra = [
@@ -298,7 +301,15 @@ def _page_snapshot(
         )
         series = combined_series(shown)
         services.append(
-            ServiceState(service.id, service.name, position, impact, tuple(shown), series)
+            ServiceState(
+                service.id,
+                service.name,
+                position,
+                impact,
+                tuple(shown),
+                series,
+                service.description,
+            )
         )
     keys = {n.key for s in services for n in s.nodes}
     page_impact = impacts.page if not wanted else impacts.for_ids(config, info.ids)

@@ -40,7 +40,13 @@ def status(snapshot: Snapshot) -> dict[str, str]:
 
 
 def _component(
-    snapshot: Snapshot, ident: str, name: str, status: str, at: str | None, position: int
+    snapshot: Snapshot,
+    ident: str,
+    name: str,
+    status: str,
+    at: str | None,
+    position: int,
+    description: str = "",
 ) -> dict[str, Any]:
     return {
         "id": ident,
@@ -49,7 +55,7 @@ def _component(
         "created_at": at,
         "updated_at": at,
         "position": position,
-        "description": None,
+        "description": description or None,
         "showcase": False,
         "start_date": None,
         "group_id": None,
@@ -67,6 +73,7 @@ def node_component(snapshot: Snapshot, node: NodeState, position: int) -> dict[s
         node.impact.component.value,
         _at(node.checked_at or snapshot.updated_at),
         position,
+        node.description,
     )
     out["group_id"] = node.service
     return out
@@ -80,6 +87,7 @@ def group_component(snapshot: Snapshot, service: ServiceState) -> dict[str, Any]
         service.impact.component.value,
         _at(snapshot.updated_at),
         service.position,
+        service.description,
     )
     out["group"] = True
     out["components"] = [node.id for node in service.nodes if not node.impact.no_data]
