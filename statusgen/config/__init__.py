@@ -16,6 +16,7 @@ from statusgen.config.base import (
     Strict,
 )
 from statusgen.config.loader import check_references, load_config, project_root, substitute_env
+from statusgen.config.locations import MAIN_WRITER, Location, default_quorum
 from statusgen.config.services import (
     HttpOptions,
     LocalMetrics,
@@ -49,6 +50,7 @@ __all__ = [
     "DEFAULT_CONFIG",
     "ID_PATTERN",
     "LOCALES",
+    "MAIN_WRITER",
     "REPLICA_SCHEMES",
     "SLUG_PATTERN",
     "Channel",
@@ -60,6 +62,7 @@ __all__ = [
     "Hook",
     "HttpOptions",
     "LocalMetrics",
+    "Location",
     "Logos",
     "Metrics",
     "Node",
@@ -76,6 +79,7 @@ __all__ = [
     "TlsOptions",
     "by_order",
     "check_references",
+    "default_quorum",
     "load_config",
     "project_root",
     "public_url",

@@ -17,7 +17,7 @@ Seconds = Annotated[float, Field(gt=0, le=86400)]
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 Mode = Literal["poll", "push", "local"]
 Theme = Literal["light", "dark", "auto"]
-Event = Literal["dead", "sick", "recovered", "certificate"]
+Event = Literal["dead", "sick", "recovered", "certificate", "location"]
 
 
 class Strict(BaseModel):

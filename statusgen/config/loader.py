@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from statusgen.config.base import DEFAULT_CONFIG
+from statusgen.config.locations import check_locations
 from statusgen.config.paths import check_paths
 from statusgen.config.services import Node, public_url
 from statusgen.config.settings import Config
@@ -252,6 +253,7 @@ def check_references(config: Config) -> list[str]:
         for index, ident in enumerate(page.services):
             if ident not in known:
                 problems.append(f"pages[{pi}].services[{index}]: unknown service or node {ident!r}")
+    problems += check_locations(config.locations, config.health.quorum)
     for ci, channel in enumerate(config.notify.channels):
         for index, ident in enumerate(channel.services):
             if ident not in known:

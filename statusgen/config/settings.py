@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, PrivateAttr, model_validator
 
 from statusgen.config.base import DEFAULT_CONFIG, SLUG_PATTERN, Event, Id, Seconds, Strict, Theme
+from statusgen.config.locations import Location, default_quorum
 from statusgen.config.services import Metrics, Node, Service, TlsOptions, by_order
 from statusgen.secrets import mask
 from statusgen.validation import shown
@@ -66,6 +67,12 @@ class HealthSettings(Strict):
     rule: Literal["replica", "worst"] = Field(
         "replica", description="replica: a node is dead only when all its replicas are"
     )
+    quorum: int | None = Field(
+        None, ge=1, le=100, description="locations that must say dead; default a majority"
+    )
+    stale_after: Seconds = Field(
+        1800, description="a location silent this long is left out of the vote"
+    )
 
 
 class HistorySettings(Strict):
@@ -92,7 +99,7 @@ class Channel(Strict):
     name: str | None = None
     url: str = Field(min_length=3)
     services: list[str] = Field(default_factory=list, description="empty means all")
-    events: list[Event] = Field(default_factory=lambda: ["dead", "recovered"])
+    events: list[Event] = Field(default_factory=lambda: ["dead", "recovered", "location"])
     mention_channel: bool = False
 
 
@@ -146,6 +153,7 @@ class Config(Strict):
     tls: TlsOptions = TlsOptions()
     output: str = "output"
     services: list[Service] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
 
     _path: Path = PrivateAttr(default=DEFAULT_CONFIG)
     _root: Path = PrivateAttr(default=Path("."))
@@ -209,6 +217,15 @@ class Config(Strict):
                 {s.id for s in self.services} | {n.id for s in self.services for n in s.nodes}
             )
         return self._known_ids
+
+    @property
+    def quorum(self) -> int:
+        """How many locations must say dead: `[health] quorum`, else a majority of the
+        configured locations, at least 2."""
+        return self.health.quorum or default_quorum(len(self.locations))
+
+    def location(self, ident: str) -> Location | None:
+        return next((loc for loc in self.locations if loc.id == ident), None)
 
     def redact(self, text: str) -> str:
         return mask(text, self._secrets)
