@@ -20,7 +20,7 @@ from statusgen.errors import LockError
 
 def write_atomic(
     path: Path,
-    text: str,
+    text: str | bytes,
     *,
     new: bool = False,
     mode: int = 0o644,
@@ -37,8 +37,9 @@ def write_atomic(
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if check is not None:

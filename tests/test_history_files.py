@@ -3,6 +3,8 @@ order, records of the wrong shape, sealed days that must never change."""
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
 import multiprocessing
 import os
@@ -245,3 +247,119 @@ def test_a_view_that_reads_only_the_last_day_answers_as_one_that_reads_everythin
         since = T0 - timedelta(days=90)
         assert lazy.changes(key, since, T0) == full.changes(key, since, T0)
     assert list(lazy.passes_newest_first()) == list(full.passes_newest_first())
+
+
+def test_sealed_days_older_than_yesterday_are_packed_and_read_as_written(tmp_path):
+    written: dict[str, list[dict]] = {}
+    at = T0 - timedelta(days=4)
+    while at <= T0:
+        line = record(at, site=D if at.hour == 6 else H)
+        written.setdefault(line["t"][:10], []).append(line)
+        Store(tmp_path).append(line, at)
+        at += timedelta(hours=3)
+    folder = tmp_path / "samples" / "main"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "2026-11-19.jsonl.gz",
+        "2026-11-20.jsonl.gz",
+        "2026-11-21.jsonl.gz",
+        "2026-11-22.jsonl",  # yesterday and today stay plain: builds read them
+        "2026-11-23.jsonl",
+    ]
+    packed = folder / "2026-11-20.jsonl.gz"
+    expected = "".join(
+        json.dumps(x, sort_keys=True, separators=(",", ":")) + "\n" for x in written["2026-11-20"]
+    )
+    assert gzip.decompress(packed.read_bytes()).decode() == expected
+    store = Store(tmp_path)
+    assert store.read_raw("2026-11-20") == written["2026-11-20"]
+    assert store.raw_day_names() == [
+        "2026-11-19",
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-22",
+        "2026-11-23",
+    ]
+    assert store.warnings == []
+    # a view over the whole history answers from packed days as from plain ones
+    dead = [
+        t
+        for t, code in HistoryView.load(store).changes("web/site", T0 - timedelta(days=5), T0)
+        if code == "d"
+    ]
+    assert dead == [
+        x["t"] for day in sorted(written) for x in written[day] if x["n"]["web/site"] == "d"
+    ]
+
+
+def test_packing_is_deterministic_and_done_once(tmp_path):
+    for folder in (tmp_path / "a", tmp_path / "b"):
+        for at in (T0 - timedelta(days=3), T0):
+            Store(folder).append(record(at), at)
+    name = "samples/main/2026-11-20.jsonl.gz"
+    assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    before = (tmp_path / "a" / name).stat()
+    Store(tmp_path / "a").append(record(T0 + timedelta(hours=1)), T0 + timedelta(hours=1))
+    after = (tmp_path / "a" / name).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_writer_later_than_the_packing_starts_a_plain_file_and_is_counted_late(tmp_path):
+    old = T0 - timedelta(days=3)
+    Store(tmp_path).append(record(old), old)
+    Store(tmp_path).append(record(T0), T0)
+    late = Store(tmp_path)
+    late.append(record(old + timedelta(hours=2)), T0 + timedelta(minutes=5))
+    folder = tmp_path / "samples" / "main"
+    assert (folder / "2026-11-20.jsonl.gz").exists() and (folder / "2026-11-20.jsonl").exists()
+    reader = Store(tmp_path)
+    assert [x["t"] for x in reader.read_raw("2026-11-20")] == [
+        "2026-11-20T12:00:00Z",
+        "2026-11-20T14:00:00Z",
+    ]
+    assert any("1 line(s) written after 2026-11-20 was sealed" in w for w in reader.warnings)
+    Store(tmp_path).seal(T0 + timedelta(hours=1))  # the late plain file is not packed over
+    assert (folder / "2026-11-20.jsonl").exists()
+
+
+def test_a_damaged_packed_file_keeps_the_lines_before_the_damage(tmp_path):
+    old = T0 - timedelta(days=3)
+    for minutes in range(0, 24 * 60, 5):
+        at = old.replace(hour=0) + timedelta(minutes=minutes)
+        Store(tmp_path).append(big_record(at, minutes, replicas=20), at)
+    Store(tmp_path).append(record(T0), T0)
+    packed = tmp_path / "samples" / "main" / "2026-11-20.jsonl.gz"
+    data = packed.read_bytes()
+    packed.write_bytes(data[: len(data) * 2 // 3])  # cut short
+    store = Store(tmp_path)
+    lines = store.read_raw("2026-11-20")
+    assert 0 < len(lines) < 288
+    assert [x["t"] for x in lines] == sorted(x["t"] for x in lines)
+    assert any("2026-11-20.jsonl.gz" in w and "gzip file cut short" in w for w in store.warnings)
+    assert len(list((tmp_path / "corrupt").glob("*.bad"))) == 2  # the file, and its torn last line
+    assert store.last_passes(3, old)[-1]["t"] == "2026-11-23T12:00:00Z"
+
+
+def test_appenders_never_write_into_a_file_that_packing_removed(tmp_path):
+    from statusgen.history import packed
+
+    old = T0 - timedelta(days=3)
+    Store(tmp_path).append(record(old), old)
+    path = tmp_path / "samples" / "main" / "2026-11-20.jsonl"
+    taken: list[bytes] = []
+
+    def appender(worker: int) -> None:
+        for index in range(60):
+            at = old + timedelta(seconds=worker * 100 + index + 1)
+            Store(tmp_path).append(big_record(at, index, replicas=5), old)
+
+    threads = [threading.Thread(target=appender, args=(w,)) for w in range(3)]
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads) or path.exists():
+        with contextlib.suppress(FileNotFoundError):
+            packed.pack(path, lambda _target, data: taken.append(gzip.decompress(data)))
+    for thread in threads:
+        thread.join(timeout=60)
+    lines = b"".join(taken).split(b"\n")
+    assert lines[-1] == b"" and len(lines) - 1 == 1 + 3 * 60
+    assert all(json.loads(line)["t"] for line in lines[:-1])

@@ -15,7 +15,6 @@ format is in docs/history.md.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from statusgen.clock import iso
 from statusgen.files import locked, write_atomic
 from statusgen.health import Evaluation
 from statusgen.history import meta as metafile
+from statusgen.history import packed
 from statusgen.history.days import sealed_record
 from statusgen.history.lines import _TIME, Corrupt, dumps, pass_problem, sealed_problem
 from statusgen.status import ProbeResult
@@ -105,11 +105,10 @@ class Store:
         path = self.samples_dir / self.writer / f"{day}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         data = (dumps(record) + "\n").encode("utf-8")
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        # The flock is held for one write: a writer that sees no newline at the end knows
+        # a killed writer left it, not another writer halfway through its line.
+        fd = packed.open_for_append(path)
         try:
-            # Held for one write: a writer that sees no newline at the end knows a killed
-            # writer left it, not another writer halfway through its line.
-            fcntl.flock(fd, fcntl.LOCK_EX)
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 data = b"\n" + data  # a killed writer's partial line stays a line of its own
@@ -183,19 +182,22 @@ class Store:
             due = self._due(now)  # again: another writer may have sealed meanwhile
             if due is None:
                 return []
-            raw, expired_raw, expired_days = due
+            raw, expired_raw, expired_days, to_pack = due
             for day in raw:
                 if self._seal_day(day, now):
                     sealed.append(day)
             for day in expired_raw:
                 for path in self.raw_files(day):
                     path.unlink(missing_ok=True)
+            for path in to_pack:
+                with contextlib.suppress(FileNotFoundError):
+                    packed.pack(path, self._write_new)
             for day in expired_days:
                 (self.days_dir / f"{day}.json").unlink(missing_ok=True)
                 self._sealed.pop(day, None)
         return sealed
 
-    def _due(self, now: datetime) -> tuple[list[str], list[str], list[str]] | None:
+    def _due(self, now: datetime) -> tuple[list[str], list[str], list[str], list[Path]] | None:
         raw_days = self.raw_day_names()
         sealed = set(self.sealed_day_names())
         last_due = (now - self.grace).date() - timedelta(days=1)
@@ -205,9 +207,22 @@ class Store:
         will_be = sealed | set(to_seal)
         expired_raw = [d for d in raw_days if d < keep_raw and d in will_be]
         expired_days = [d for d in sealed if d < keep_days]
-        if not (to_seal or expired_raw or expired_days):
+        # Builds read raw lines of the last 24 hours only: older sealed days are packed.
+        pack_before = (now.date() - timedelta(days=1)).isoformat()
+        to_pack = [
+            path
+            for day in raw_days
+            if day < pack_before and day in will_be and day not in expired_raw
+            for path in self.raw_files(day)
+            if not packed.is_packed(path) and not path.with_name(day + packed.PACKED).exists()
+        ]
+        if not (to_seal or expired_raw or expired_days or to_pack):
             return None
-        return to_seal, expired_raw, expired_days
+        return to_seal, expired_raw, expired_days, to_pack
+
+    @staticmethod
+    def _write_new(path: Path, data: bytes) -> None:
+        write_atomic(path, data, new=True)
 
     def _seal_day(self, day: str, now: datetime) -> bool:
         lines: list[dict] = []
@@ -240,11 +255,14 @@ class Store:
 
     def raw_day_names(self) -> list[str]:
         """Days that have raw samples (any writer), oldest first."""
-        names = {p.stem for p in self.samples_dir.glob("*/*.jsonl") if _is_day(p.stem)}
-        return sorted(names)
+        names = {packed.day_of(p) for p in self.samples_dir.glob("*/*.jsonl*")}
+        return sorted(name for name in names if _is_day(name))
 
     def raw_files(self, day: str) -> list[Path]:
-        return sorted(self.samples_dir.glob(f"*/{day}.jsonl"))
+        """Every writer's raw file of `day`, plain or packed (a packed one first)."""
+        found = self.samples_dir.glob(f"*/{day}.jsonl*")
+        paths = [p for p in found if p.name in (day + packed.PLAIN, day + packed.PACKED)]
+        return sorted(paths, key=lambda p: (p.parent.name, not packed.is_packed(p)))
 
     def sealed_day_names(self) -> list[str]:
         return sorted(p.stem for p in self.days_dir.glob("*.json") if _is_day(p.stem))
@@ -255,10 +273,13 @@ class Store:
         written after the day was sealed are included, with a warning that counts them."""
         out: list[dict] = []
         sealed = self.sealed(day)
-        for path in self.raw_files(day):
+        files = self.raw_files(day)
+        for path in files:
             limit = None
             if sealed is not None:
                 limit = sealed.get("sources", {}).get(path.parent.name, {}).get("bytes", 0)
+                if not packed.is_packed(path) and path.with_name(day + packed.PACKED) in files:
+                    limit = 0  # a plain file beside a packed one holds late lines only
             lines, _ = self._read_file(path, day, late_after=limit, since=since.encode())
             out.extend(lines)
         return out
@@ -268,11 +289,11 @@ class Store:
     ) -> tuple[list[dict], int]:
         """Good lines of one raw file, and how many bytes of it were whole lines."""
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-                modified = os.fstat(handle.fileno()).st_mtime
+            data, modified, problem = packed.read_raw_bytes(path)
         except FileNotFoundError:
             return [], 0
+        if problem:  # the whole file aside; the lines before the damage still count
+            self.corrupt.keep(path, 0, path.read_bytes(), problem)
         end = data.rfind(b"\n") + 1
         good, late, offset = [], 0, 0
         for number, raw in enumerate(data[:end].split(b"\n")[:-1], start=1):
@@ -383,16 +404,12 @@ def _time_of(raw: bytes) -> bytes:
 def _tail(path: Path, count: int, day: str, block: int = 1 << 16) -> list[dict]:
     """Up to `count` good whole lines from the end of `path`."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
+        if packed.is_packed(path):  # old and small: read whole
+            data, start = packed.read_raw_bytes(path)[0], 0
+        else:
+            data, start = _tail_bytes(path, count, block)
     except FileNotFoundError:
         return []
-    with handle:
-        end = handle.seek(0, os.SEEK_END)
-        data, start = b"", end
-        while start > 0 and data.count(b"\n") <= count:
-            start = max(0, start - block)
-            handle.seek(start)
-            data = handle.read(end - start)
     pieces = data[: data.rfind(b"\n") + 1].split(b"\n")[:-1]
     if start > 0:
         pieces = pieces[1:]  # may be cut: the line before it starts before `start`
@@ -407,6 +424,18 @@ def _tail(path: Path, count: int, day: str, block: int = 1 << 16) -> list[dict]:
         if line is not None and pass_problem(line, day) is None:
             out.append(line)
     return out[::-1]
+
+
+def _tail_bytes(path: Path, count: int, block: int) -> tuple[bytes, int]:
+    """The end of a plain file holding more than `count` lines, and where it starts."""
+    with open(path, "rb") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        data, start = b"", end
+        while start > 0 and data.count(b"\n") <= count:
+            start = max(0, start - block)
+            handle.seek(start)
+            data = handle.read(end - start)
+    return data, start
 
 
 def _is_day(name: str) -> bool:
