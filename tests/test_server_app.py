@@ -183,6 +183,18 @@ def test_documents_win_over_route_patterns_of_every_route_module(config, clock):
     assert report.status_code == 200 and report.json()["page"]["name"] == "Live Status"
 
 
+def test_vigil_badge_urls_are_served_live_without_an_extension(app, config, clock):
+    with running_server(app) as url:
+        app.state.scheduler.rebuild()
+        icon = httpx.get(url + "/badge/icon")
+        color = httpx.get(url + "/badge/color")
+        unknown = httpx.get(url + "/badge/nope")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.content == (config.output_dir / "badge" / "icon.svg").read_bytes()
+    assert color.content == (config.output_dir / "badge" / "color.svg").read_bytes()
+    assert unknown.status_code == 404
+
+
 def node_of(document: dict, service: str, node: str) -> dict:
     (found,) = [
         n for s in document["services"] if s["id"] == service for n in s["nodes"] if n["id"] == node

@@ -61,7 +61,10 @@ EXPECTED = [
     "api/v2/scheduled-maintenances/upcoming.json",
     "api/v2/scheduled-maintenances/active.json",
     "status/text",
+    "status/text.txt",
     "status/report",
+    "badge/color.svg",
+    "badge/icon.svg",
     "status/acme.json",
     "status/api-only.json",
     "badges/status.svg",
@@ -79,6 +82,7 @@ EXPECTED = [
     "api-only/status/text",
     "api-only/rss.xml",
     "api-only/badges/status.svg",
+    "api-only/badge/icon.svg",
 ]
 
 
@@ -156,6 +160,20 @@ def test_json_and_html_agree(built):
         {"health": "healthy", "label": "w1", "latency_ms": None}
     ]
     assert read(built[2], "status/text") == "dead"
+    assert read(built[2], "status/text.txt") == "dead"  # for hosts that type by extension
+
+
+def test_vigil_badges_show_the_page_health(built):
+    from xml.etree import ElementTree
+
+    for kind in ("color", "icon"):
+        svg = ElementTree.fromstring(read(built[2], f"badge/{kind}.svg"))
+        assert svg.get("aria-label") == "status: dead"
+        fills = [e.get("fill") for e in svg.iter() if e.get("fill")]
+        assert fills[0] == "#e05d44"  # the red of the other badges
+    # The icon tells the state by a shape too, not by colour alone.
+    assert "<path" in read(built[2], "badge/icon.svg")
+    assert "<path" not in read(built[2], "badge/color.svg")
 
 
 def test_incident_page_has_its_timeline_newest_first(built):

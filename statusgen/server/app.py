@@ -43,6 +43,7 @@ from statusgen.server.http import SecurityHeaders, allowed_methods, escape_field
 from statusgen.server.live import LiveState
 from statusgen.server.scheduler import Builder, Scheduler, notify_and_sync
 from statusgen.server.tokens import ReporterToken, state_dir
+from statusgen.site.badges import vigil_badge_path
 from statusgen.site.csp import content_security_policy
 
 log = logging.getLogger("statusgen.server")
@@ -146,6 +147,10 @@ class LiveDocuments:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             relative = scope["path"].lstrip("/")
             body = self.ctx.documents.by_path.get(relative)
+            if body is None and (alias := vigil_badge_path(relative)):
+                # Vigil's extension-less /badge/<kind>, live only: a static host cannot
+                # give a file without an extension the SVG type.
+                body, relative = self.ctx.documents.by_path.get(alias), alias
             if body is not None:
                 response = Response(
                     body if scope["method"] == "GET" else b"",

@@ -124,3 +124,43 @@ def badge_pair(
         f"{base}uptime.svg": svg(up_label, up_text, up_color),
         f"{base}uptime.json": endpoint(up_label, up_text, up_color),
     }
+
+
+# --- Vigil's /badge/<kind>: a 20 px square in the page's health colour ------------------
+
+VIGIL_KINDS = ("color", "icon")
+HEALTH_FILL = {"healthy": COLORS["brightgreen"], "sick": COLORS["orange"], "dead": COLORS["red"]}
+# A glyph per health for the `icon` kind, so the state is not told by colour alone.
+HEALTH_GLYPH = {
+    "healthy": '<path d="M5 10.5l3.5 3.5 6.5-7.5" fill="none" stroke="#fff" stroke-width="2.4"/>',
+    "sick": '<rect x="8.8" y="4" width="2.4" height="8" fill="#fff"/>'
+    '<circle cx="10" cy="15" r="1.5" fill="#fff"/>',
+    "dead": '<path d="M6 6l8 8M14 6l-8 8" fill="none" stroke="#fff" stroke-width="2.4"/>',
+}
+
+
+def vigil_badge(kind: str, health: str) -> str:
+    """Vigil's badge of `kind` (`color`: a plain square; `icon`: a rounded square with a
+    check, an exclamation mark or a cross) for the page's health."""
+    title = escape(f"status: {health}")
+    rounded = ' rx="2"' if kind == "icon" else ""
+    glyph = HEALTH_GLYPH[health] if kind == "icon" else ""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20" viewBox="0 0 20 20" '
+        f'role="img" aria-label="{title}"><title>{title}</title>'
+        f'<rect width="20" height="20"{rounded} fill="{HEALTH_FILL[health]}"/>{glyph}</svg>\n'
+    )
+
+
+def vigil_badges(prefix: str, health: str) -> dict[str, str]:
+    """`<prefix>badge/<kind>.svg` for every kind Vigil serves at `/badge/<kind>`."""
+    return {f"{prefix}badge/{kind}.svg": vigil_badge(kind, health) for kind in VIGIL_KINDS}
+
+
+def vigil_badge_path(path: str) -> str | None:
+    """The document behind an extension-less Vigil badge URL (`badge/icon` ->
+    `badge/icon.svg`, also under a page's prefix), or None for any other path."""
+    folder, _, name = path.rpartition("/")
+    if name in VIGIL_KINDS and (folder == "badge" or folder.endswith("/badge")):
+        return f"{path}.svg"
+    return None

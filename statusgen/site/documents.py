@@ -6,9 +6,10 @@ under `<slug>/` for each extra page):
 
     api/v1/status.json          statusgen's own document (the widget reads it)
     api/v2/*.json               Statuspage's public API v2
-    status/text                 Vigil: healthy | sick | dead
+    status/text                 Vigil: healthy | sick | dead (and status/text.txt, the same)
     status/report               Vigil's JSON report
     badges/...                  status and uptime badges (SVG + shields.io endpoint JSON)
+    badge/<kind>.svg            Vigil's badges (color, icon); `serve` also answers badge/<kind>
 
 and at the root `status/<slug>.json` for every page (the seeds' public read endpoint).
 Only `generated_at` in api/v1/status.json depends on the build time.
@@ -24,7 +25,7 @@ from statusgen.clock import iso
 from statusgen.content.models import Announcement, Incident, Maintenance
 from statusgen.impact import Impact
 from statusgen.site import statuspage
-from statusgen.site.badges import badge_pair
+from statusgen.site.badges import badge_pair, vigil_badges
 from statusgen.site.snapshot import NodeState, Snapshot
 
 UPTIME_BADGE_WINDOW = "30d"
@@ -232,8 +233,12 @@ def page_documents(snapshot: Snapshot) -> dict[str, bytes]:
     for path, document in statuspage.documents(snapshot).items():
         out[f"{prefix}api/v2/{path}"] = dump(document)
     out[f"{prefix}status/text"] = snapshot.health.value.encode()
+    # Static hosts serve the extension-less file as application/octet-stream.
+    out[f"{prefix}status/text.txt"] = snapshot.health.value.encode()
     out[f"{prefix}status/report"] = dump(vigil_report(snapshot))
     out.update({path: text.encode() for path, text in badges(snapshot).items()})
+    vigil = vigil_badges(prefix, snapshot.health.value)
+    out.update({path: text.encode() for path, text in vigil.items()})
     return out
 
 

@@ -12,7 +12,7 @@ from statusgen.errors import ConfigError
 from statusgen.validation import shown
 
 # Top-level names of the output: an extra page's slug must not shadow one of them.
-RESERVED = {"api", "assets", "badges", "history", "incidents", "maintenance", "nodes"}
+RESERVED = {"api", "assets", "badge", "badges", "history", "incidents", "maintenance", "nodes"}
 RESERVED |= {"services", "status", *LOCALES}
 # A bare DNS name (what GitHub Pages' CNAME file holds): labels of letters, digits and
 # hyphens, no scheme, port, path or spaces.
