@@ -241,8 +241,8 @@ def test_a_failed_write_leaves_the_old_site_whole(tmp_path, monkeypatch):
     before = {p: p.read_bytes() for p in config.output_dir.rglob("*") if p.is_file()}
     real_write = output_module.write_fresh
 
-    def half_then_fail(folder, files):
-        real_write(folder, dict(list(files.items())[: len(files) // 2]))
+    def half_then_fail(folder, files, *previous):
+        real_write(folder, dict(list(files.items())[: len(files) // 2]), *previous)
         raise OSError("disk full")
 
     monkeypatch.setattr(output_module, "write_fresh", half_then_fail)

@@ -3,6 +3,7 @@ leftovers, and never a write through a symlink."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -81,6 +82,55 @@ def test_a_file_that_already_exists_in_a_new_tree_is_refused(tmp_path):
         publish_tree(tmp_path / "output", {"../victim": b"x"}, tmp_path / "state")
     assert outside.read_text() == "untouched"
     assert not (tmp_path / "output").exists()
+
+
+def stats(output: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Per file: (inode, mtime in ns, bytes)."""
+    out = {}
+    for path in output.rglob("*"):
+        if path.is_file():
+            found = path.stat()
+            rel = str(path.relative_to(output))
+            out[rel] = (found.st_ino, found.st_mtime_ns, path.read_bytes())
+    return out
+
+
+def test_unchanged_files_keep_their_inode_and_mtime_and_changed_ones_are_new(tmp_path):
+    config = make_fixture(tmp_path)
+    build_site(config, T0)
+    before = stats(config.output_dir)
+    report = build_site(config, T0 + timedelta(minutes=1))
+    after = stats(config.output_dir)
+    assert set(after) == set(before)
+    same = [rel for rel in after if after[rel][2] == before[rel][2]]
+    changed = [rel for rel in after if after[rel][2] != before[rel][2]]
+    assert "api/v1/status.json" in changed and "style.css" in same
+    assert "incidents/2026-11-23-rest-down.html" in same
+    for rel in same:
+        assert after[rel][:2] == before[rel][:2], rel
+    for rel in changed:
+        assert after[rel][0] != before[rel][0], rel
+    assert report.unchanged == len(same)
+    assert f"({len(same)} unchanged)" in report.summary()
+
+
+def test_a_planted_file_in_the_previous_version_is_never_linked(tmp_path):
+    config = make_fixture(tmp_path)
+    build_site(config, T0)
+    current = Path(os.path.realpath(config.output_dir))
+    outside = tmp_path / "outside.css"
+    outside.write_bytes((current / "style.css").read_bytes())
+    (current / "style.css").unlink()
+    (current / "style.css").symlink_to(outside)
+    fifo = current / "robots.txt"
+    robots = fifo.read_bytes()
+    fifo.unlink()
+    os.mkfifo(fifo)
+    build_site(config, T0)
+    assert not (config.output_dir / "style.css").is_symlink()
+    assert (config.output_dir / "style.css").stat().st_ino != outside.stat().st_ino
+    assert (config.output_dir / "robots.txt").read_bytes() == robots
+    assert outside.stat().st_nlink == 1
 
 
 READER = """

@@ -43,6 +43,7 @@ class BuildReport:
     locales: list[str]
     extra_pages: list[str]
     warnings: list[str] = field(default_factory=list)
+    unchanged: int = 0  # files kept as they were (same inode and mtime)
     documents: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
@@ -51,7 +52,10 @@ class BuildReport:
             if self.bytes < 1 << 20
             else f"{self.bytes / (1 << 20):.1f} MiB"
         )
-        return f"built {self.output}: {self.pages} pages, {self.files} files, {size}"
+        return (
+            f"built {self.output}: {self.pages} pages, {self.files} files, {size}"
+            f" ({self.unchanged} unchanged)"
+        )
 
 
 def build_site(config: Config, now: datetime, live: dict[str, Status] | None = None) -> BuildReport:
@@ -66,7 +70,7 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
     files.update(asset_files)
     state = private_folder(config.resolve(config.server.state_dir))
     with locked(state / "build"):
-        publish_tree(config.output_dir, files, state)
+        published = publish_tree(config.output_dir, files, state)
     locales = [config.page.locale, *(LOCALES if config.page.locale_picker else ())]
     return BuildReport(
         output=config.output_dir,
@@ -76,6 +80,7 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
         locales=list(dict.fromkeys(locales)),
         extra_pages=[p.page.slug for p in snapshot.pages],
         warnings=warnings,
+        unchanged=published.kept,
         documents=documents,
     )
 
