@@ -27,6 +27,8 @@ GITIGNORE = """\
 /output
 # Tokens and live state of statusgen serve: keep out of git.
 /.statusgen/
+# The data branch's worktree (history.branch): its own branch, never committed on main.
+/.status-data/
 *.lock
 __pycache__/
 """
@@ -73,13 +75,31 @@ def init_project(target: Path, force: bool = False, pin: str | None = None) -> I
         encoding="utf-8",
     )
     result.written.append(pin_file)
-    (target / "history").mkdir(exist_ok=True)
+    _use_data_branch(target / "config" / "statusgen.toml")
     gitignore = target / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text(GITIGNORE, encoding="utf-8")
         result.written.append(gitignore)
     result.git_initialised = _git_init(target)
     return result
+
+
+DATA_BRANCH = "status-data"
+
+
+def _use_data_branch(config: Path) -> None:
+    """A new page keeps its history on the `status-data` branch (docs/history.md): one
+    line under `[history]`, so main gets no commit per pass."""
+    text = config.read_text(encoding="utf-8")
+    line = (
+        f'branch = "{DATA_BRANCH}"   # history and notifier state on their own branch, '
+        "checked out in .status-data/\n"
+    )
+    if "\n[history]\n" in text:
+        text = text.replace("\n[history]\n", f"\n[history]\n{line}", 1)
+    else:
+        text += f"\n[history]\n{line}"
+    config.write_text(text, encoding="utf-8")
 
 
 def normalise_pin(pin: str) -> str:

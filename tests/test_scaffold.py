@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import statusgen.scaffold as scaffold
 from statusgen.cli import main
+from statusgen.config import load_config
 from statusgen.scaffold import default_pin, init_project, normalise_pin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +24,15 @@ def test_init_writes_a_self_sufficient_page_repository(tmp_path):
     )
     assert result.exit_code == 0, result.output
     site = tmp_path / "site"
+    # A new page keeps its history on the data branch; the rest of its config is the
+    # example's.
+    config = (site / "config/statusgen.toml").read_text()
+    assert config.replace('branch = "status-data"', "", 1) != config
+    assert load_config(site / "config/statusgen.toml").history.branch == "status-data"
+    lines = [line for line in config.splitlines() if not line.startswith("branch = ")]
+    assert lines == (ROOT / "config/statusgen.toml").read_text().splitlines()
+    assert not (site / "history").exists()  # nothing of the history on main
     for name in (
-        "config/statusgen.toml",
         "config/incidents/2026-11-18-api-latency-elevated.md",
         ".github/workflows/status.yml",
         ".github/workflows/check.yml",
@@ -34,7 +42,7 @@ def test_init_writes_a_self_sufficient_page_repository(tmp_path):
         assert (site / name).read_bytes() == (ROOT / name).read_bytes(), name
     assert "statusgen @ git+https://x/s@abc\n" in (site / "requirements/statusgen.txt").read_text()
     ignored = (site / ".gitignore").read_text().splitlines()
-    assert "/output" in ignored and "/.statusgen/" in ignored
+    assert "/output" in ignored and "/.statusgen/" in ignored and "/.status-data/" in ignored
     assert (site / ".git").is_dir()
     branch = subprocess.run(
         ["git", "-C", str(site), "symbolic-ref", "--short", "HEAD"],

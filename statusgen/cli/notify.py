@@ -35,7 +35,7 @@ def status_command(config_path: str) -> None:
     from statusgen.notify import channel_names, load_state
 
     config = open_config(config_path)
-    state = load_state(config.resolve(config.notify.state_path))
+    state = load_state(config.notify_state_file)
     for name in channel_names(config.notify.channels):
         click.echo(f"channel {name}")
     for hook in config.notify.hooks:

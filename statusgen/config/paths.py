@@ -20,12 +20,12 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def real_path(config: Config, value: str) -> Path:
+def real_path(config: Config, value: str | Path) -> Path:
     """`value` resolved against the project, symlinks followed except `output` itself: it
     is the link the output writer flips into the state folder (replaced, never written
     through), so a path through it stays inside it."""
     output = Path(os.path.abspath(config.resolve(config.output)))
-    path = Path(os.path.abspath(config.resolve(value)))
+    path = Path(os.path.abspath(config.resolve(str(value))))
     if path.is_relative_to(output):
         return _real(output.parent) / output.name / path.relative_to(output)
     return _real(path)
@@ -53,6 +53,10 @@ def named_paths(config: Config) -> dict[str, tuple[str, Path]]:
         "content.maintenance": config.content.maintenance,
     }
     out = {key: (value, real_path(config, value)) for key, value in folders.items()}
+    # With a data branch the history lives inside its worktree, a folder of its own.
+    out["history.path"] = (config.history.path, real_path(config, config.history_dir))
+    if config.history.branch:
+        out["history.worktree"] = (config.history.worktree, real_path(config, config.data_dir))
     # A config in a `config/` folder owns that folder (content sits in it by default);
     # one at the project root owns only its own file.
     owned = config.path.parent if config.path.resolve().parent.name == "config" else config.path
@@ -78,6 +82,12 @@ _DISJOINT = [
     ("history.path", "content.incidents"),
     ("history.path", "content.announcements"),
     ("history.path", "content.maintenance"),
+    ("history.worktree", "output"),
+    ("history.worktree", "server.state_dir"),
+    ("history.worktree", "(config folder)"),
+    ("history.worktree", "content.incidents"),
+    ("history.worktree", "content.announcements"),
+    ("history.worktree", "content.maintenance"),
 ]
 
 
@@ -87,6 +97,8 @@ def check_paths(config: Config) -> list[str]:
     paths = named_paths(config)
     found: dict[str, list[str]] = {}
     for first, second in _DISJOINT:
+        if first not in paths or second not in paths:
+            continue
         (value, a), (other, b) = paths[first], paths[second]
         how = _overlap(a, b)
         if how is None:
@@ -101,7 +113,7 @@ def check_paths(config: Config) -> list[str]:
         "(a build replaces output/ whole; the history, state and config must survive it)"
         for key, parts in found.items()
     ]
-    state = real_path(config, config.notify.state_path)
+    state = real_path(config, config.notify_state_file)
     for key in ("output", "(config folder)"):
         if key in found:  # that folder's own overlap says it already
             continue

@@ -76,9 +76,30 @@ class HealthSettings(Strict):
 
 
 class HistorySettings(Strict):
-    path: str = "history"
+    path: str = Field("history", description="the history folder (inside the worktree with branch)")
+    branch: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="keep the history and notifier state on this git branch (status-data)",
+    )
+    worktree: str = Field(
+        ".status-data", description="the folder where the data branch is checked out"
+    )
     retention_days: int = Field(7, ge=1, le=90, description="raw samples kept this long")
     aggregate_days: int = Field(400, ge=90, le=3650, description="daily aggregates kept")
+
+    @model_validator(mode="after")
+    def _inside_branch(self) -> HistorySettings:
+        if self.branch and (Path(self.path).is_absolute() or ".." in Path(self.path).parts):
+            raise ValueError(
+                f"history.path: expected a folder inside the data branch (relative, no '..') "
+                f"with history.branch, got {shown(self.path)}"
+            )
+        if self.branch and self.branch.endswith(".lock"):
+            raise ValueError(
+                f"history.branch: expected a git branch name, got {shown(self.branch)}"
+            )
+        return self
 
 
 class ProbeSettings(Strict):
@@ -185,8 +206,26 @@ class Config(Strict):
         return path if path.is_absolute() else self._root / path
 
     @property
+    def data_dir(self) -> Path:
+        """Where the history's files are written from: the data branch's worktree with
+        `history.branch`, else the project folder."""
+        if self.history.branch:
+            return self.resolve(self.history.worktree)
+        return self._root
+
+    def resolve_data(self, relative: str) -> Path:
+        """A path of the history's files (`history.path`, `notify.state_path`): inside
+        the data branch's worktree with `history.branch`, else in the project."""
+        path = Path(relative)
+        return path if path.is_absolute() else self.data_dir / path
+
+    @property
     def history_dir(self) -> Path:
-        return self.resolve(self.history.path)
+        return self.resolve_data(self.history.path)
+
+    @property
+    def notify_state_file(self) -> Path:
+        return self.resolve_data(self.notify.state_path)
 
     @property
     def output_dir(self) -> Path:

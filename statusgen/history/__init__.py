@@ -5,6 +5,7 @@ format is specified in docs/history.md."""
 from __future__ import annotations
 
 from statusgen.config import Config
+from statusgen.history.branch import ensure_worktree
 from statusgen.history.days import aggregate_day
 from statusgen.history.query import DayBar, HistoryView, Sample
 from statusgen.history.store import GRACE, SCHEMA, Store, pass_record
@@ -24,7 +25,9 @@ __all__ = [
 
 def open_store(config: Config, writer: str = "main") -> Store:
     """The history store the config points at; `writer` names this process's raw files
-    (`main`, or a location id)."""
+    (`main`, or a location id). With `history.branch`, the branch's worktree is created
+    (and the branch fetched) first when it is not there yet."""
+    ensure_worktree(config)
     return Store(
         config.history_dir,
         retention_days=config.history.retention_days,

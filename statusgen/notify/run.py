@@ -65,7 +65,7 @@ def notify_pass(
     Never raises for a delivery failure.
     """
     results = list(results)
-    path = config.resolve(config.notify.state_path)
+    path = config.notify_state_file
     state = load_state(path)
     report = NotifyReport()
     node_keys = [f"{s.id}/{n.id}" for s, n in config.iter_nodes()]
