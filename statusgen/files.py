@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import stat
 import tempfile
@@ -51,6 +52,36 @@ def write_atomic(
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+CORRUPT = "corrupt"
+
+
+def set_aside(path: Path, data: bytes, *, private: bool = False) -> str:
+    """Copy a state file statusgen could not fully read to `corrupt/` next to it, once:
+    `<name>~<hash of the bytes>.bad`, created exclusively and never overwritten, so the
+    next save (of what could be salvaged) loses nothing. `private` (a file of the state
+    folder) makes the folder 0700 and the copy 0600. Returns what became of the copy, for
+    the caller's one warning: "copied to PATH", or why it could not be."""
+    folder = path.parent / CORRUPT
+    aside = folder / f"{path.name}~{hashlib.sha256(data).hexdigest()[:12]}.bad"
+    try:
+        if private:
+            private_folder(folder)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return f"copied to {aside} before"
+    except OSError as exc:
+        return f"not copied aside: {(exc.strerror or type(exc).__name__).lower()}"
+    with os.fdopen(fd, "wb") as handle:
+        if not private:
+            os.fchmod(handle.fileno(), 0o644)
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return f"copied to {aside}"
 
 
 def private_folder(path: Path) -> Path:

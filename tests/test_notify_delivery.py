@@ -348,3 +348,34 @@ def test_request_handler_sees_basic_auth_from_the_channel_url(tmp_path, httpserv
     )
     run(config, D, T0)
     assert seen and seen[0].startswith("Basic ")
+
+
+def test_a_damaged_state_file_keeps_the_queued_message_and_the_original(
+    tmp_path, httpserver, caplog
+):
+    answers = [500]
+    httpserver.expect_request("/n").respond_with_handler(
+        lambda request: Response("", status=answers.pop(0) if answers else 200)
+    )
+    config = make_config(tmp_path, json_channel(httpserver.url_for("/n").replace("http", "json")))
+    state_path = config.resolve(config.notify.state_path)
+    run(config, D, T0)  # the receiver fails: the "down" message waits in the outbox
+    data = json.loads(state_path.read_text())
+    assert [i["target"] for i in data["outbox"]] == ["ops"]
+    data["outbox"].append({"id": "x", "kind": "channel", "target": "ops"})  # no body
+    data["tracks"]["api/gw"] = {"announced": "exploded"}
+    data["certificates"] = {"web/site/edge-1": "soon", "api/gw/gw-1": "2027-01-01T00:00:00Z"}
+    damaged = json.dumps(data).encode()
+    state_path.write_bytes(damaged)
+
+    later = run(config, D, T0 + timedelta(minutes=2))
+    assert [(d.target, d.title) for d in later.sent] == [("ops", "Acme Status: Web / Site is dead")]
+    state = load_state(state_path)
+    assert state.outbox == [] and state.tracks["web/site"].announced is D
+    assert state.certificates == {"api/gw/gw-1": "2027-01-01T00:00:00Z"}
+    (aside,) = (state_path.parent / "corrupt").iterdir()
+    assert aside.read_bytes() == damaged
+    (line,) = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert line.startswith(f"{state_path}: notifier state damaged: tracks['api/gw'].announced")
+    assert "(and 2 more); kept 1 outbox message, 1 track, 0 hook states, 1 certificate" in line
+    assert f"dropped 3 record(s); the original is copied to {aside}" in line

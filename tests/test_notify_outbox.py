@@ -84,12 +84,16 @@ def test_state_round_trips_atomically(tmp_path):
     assert json.loads(path.read_text())["tracks"]["web/site"]["announced"] == "dead"
 
 
-def test_missing_or_corrupt_state_starts_empty(tmp_path, caplog):
+def test_missing_or_unparsable_state_starts_empty_and_is_kept_aside(tmp_path, caplog):
     assert load_state(tmp_path / "none.json") == NotifierState()
     bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
+    bad.write_bytes(b"{not json\xff")
     assert load_state(bad) == NotifierState()
-    assert "notifier state unreadable" in caplog.text
+    (aside,) = (tmp_path / "corrupt").iterdir()
+    assert aside.name.startswith("bad.json~") and aside.read_bytes() == b"{not json\xff"
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert line.startswith(f"{bad}: notifier state damaged: not JSON (")
+    assert f"the original is copied to {aside}" in line
 
 
 def test_batches_stop_at_the_first_failure_and_keep_order():
@@ -129,3 +133,16 @@ def test_a_sender_that_raises_is_a_failure_not_a_crash():
 
     outcomes = run_batches([Batch("t", ["a"], boom)], deadline=2)
     assert outcomes[0].error == "RuntimeError while sending"
+
+
+def test_a_record_with_a_naive_time_is_dropped_not_a_crash_later(tmp_path, caplog):
+    path = tmp_path / "notify-state.json"
+    good = box.new_item("hook", "h", "t", "{}", T0).model_dump(mode="json")
+    naive = {**good, "id": "naive", "next_attempt": "2026-11-23T12:00:00"}
+    hooks = {"h": {"status": "active", "attempted_at": "2026-11-23T12:00:00Z"}, "x": []}
+    path.write_text(json.dumps({"outbox": [good, naive], "hooks": hooks, "page_health": 3}))
+    state = load_state(path)
+    assert [i.id for i in state.outbox] == [good["id"]]
+    assert list(state.hooks) == ["h"] and state.page_health is None
+    assert box.is_due(state.outbox, T0)  # compares with an aware now
+    assert "dropped 3 record(s)" in caplog.text

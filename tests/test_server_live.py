@@ -129,10 +129,32 @@ def test_a_restart_drops_replicas_of_nodes_that_changed_mode(config, clock, tmp_
     assert again.count() == 0
 
 
-def test_an_unreadable_state_file_is_a_warning(config, clock, tmp_path):
+def test_an_unparsable_state_file_is_one_warning_and_kept_aside(config, clock, tmp_path):
     (tmp_path / "live.json").write_text("{not json")
     warnings = LiveState(config, clock()).load(tmp_path)
-    assert len(warnings) == 1 and "unreadable live state ignored" in warnings[0]
+    (aside,) = (tmp_path / "corrupt").iterdir()
+    assert aside.read_text() == "{not json" and aside.stat().st_mode & 0o077 == 0
+    assert warnings == [
+        f"{tmp_path / 'live.json'}: live state damaged: not JSON; nothing in it could be "
+        f"read; kept 0 replica(s); the original is copied to {aside}"
+    ]
+
+
+def test_a_damaged_replica_record_costs_only_itself(config, clock, tmp_path):
+    live = LiveState(config, clock())
+    live.record(push("a", clock()), clock())
+    live.record(push("b", clock()), clock())
+    live.save(tmp_path)
+    data = json.loads((tmp_path / "live.json").read_text())
+    data["replicas"][0]["last_report"] = "yesterday"
+    data["replicas"].append("garbage")
+    (tmp_path / "live.json").write_text(json.dumps(data))
+    again = LiveState(config, clock())
+    (warning,) = again.load(tmp_path)
+    assert again.count() == 1
+    assert "live state damaged: replicas[0]: Invalid isoformat string" in warning
+    assert "(and 1 more); kept 1 replica(s); the original is copied to" in warning
+    assert len(list((tmp_path / "corrupt").iterdir())) == 1
 
 
 async def post(app, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> int:

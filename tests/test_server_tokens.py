@@ -39,6 +39,21 @@ def test_roll_replaces_the_token(tmp_path):
     assert store.check(new) and not store.check(old)
 
 
+def test_a_damaged_token_file_accepts_nothing_and_show_replaces_it(tmp_path, caplog):
+    folder = tmp_path / ".statusgen"
+    folder.mkdir()
+    (folder / "reporter-token").write_bytes(b"\xff\xfe not a token\n")
+    store = ReporterToken(folder)
+    assert not store.check("\ufffd\ufffd not a token")  # no crash, nothing accepted
+    fresh = store.show()
+    assert store.check(fresh) and len(fresh) >= 40
+    (aside,) = (folder / "corrupt").iterdir()
+    assert aside.read_bytes() == b"\xff\xfe not a token\n"
+    assert stat.S_IMODE(aside.stat().st_mode) == 0o600
+    (line,) = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert f"the original is copied to {aside}" in line and fresh not in line
+
+
 def test_nothing_is_accepted_before_a_token_exists(tmp_path):
     store = ReporterToken(tmp_path)
     assert not store.check("")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from statusgen.config import NotifySettings
 from statusgen.health import settled
@@ -33,11 +33,12 @@ class Track(BaseModel):
     announced: Status = Status.HEALTHY
     observed: Status = Status.HEALTHY
     streak: int = 0
-    observed_since: datetime | None = None
-    outage_since: datetime | None = None
+    # Aware times only: a naive one (a hand-edited state file) cannot be compared with now.
+    observed_since: AwareDatetime | None = None
+    outage_since: AwareDatetime | None = None
     outage_worst: Status = Status.HEALTHY
     reminders: int = 0
-    next_reminder: datetime | None = None
+    next_reminder: AwareDatetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

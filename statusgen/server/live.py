@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from statusgen.clock import iso, parse_iso
 from statusgen.config import Config, Node, NodeMetrics, public_url
-from statusgen.files import private_folder, write_atomic
+from statusgen.files import private_folder, set_aside, write_atomic
 from statusgen.health import judge_load, judge_report
 from statusgen.status import ProbeResult, Status, node_key, replica_key
 
@@ -262,16 +262,25 @@ class LiveState:
 
     def load(self, directory: Path) -> list[str]:
         """Read a saved state, keeping replicas of nodes that still exist in the same mode.
-        Returns warnings (an unreadable file is ignored: live state is a cache of reports
-        that reporters resend every interval)."""
+        Returns warnings. A damaged file is copied to `corrupt/` (once) and every replica
+        record that still reads is kept; live state is a cache of reports that reporters
+        resend every interval, so what is dropped comes back with the next report."""
         path = directory / STATE_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            replicas = [_from_json(item) for item in data["replicas"]]
+            raw = path.read_bytes()
         except FileNotFoundError:
             return []
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            return [f"{path}: unreadable live state ignored ({exc})"]
+        except OSError as exc:
+            return [f"{path}: unreadable live state ignored ({exc.strerror or exc})"]
+        replicas, problems = _salvage(raw)
+        warnings = []
+        if problems:
+            aside = set_aside(path, raw, private=True)
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            warnings.append(
+                f"{path}: live state damaged: {problems[0]}{more}; kept {len(replicas)} "
+                f"replica(s); the original is {aside}"
+            )
         replicas.sort(key=lambda r: r.last_report)
         with self._lock:
             for replica in replicas:
@@ -282,7 +291,35 @@ class LiveState:
                 bucket[replica.id] = replica
                 while len(bucket) > self.cap:
                     bucket.popitem(last=False)
-        return []
+        return warnings
+
+
+def _salvage(raw: bytes) -> tuple[list[LiveReplica], list[str]]:
+    """The replica records of a saved state that read, and a problem per one that does
+    not (its index and what is wrong, never its values)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return [], ["not JSON; nothing in it could be read"]
+    items = data.get("replicas") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return [], ['no "replicas" array; nothing in it could be read']
+    replicas: list[LiveReplica] = []
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            replicas.append(_from_json(item))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problems.append(f"replicas[{index}]: {_why(exc)}")
+    return replicas, problems
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r}"
+    if isinstance(exc, AttributeError):
+        return "a value of the wrong type"
+    return str(exc)[:120] or type(exc).__name__
 
 
 def _result(replica: LiveReplica, status: Status, reason: str) -> ProbeResult:

@@ -10,13 +10,17 @@ on a running server within a second, without a restart.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import threading
 import time
 from pathlib import Path
 
 from statusgen.config import Config
-from statusgen.files import private_folder, write_atomic
+from statusgen.errors import StatusgenError
+from statusgen.files import private_folder, set_aside, write_atomic
+
+log = logging.getLogger("statusgen.server")
 
 TOKEN_FILE = "reporter-token"
 TOKEN_BYTES = 32
@@ -47,11 +51,14 @@ class ReporterToken:
         return cls(state_dir(config))
 
     def show(self) -> str:
-        """The current token, creating (and storing) one when there is none yet."""
+        """The current token, creating (and storing) one when there is none yet. A damaged
+        file (not one line of printable ASCII: no reporter can send it) is copied to
+        `corrupt/` and replaced by a new token, with a warning."""
         with self._lock:
             current = self._read()
             if current:
                 return current
+            self._keep_damaged()
             return self._write(new_token())
 
     def roll(self) -> str:
@@ -64,7 +71,11 @@ class ReporterToken:
         token stored yet nothing is accepted."""
         if not candidate:
             return False
-        current = self._current()
+        try:
+            current = self._current()
+        except StatusgenError as exc:
+            log.error("event=token-file-unreadable problem=%r", "; ".join(exc.problems))
+            return False
         if not current:
             return False
         return hmac.compare_digest(candidate.encode("utf-8"), current.encode("utf-8"))
@@ -90,16 +101,45 @@ class ReporterToken:
             return self._read()
 
     def _read(self) -> str:
+        """The stored token; "" when there is none or the file is damaged (nothing is
+        accepted then)."""
         try:
             stat = self.path.stat()
-            token = self.path.read_text(encoding="utf-8").strip()
+            token = _token_of(self.path.read_bytes())
         except FileNotFoundError:
             return ""
+        except OSError as exc:
+            raise StatusgenError(
+                f"{self.path}: cannot read the reporter token "
+                f"({(exc.strerror or 'error').lower()}); make it readable by this user only"
+            ) from None
         self._cached = ((stat.st_ino, stat.st_mtime_ns), token)
         return token
+
+    def _keep_damaged(self) -> None:
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return
+        if raw.strip():
+            log.warning(
+                "%s: reporter token file damaged (not one line of printable ASCII); a new "
+                "token replaces it (give it to the reporters: statusgen token show); the "
+                "original is %s",
+                self.path,
+                set_aside(self.path, raw, private=True),
+            )
 
     def _write(self, token: str) -> str:
         private_folder(self.path.parent)
         write_atomic(self.path, token + "\n", mode=0o600)
         self._read()
         return token
+
+
+def _token_of(raw: bytes) -> str:
+    """The token a file holds: one line of printable ASCII without spaces, else ""."""
+    text = raw.strip()
+    if not text or any(byte < 0x21 or byte > 0x7E for byte in text):
+        return ""
+    return text.decode("ascii")
