@@ -4,10 +4,14 @@ manifest and the home page's weight."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from statusgen.site import build_site
+from statusgen.site.charts import buckets, daily_chart, latency_chart, nice_top
+from statusgen.site.i18n import messages
 
 from .conftest import T0
 from .site_helpers import make_fixture
@@ -40,3 +44,60 @@ def test_descriptions_fill_the_statuspage_description_field(output):
     assert by_id["web"] == "The public website & its docs."
     assert by_id["rest"] == "The JSON API behind <the app>."
     assert by_id["docs"] is None
+
+
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+def figures(html: str) -> str:
+    """The chart's caption as a reader sees it."""
+    caption = re.search(r"<figcaption[^>]*>(.*?)</figcaption>", html).group(1)
+    return re.sub(r"<[^>]+>", "", caption)
+
+
+def test_the_24h_chart_states_latest_average_and_p95_within_its_scale():
+    t = messages("en")
+    values = [100] * 18 + [400, 1000]  # 20 checks, one slow spike at the end
+    points = [(NOW - timedelta(minutes=5 * (20 - i)), v) for i, v in enumerate(values)]
+    html = str(latency_chart(points, NOW, t))
+    # Average and p95 come from the same raw checks; the scale's top covers the peak.
+    assert figures(html) == "Now 1000 ms · avg 160 ms · p95 1000 ms"
+    assert "<span class=ax aria-hidden=true><span>1000 ms</span><span>0</span></span>" in html
+    assert "<title>Response time over the last 24 h, scale 0 to 1000 ms</title>" in html
+    # The scale's top is a round number at or above the peak.
+    tops = [nice_top(v) for v in (1, 7, 101, 230, 260, 543, 999)]
+    assert tops == [1, 8, 150, 250, 300, 600, 1000]
+
+
+def test_a_few_checks_are_dots_not_a_stray_dash():
+    t = messages("en")
+    points = [(NOW - timedelta(minutes=m), 120 + m) for m in (15, 10, 5, 0)]
+    html = str(latency_chart(points, NOW, t, count=96))
+    dots = re.search(r'<path class="pts" d="([^"]+)"', html).group(1)
+    assert len(re.findall(r"M\d+ \d+h0", dots)) == 4  # one a check
+    # A check at `now` itself counts in the last slice.
+    assert buckets(points, NOW, 24, 96)[-1] == 127.5
+    assert "h4" not in html  # the old lone-point dash
+    assert figures(html) == "Now 120 ms · avg 128 ms · p95 135 ms"
+    # Many checks: a line without dots.
+    many = [(NOW - timedelta(minutes=15 * i), 100 + i) for i in range(90)]
+    assert 'class="pts"' not in str(latency_chart(many, NOW, t, count=96))
+
+
+def test_the_daily_chart_has_a_legend_a_scale_and_its_figures_in_every_locale():
+    rows = [(date(2026, 11, d), 100 + d, 180 + 2 * d) for d in range(1, 21)]
+    rows[3] = (rows[3][0], None, None)
+    for lang in ("en", "fr", "de", "es"):
+        t = messages(lang)
+        html = str(daily_chart(rows, t))
+        avg = round(sum(r[1] for r in rows if r[1]) / 19)
+        assert t.ms(avg) in figures(html) and t.ms(220) in figures(html)
+        assert f"<span class=key>{t('chart_mean')}</span>" in html and t("chart_p95") in html
+        assert f"<span>{t.ms(250)}</span><span>0</span>" in html
+
+
+def test_node_pages_and_the_home_page_show_chart_figures(output):
+    home = read(output, "index.html")
+    assert home.count("<figcaption class=figs>Now <b>") >= 3
+    node = read(output, "nodes/web/site.html")
+    assert "avg <b>" in node and "daily mean" in node

@@ -1,5 +1,6 @@
 """The two repeated, heavy pieces of markup, built in Python because a page may hold a
-thousand of them: the 90-day uptime bar and the inline SVG response-time charts.
+thousand of them: the 90-day uptime bar, and the node rows with their charts
+(`statusgen.site.charts`).
 
 Both are compact by design (the home page of 50 nodes stays well under 100 KB): a plain
 healthy day is a bare `<li>`; only days worth a look carry a class and a `title` (date,
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
 from statusgen.impact import Impact
+from statusgen.site.charts import daily_chart, latency_chart
 from statusgen.site.i18n import Messages
 from statusgen.site.series import Bar, Note
 from statusgen.status import Status
@@ -125,96 +126,6 @@ def uptime_bar(
     label = escape(bar_summary(bars, t, name))
     return Markup(
         f'<div class=bar role=img data-end={end} aria-label="{label}">{"".join(cells)}</div>'
-    )
-
-
-def _scale(values: Sequence[float | None], height: int) -> tuple[list[int | None], int]:
-    known = [v for v in values if v is not None]
-    top = max(known, default=0) or 1
-    usable = height - 4
-    return [None if v is None else height - 2 - round(v / top * usable) for v in values], int(top)
-
-
-def _path(ys: Sequence[int | None], step: float) -> str:
-    """An SVG path through the known points (a slice without data is skipped, as cron
-    schedules leave gaps); a lone point is drawn as a short dash."""
-    xs = _xs(len(ys), step)
-    parts = [f"L{x} {y}" for x, y in zip(xs, ys, strict=True) if y is not None]
-    if len(parts) == 1:
-        x, y = parts[0][1:].split()
-        return f"M{max(int(x) - 2, 0)} {y}h4"
-    return "M" + "".join(parts)[1:] if parts else ""
-
-
-@lru_cache(maxsize=64)
-def _xs(count: int, step: float) -> tuple[int, ...]:
-    return tuple(round(index * step) for index in range(count))
-
-
-def buckets(
-    points: Sequence[tuple[datetime, int]], now: datetime, hours: float, count: int
-) -> list[float | None]:
-    """Mean value per equal slice of the last `hours`, None where nothing answered."""
-    start = now - timedelta(hours=hours)
-    width = hours * 3600 / count
-    sums, counts = [0.0] * count, [0] * count
-    for at, value in points:
-        index = int((at - start).total_seconds() // width)
-        if 0 <= index < count:
-            sums[index] += value
-            counts[index] += 1
-    return [s / c if c else None for s, c in zip(sums, counts, strict=True)]
-
-
-def latency_chart(
-    points: Sequence[tuple[datetime, int]],
-    now: datetime,
-    t: Messages,
-    hours: float = 24,
-    count: int = 48,
-    width: int = 192,
-    height: int = 32,
-) -> Markup:
-    """A sparkline of the last `hours` of response times; text when there is no data."""
-    values = buckets(points, now, hours, count)
-    known = [v for _, v in points]
-    if not known:
-        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
-    ys, top = _scale(values, height)
-    label = t("chart_label", hours=round(hours), avg=t.ms(sum(known) / len(known)), max=t.ms(top))
-    return Markup(
-        # <title> names the image for assistive technology and shows on hover.
-        f'<svg class=chart viewBox="0 0 {width} {height}" preserveAspectRatio=none role=img>'
-        f"<title>{escape(label)}</title>"
-        f'<path d="{_path(ys, width / max(count - 1, 1))}"/></svg>'
-    )
-
-
-def daily_chart(
-    rows: Sequence[tuple[date, int | None, int | None]],
-    t: Messages,
-    width: int = 360,
-    height: int = 60,
-) -> Markup:
-    """Daily mean and p95 response times over the bar's days."""
-    means = [row[1] for row in rows]
-    p95s = [row[2] for row in rows]
-    if not any(v is not None for v in means):
-        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
-    top = max(v for v in [*means, *p95s] if v is not None) or 1
-    usable = height - 4
-
-    def ys(values: Sequence[int | None]) -> list[int | None]:
-        return [None if v is None else height - 2 - round(v / top * usable) for v in values]
-
-    step = width / max(len(rows) - 1, 1)
-    label = t("daily_chart_label", days=len(rows), max=t.ms(top))
-    return Markup(
-        f'<svg class="chart wide" viewBox="0 0 {width} {height}" preserveAspectRatio=none '
-        "role=img>"
-        f"<title>{escape(label)}</title>"
-        f'<path class=p95 d="{_path(ys(p95s), step)}"/>'
-        f'<path d="{_path(ys(means), step)}"/></svg>'
     )
 
 

@@ -1,0 +1,173 @@
+"""Response-time charts: inline SVG lines with a scale, and their figures as text.
+
+One source for every figure: the 24 h chart states the latest, the average and the 95th
+percentile of the raw response times, and its scale runs from 0 to a round number at or
+above their peak, so no stated value lies off the scale; the line plots the mean of each
+slice of the window. The 90-day chart plots the daily means and p95s; its average is the
+mean of the daily means and its peak the highest daily p95, the same rows the line uses.
+With few points, each one is drawn as a dot, so a handful of checks is never a stray dash.
+The SVG stretches to its box (`preserveAspectRatio=none`): strokes and dots keep their
+size through `vector-effect: non-scaling-stroke`, and text lives in the HTML around it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from markupsafe import Markup, escape
+
+from statusgen.site.i18n import Messages
+
+FEW_POINTS = 16  # at most this many known slices: each drawn as a dot too
+
+
+def p95(values: Sequence[float]) -> float | None:
+    """The 95th percentile by nearest rank, the rule of the history's daily aggregates."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] if ordered else None
+
+
+def nice_top(value: float) -> int:
+    """The scale's top: the smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a
+    power of ten) at or above `value` (at least 1 ms)."""
+    if value <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * power >= value:
+            return math.ceil(step * power)
+    return math.ceil(10 * power)  # pragma: no cover - the loop always returns
+
+
+def buckets(
+    points: Sequence[tuple[datetime, int]], now: datetime, hours: float, count: int
+) -> list[float | None]:
+    """Mean value per equal slice of the last `hours` (a check at `now` itself is in the
+    last slice), None where nothing answered."""
+    start = now - timedelta(hours=hours)
+    width = hours * 3600 / count
+    sums, counts = [0.0] * count, [0] * count
+    for at, value in points:
+        index = min(int((at - start).total_seconds() // width), count - 1)
+        if index >= 0 and at <= now:
+            sums[index] += value
+            counts[index] += 1
+    return [s / c if c else None for s, c in zip(sums, counts, strict=True)]
+
+
+@lru_cache(maxsize=64)
+def _xs(count: int, step: float) -> tuple[int, ...]:
+    return tuple(round(index * step) for index in range(count))
+
+
+def _y(value: float, top: float, height: int) -> int:
+    return height - 2 - round(value / top * (height - 4))
+
+
+def _known(values: Sequence[float | None], top: float, width: int, height: int) -> list:
+    """(x, y) of the known values, spread evenly over the width."""
+    xs = _xs(len(values), width / max(len(values) - 1, 1))
+    return [(x, _y(v, top, height)) for x, v in zip(xs, values, strict=True) if v is not None]
+
+
+def _path(known: Sequence[tuple[int, int]], dots: bool, css: str = "") -> str:
+    """The line through the known points (a slice without data is skipped, as cron
+    schedules leave gaps) and, with `dots`, a dot on each (a zero-length segment with
+    round caps)."""
+    cls = f" class={css}" if css else ""
+    out = ""
+    if len(known) > 1:
+        out = f'<path{cls} d="M{"L".join(f"{x} {y}" for x, y in known)}"/>'
+    if dots and known:
+        marks = "".join(f"M{x} {y}h0" for x, y in known)
+        out += f'<path class="pts{" " + css if css else ""}" d="{marks}"/>'
+    return out
+
+
+def _figures(t: Messages, key: str, **values: float | None) -> Markup:
+    """A catalogue line with its values in bold (the line itself escaped)."""
+    bold = {name: Markup("<b>{}</b>").format(t.ms(value)) for name, value in values.items()}
+    return Markup(escape(t.strings[key])).format(**bold)
+
+
+def _figure(svg: str, top: int, t: Messages, figures: Markup, wide: bool = False) -> Markup:
+    scale = f"<span class=ax aria-hidden=true><span>{escape(t.ms(top))}</span><span>0</span></span>"
+    return Markup(
+        f'<figure class="lat{" wide" if wide else ""}"><div class=plot>{scale}{svg}</div>'
+        f"<figcaption class=figs>{figures}</figcaption></figure>"
+    )
+
+
+def _svg(width: int, height: int, label: str, body: str, wide: bool = False) -> str:
+    # <title> names the picture for assistive technology and shows on hover; grid lines
+    # mark the scale's top and its 0.
+    return (
+        f'<svg class="chart{" wide" if wide else ""}" viewBox="0 0 {width} {height}" '
+        f"preserveAspectRatio=none role=img><title>{escape(label)}</title>"
+        f'<path class=grid d="M0 2H{width}M0 {height - 2}H{width}"/>{body}</svg>'
+    )
+
+
+def latency_chart(
+    points: Sequence[tuple[datetime, int]],
+    now: datetime,
+    t: Messages,
+    hours: float = 24,
+    count: int = 48,
+    width: int = 192,
+    height: int = 32,
+) -> Markup:
+    """The last `hours` of response times with its scale and figures (latest, average,
+    p95); text alone when there is no data."""
+    start = now - timedelta(hours=hours)
+    inside = sorted((at, v) for at, v in points if start <= at <= now)
+    known = [v for _, v in inside]
+    if not known:
+        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+    avg, high = sum(known) / len(known), p95(known)
+    top = nice_top(max(known))
+    if len(inside) <= FEW_POINTS:  # each check a dot at its own time
+        span = hours * 3600
+        xy = [
+            (round((at - start).total_seconds() / span * width), _y(v, top, height))
+            for at, v in inside
+        ]
+        body = _path(xy, dots=True)
+    else:
+        values = buckets(inside, now, hours, count)
+        xy = _known(values, top, width, height)
+        body = _path(xy, dots=len(xy) <= FEW_POINTS)
+    label = t("chart_label", hours=round(hours), top=t.ms(top))
+    figures = _figures(t, "chart_figures", now=known[-1], avg=avg, p95=high)
+    svg = _svg(width, height, label, body)
+    return _figure(svg, top, t, figures)
+
+
+def daily_chart(
+    rows: Sequence[tuple[date, int | None, int | None]],
+    t: Messages,
+    width: int = 360,
+    height: int = 60,
+) -> Markup:
+    """Daily mean and p95 response times over the bar's days, with a legend and the
+    period's average (of the daily means) and peak (the highest daily p95)."""
+    means = [row[1] for row in rows]
+    p95s = [row[2] for row in rows]
+    known_means = [v for v in means if v is not None]
+    if not known_means:
+        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+    peak = max(v for v in [*means, *p95s] if v is not None)
+    top = nice_top(peak)
+    label = t("daily_chart_label", days=len(rows), top=t.ms(top))
+    dots = len(known_means) <= FEW_POINTS
+    body = _path(_known(p95s, top, width, height), dots, "p95") + _path(
+        _known(means, top, width, height), dots
+    )
+    figures = _figures(t, "daily_chart_figures", avg=sum(known_means) / len(known_means), peak=peak)
+    legend = Markup("<span class=key>{}</span> <span class='key p95'>{}</span> · ").format(
+        t("chart_mean"), t("chart_p95")
+    )
+    return _figure(_svg(width, height, label, body, wide=True), top, t, legend + figures, True)
