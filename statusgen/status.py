@@ -56,6 +56,8 @@ class ProbeResult:
     attempts: int = 1
     status: Status = Status.DEAD
     certificate_expires: datetime | None = None  # https:// and tls:// replicas
+    connect: float | None = None  # seconds to open the connection (when one was opened)
+    tls: float | None = None  # seconds of its TLS handshake (https:// and tls://)
 
     @property
     def key(self) -> str:

@@ -50,7 +50,7 @@ def test_each_pass_appends_one_line_and_keeps_earlier_bytes(tmp_path):
     assert after.count(b"\n") == 2
     assert json.loads((tmp_path / "meta.json").read_text()) == {
         "schema": 2,
-        "latency": "wall-clock",
+        "latency": "network-events",
         "first_seen": {"web/site": "2026-11-23T12:00:00Z", "api/rest": "2026-11-23T12:00:00Z"},
     }
 

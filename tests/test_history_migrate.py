@@ -71,6 +71,29 @@ def test_a_v1_history_migrates_once_keeping_every_pass_and_aggregate(tmp_path):
     ]
 
 
+def test_the_first_pass_measured_by_network_events_is_recorded_in_meta(tmp_path):
+    """Latencies of v1 passes were timed by the probe coroutine, queueing included: the
+    switch to network events is written down (when, and from what), and said once."""
+    write_v1(tmp_path)
+    store = Store(tmp_path)
+    store.upgrade()
+    assert store.meta()["latency"] == "wall-clock"  # what the migrated passes measured
+    later = T0 + timedelta(hours=1)
+    store.append(record(later), later)
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert (meta["latency"], meta["latency_before"]) == ("network-events", "wall-clock")
+    assert meta["latency_since"] == record(later)["t"]
+    (switch,) = [w for w in store.warnings if "measured from network events" in w]
+    assert "not comparable" in switch and record(later)["t"] in switch
+
+    again = Store(tmp_path)
+    again.append(record(later + timedelta(minutes=5)), later + timedelta(minutes=5))
+    assert (
+        json.loads((tmp_path / "meta.json").read_text())["latency_since"] == meta["latency_since"]
+    )
+    assert not [w for w in again.warnings if "network events" in w]
+
+
 def _changes(view, key, since):
     out = []
     times, entries = view.series(key, since)

@@ -234,7 +234,8 @@ def test_replicas_unfinished_at_the_deadline_are_dead(
 def test_default_deadline_is_derived_from_the_targets(project: Project) -> None:
     config = config_with(project, ["tcp://127.0.0.1:9", "tcp://127.0.0.1:10"])
     metrics = [t.metrics for t in targets(config)]
-    assert default_deadline(metrics, 256) == 2 * 1 + 5  # delay_dead 2, retry 0
+    # delay_dead 2, retry 0: one attempt, or a slow answer and its confirmation attempt
+    assert default_deadline(metrics, 256) == 2 * 2 + 5
 
 
 def _metrics(delay_dead: float, retry: int) -> NodeMetrics:
@@ -247,7 +248,8 @@ def _metrics(delay_dead: float, retry: int) -> NodeMetrics:
         ([], 256, 5),
         ([_metrics(10, 2)], 256, 10 * 3 + 5),
         ([_metrics(10, 0), _metrics(4, 4)], 256, 4 * 5 + 5),
-        ([_metrics(10, 0)] * 300, 256, 2 * 10 + 5),  # two waves of probes
+        ([_metrics(10, 0)] * 300, 256, 2 * 20 + 5),  # two waves of probes
+        ([_metrics(3, 0)], 256, 2 * 3 + 5),  # a slow answer's confirmation attempt
     ],
 )
 def test_default_deadline(metrics: list[NodeMetrics], concurrency: int, expected: float) -> None:

@@ -144,11 +144,17 @@ def result_json(result: ProbeResult) -> dict:
         "node": result.node,
         "replica": result.label,
         "status": result.status.value,
-        "latency_ms": None if result.latency is None else round(result.latency * 1000, 1),
+        "latency_ms": _ms(result.latency),
+        "connect_ms": _ms(result.connect),
+        "tls_ms": _ms(result.tls),
         "reason": result.reason,
         "attempts": result.attempts,
         "at": iso(result.at),
     }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
 
 
 def format_table(results: list[ProbeResult]) -> str:

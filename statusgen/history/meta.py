@@ -1,7 +1,10 @@
 """`meta.json` (schema, latency method, when each node was first seen) and the one-time
 migration from the schema 1 layout.
 
-    {"schema": 2, "latency": "wall-clock", "first_seen": {"svc/node": "2026-11-23T12:00:00Z"}}
+    {"schema": 2, "latency": "network-events", "first_seen": {"svc/node": "2026-11-23T12:00:00Z"}}
+
+A history whose passes were measured another way before keeps saying so:
+`"latency_before": "wall-clock", "latency_since": "<time of the first pass measured now>"`.
 
 Schema 1 (statusgen before history v2) kept raw files in `samples/<date>.jsonl` and
 aggregates in `daily/<YYYY-MM>.jsonl`, one line per day.
@@ -10,20 +13,25 @@ aggregates in `daily/<YYYY-MM>.jsonl`, one line per day.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from statusgen.errors import HistoryError
-from statusgen.files import write_atomic
+from statusgen.files import locked, write_atomic
 from statusgen.history.lines import Corrupt, dumps, sealed_problem
 
 if TYPE_CHECKING:
     from statusgen.history.store import Store
 
+log = logging.getLogger("statusgen.history")
 SCHEMA = 2
-# How pass latencies were measured; the performance work will name its own method.
-LATENCY_METHOD = "wall-clock"
+# How pass latencies are measured (docs/probes.md#latency): from the probe's own network
+# events. Histories written before it say "wall-clock" (the probe coroutine's own clock,
+# queueing included); the two are not comparable, so a switch is recorded (`switch_latency`).
+LATENCY_METHOD = "network-events"
+OLD_LATENCY_METHOD = "wall-clock"
 
 
 def fresh() -> dict:
@@ -59,6 +67,8 @@ def _problem(meta: object) -> str | None:
         return None  # schema 1 is migrated; a newer schema is refused by check_version
     if type(meta.get("latency")) is not str:
         return '"latency" is not text'
+    if any(k in meta and type(meta[k]) is not str for k in ("latency_before", "latency_since")):
+        return '"latency_before" or "latency_since" is not text'
     seen = meta.get("first_seen")
     if type(seen) is not dict or not all(type(v) is str for v in seen.values()):
         return '"first_seen" is not an object of times'
@@ -110,6 +120,7 @@ def migrate_v1(store: Store, meta: dict | None) -> str:
     if daily.is_dir() and not any(daily.iterdir()):
         daily.rmdir()
     new = fresh()
+    new["latency"] = OLD_LATENCY_METHOD  # schema 1 passes were timed that way
     new["first_seen"] = first_seen(store)
     write(store.directory, new)
     return (
@@ -175,4 +186,24 @@ def rebuild(store: Store) -> dict:
     meta = fresh()
     meta["first_seen"] = first_seen(store)
     write(store.directory, meta)
+    return meta
+
+
+def note_latency(store: Store, at: str) -> dict:
+    """A pass at `at` measured by `LATENCY_METHOD` in a history whose earlier passes were
+    measured another way: record the switch in meta.json and say so once. Returns the
+    meta now on disk."""
+    with locked(store.directory):
+        meta = read(store.directory, store.corrupt) or fresh()
+        before = meta.get("latency", OLD_LATENCY_METHOD)
+        if before == LATENCY_METHOD:
+            return meta
+        meta.update(latency=LATENCY_METHOD, latency_before=before, latency_since=at)
+        write(store.directory, meta)
+    store.warnings.append(
+        f"{store.directory / 'meta.json'}: latencies from {at} on are measured from network "
+        f"events ({LATENCY_METHOD}); earlier ones ({before}) include the prober's own "
+        f"waiting and are not comparable (see docs/probes.md#latency)"
+    )
+    log.warning(store.warnings[-1])
     return meta

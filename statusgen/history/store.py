@@ -123,6 +123,8 @@ class Store:
                 f"in the raw file, not in that day's aggregates"
             )
         self._note_first_seen(record)
+        if (self._meta or {}).get("latency") != metafile.LATENCY_METHOD:
+            self._meta = metafile.note_latency(self, record["t"])
         self.seal(at)
         return path
 

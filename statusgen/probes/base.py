@@ -33,7 +33,9 @@ class Outcome:
     """One attempt: whether the target answered correctly, how fast (seconds, None when
     nothing answered), a human reason, and whether trying again could change anything.
     `facts` is what an answer showed, for the node's conditions; `sick` marks an answer
-    that is correct but degraded (a failing [RESPONSE_TIME] condition, say)."""
+    that is correct but degraded (a failing [RESPONSE_TIME] condition, say). `connect`
+    and `tls` are the seconds spent opening the connection and on its TLS handshake, when
+    the attempt opened one (reported apart from `latency`: docs/probes.md#latency)."""
 
     ok: bool
     latency: float | None
@@ -41,6 +43,8 @@ class Outcome:
     retryable: bool = True
     facts: Facts | None = None
     sick: bool = False
+    connect: float | None = None
+    tls: float | None = None
 
 
 def failed(reason: str, *, retryable: bool = True) -> Outcome:

@@ -32,6 +32,7 @@ from statusgen.probes.body import (
 )
 from statusgen.probes.facts import http_facts, read_capped_body
 from statusgen.probes.protocol import protocol_reason
+from statusgen.probes.timing import HttpTrace
 
 ClientFactory = Callable[[bool | ssl.SSLContext, int], httpx.AsyncClient]
 """Builds a client for one trust setting and a concurrency: `(verify, limit)`. `verify`
@@ -108,7 +109,7 @@ async def probe_http(
     only when `healthy_match` needs it, or for conditions when `read_body`. `ca_file` is a
     PEM file of extra trusted CAs."""
     client = pool.get(options.verify_tls, ca_file)
-    trip = _Trip(httpx.URL(url))
+    trip = _Trip(httpx.URL(url), HttpTrace())
     deadline = asyncio.get_running_loop().time() + timeout
     started = perf_counter()
     search = BodySearch(options.healthy_match, deadline) if options.healthy_match else None
@@ -121,7 +122,7 @@ async def probe_http(
                 if search is not None and healthy_status(response.status_code, options):
                     match = await search.run(response)
                 text, truncated = await read_capped_body(response) if read_body else (None, False)
-                latency = perf_counter() - started
+                latency = trip.trace.latency if trip.trace.seen else perf_counter() - started
                 facts = http_facts(response, latency, text, truncated)
                 if not options.verify_tls:
                     cert_problem = _unverified_problem(response)
@@ -141,17 +142,20 @@ async def probe_http(
         if isinstance(exc, httpx.TooManyRedirects):
             return failed(reason, retryable=False)
         return failed(trip.after_redirects(reason))
+    timings = {"connect": trip.trace.connect, "tls": trip.trace.tls}
     if cert_problem is not None:
-        return Outcome(False, latency, cert_problem, retryable=False, facts=facts)
+        return Outcome(False, latency, cert_problem, retryable=False, facts=facts, **timings)
     ok, reason = judge_response(response.status_code, match, options)
-    return Outcome(ok, latency, reason, facts=facts)
+    return Outcome(ok, latency, reason, facts=facts, **timings)
 
 
 @dataclass(slots=True)
 class _Trip:
-    """Where one probe request has got to: its current URL and redirects followed."""
+    """Where one probe request has got to: its current URL, redirects followed, and the
+    timings of its requests so far."""
 
     url: httpx.URL
+    trace: HttpTrace
     redirects: int = 0
 
     def after_redirects(self, reason: str) -> str:
@@ -171,6 +175,7 @@ async def _send(
         options.method, trip.url, headers=options.headers, content=options.body, timeout=timeout
     )
     while True:
+        request.extensions["trace"] = trip.trace
         response = await client.send(request, stream=True, follow_redirects=False)
         if response.next_request is None:
             return response

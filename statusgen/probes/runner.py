@@ -10,7 +10,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -24,12 +24,16 @@ from statusgen.probes.dns import probe_dns
 from statusgen.probes.http import ClientFactory, ClientPool, probe_http
 from statusgen.probes.icmp import probe_icmp
 from statusgen.probes.judge import apply_conditions, judge_certificate
+from statusgen.probes.limit import AdaptiveLimit, LagProbe, measure_lag, watch_lag
 from statusgen.probes.tcp import probe_tcp
 from statusgen.probes.tlsconn import probe_tls
 from statusgen.status import ProbeResult, Status
 
 DEADLINE_GRACE = 5.0  # seconds on top of the slowest replica's worst case
 DEADLINE_EXCEEDED = "pass deadline exceeded"
+# Confirmation attempts in flight at once, and only while no first attempt waits for a
+# slot: a re-check measures the target, not a busy prober.
+CONFIRM_CONCURRENCY = 32
 
 OnResult = Callable[[ProbeResult], None]
 
@@ -61,6 +65,20 @@ async def probe_replica(
         async with ClientPool() as pool:
             return await probe_replica(service, node, replica, metrics, pool, clock)
     at = clock()
+    outcome, attempts = await _attempts(service, node, replica, metrics, client, metrics.retry)
+    return _result(service, node, replica, metrics, at, outcome, attempts)
+
+
+async def _attempts(
+    service: Service,
+    node: Node,
+    replica: Replica,
+    metrics: NodeMetrics,
+    client: ClientPool | None,
+    retry: int,
+) -> tuple[Outcome, int]:
+    """The last attempt's outcome and how many attempts: failures are tried again up to
+    `retry` times."""
     attempts = 0
     while True:
         attempts += 1
@@ -70,9 +88,21 @@ async def probe_replica(
         except Exception as exc:  # noqa: BLE001 - one broken probe must not end the pass
             outcome = _crashed(exc, service, node, replica)
         outcome = judge_certificate(outcome, metrics.tls_expiry_sick_days)
-        if outcome.ok or not outcome.retryable or attempts > metrics.retry:
-            break
-    return _result(service, node, replica, metrics, at, outcome, attempts)
+        if outcome.ok or not outcome.retryable or attempts > retry:
+            return outcome, attempts
+
+
+def slow_only(outcome: Outcome, metrics: NodeMetrics) -> bool:
+    """Whether `outcome` is sick for its latency alone (slower than `delay_sick`), not for
+    a condition or a certificate: the verdict a busy prober could have caused."""
+    return not outcome.sick and _status(outcome, metrics) is Status.SICK
+
+
+def confirmed(first: Outcome, again: Outcome) -> Outcome:
+    """The confirmation attempt's outcome, its reason naming the re-check and the first
+    answer's time: `HTTP 200 (re-checked: first answer took 612 ms)`."""
+    took = f"{(first.latency or 0.0) * 1000:.0f} ms"
+    return replace(again, reason=f"{again.reason} (re-checked: first answer took {took})")
 
 
 def _result(
@@ -96,6 +126,8 @@ def _result(
         attempts=attempts,
         status=_status(outcome, metrics),
         certificate_expires=outcome.facts.certificate_expires if outcome.facts else None,
+        connect=outcome.connect,
+        tls=outcome.tls,
     )
 
 
@@ -154,10 +186,11 @@ def targets(config: Config, modes: Iterable[str] = ("poll",)) -> list[Target]:
 
 def default_deadline(metrics: Sequence[NodeMetrics], concurrency: int) -> float:
     """Long enough for every replica to use all its attempts: the worst replica's
-    `delay_dead * (retry + 1)`, once per wave of `concurrency` replicas, plus a grace."""
+    `delay_dead * (retry + 1)` (at least two attempts' worth: a slow answer gets a
+    confirmation attempt), once per wave of `concurrency` replicas, plus a grace."""
     if not metrics:
         return DEADLINE_GRACE
-    worst = max(m.delay_dead * (m.retry + 1) for m in metrics)
+    worst = max(m.delay_dead * max(m.retry + 1, 2) for m in metrics)
     waves = math.ceil(len(metrics) / concurrency)
     return worst * waves + DEADLINE_GRACE
 
@@ -168,9 +201,12 @@ async def run_probes(
     modes: Iterable[str] = ("poll",),
     client_factory: ClientFactory | None = None,
     on_result: OnResult | None = None,
+    lag: LagProbe = measure_lag,
 ) -> list[ProbeResult]:
-    """Probe every replica of the nodes in `modes` with at most `config.probe.concurrency`
-    probes in flight, and return one result per replica in config order.
+    """Probe every replica of the nodes in `modes` and return one result per replica in
+    config order. At most `config.probe.concurrency` probes are in flight, fewer while the
+    event loop lags (`AdaptiveLimit`, fed by `lag`). A replica sick for its latency alone
+    is probed once more, at low concurrency, before its result is recorded.
 
     The pass ends by `config.probe.deadline` (default: `default_deadline`); replicas not
     finished by then are dead with reason `pass deadline exceeded`. `on_result` is
@@ -178,45 +214,63 @@ async def run_probes(
     todo = targets(config, modes)
     concurrency = config.probe.concurrency
     deadline = config.probe.deadline or default_deadline([t.metrics for t in todo], concurrency)
-    semaphore = asyncio.Semaphore(concurrency)
+    limit = AdaptiveLimit(concurrency, low_limit=CONFIRM_CONCURRENCY)
     results: list[ProbeResult | None] = [None] * len(todo)
     began: set[int] = set()
     started = clock()
 
     async with ClientPool(client_factory, concurrency) as pool:
         # Making a client loads the CA store, a fraction of a second of blocked loop: do it
-        # before any probe starts its clock, or every probe in flight measures the pause.
+        # before any probe starts, or every probe in flight waits for the pause.
         https = {(t.node.http.verify_tls, t.node.ca_file) for t in todo if _is_http(t)}
         for verify, ca_file in https:
             pool.get(verify, ca_file)
 
         async def probe(index: int, target: Target) -> None:
-            async with semaphore:
+            service, node, replica, metrics = (
+                target.service,
+                target.node,
+                target.replica,
+                target.metrics,
+            )
+            async with limit.slot():
                 began.add(index)
-                result = await probe_replica(
-                    target.service, target.node, target.replica, target.metrics, pool, clock
+                at = clock()
+                outcome, attempts = await _attempts(
+                    service, node, replica, metrics, pool, metrics.retry
                 )
+            if slow_only(outcome, metrics):
+                async with limit.slot(low=True):
+                    again, _ = await _attempts(service, node, replica, metrics, pool, 0)
+                outcome, attempts = confirmed(outcome, again), attempts + 1
+            result = _result(service, node, replica, metrics, at, outcome, attempts)
             results[index] = result
             if on_result is not None:
                 on_result(result)
 
+        limit.observe(await lag())  # how busy the loop is before the first probe starts
+        watcher = asyncio.create_task(watch_lag(limit, lag))
         tasks = [asyncio.create_task(probe(i, t)) for i, t in enumerate(todo)]
-        if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=deadline)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            for index, task in enumerate(tasks):
-                error = task.exception() if task in done else None
-                if error is None:
-                    continue
-                if results[index] is not None:
-                    raise error  # the caller's on_result broke: its bug, surfaced
-                # probe_replica turns probe errors into results; whatever got past it is
-                # still one dead replica, not a dead pass.
-                results[index] = _failed_target(todo[index], started, error)
-                if on_result is not None:
-                    on_result(results[index])
+        try:
+            if tasks:
+                done, pending = await asyncio.wait(tasks, timeout=deadline)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                for index, task in enumerate(tasks):
+                    error = task.exception() if task in done else None
+                    if error is None:
+                        continue
+                    if results[index] is not None:
+                        raise error  # the caller's on_result broke: its bug, surfaced
+                    # _attempts turns probe errors into outcomes; whatever got past it is
+                    # still one dead replica, not a dead pass.
+                    results[index] = _failed_target(todo[index], started, error)
+                    if on_result is not None:
+                        on_result(results[index])
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
 
     late = [_late(t, started, i in began) for i, t in enumerate(todo) if results[i] is None]
     for result in late:

@@ -13,25 +13,31 @@ from time import perf_counter
 from statusgen.conditions import Facts
 from statusgen.probes import tls
 from statusgen.probes.base import Outcome, describe_error, failed, timed_out
+from statusgen.probes.tcp import open_timed
 
 
 async def probe_tls(host: str, port: int, timeout: float, ca_file: Path | None = None) -> Outcome:
     """Connect to `host:port`, complete a verified TLS handshake within `timeout` seconds
-    and close; healthy when it verifies."""
+    and close; healthy when it verifies. Latency is the TCP handshake plus the TLS
+    handshake, each timed around itself (`connect` and `tls` apart)."""
     context = tls.trust_context(ca_file) if ca_file else ssl.create_default_context()
-    started = perf_counter()
+    writer: asyncio.StreamWriter | None = None
     try:
         async with asyncio.timeout(timeout):
-            _, writer = await asyncio.open_connection(
-                host, port, ssl=context, server_hostname=host.strip("[]")
-            )
+            writer, connect = await open_timed(host, port)
+            started = perf_counter()
+            await writer.start_tls(context, server_hostname=host.strip("[]"))
+            handshake = perf_counter() - started
     except TimeoutError:
+        _abort(writer)
         return failed(timed_out(timeout))
     except ssl.SSLCertVerificationError as exc:
+        _abort(writer)
         return failed(await _verify_reason(host, port, exc, timeout), retryable=False)
     except OSError as exc:
+        _abort(writer)
         return failed(describe_error(exc))
-    latency = perf_counter() - started
+    latency = connect + handshake
     certificate = tls.from_ssl_object(writer.get_extra_info("ssl_object"))
     peer = writer.get_extra_info("peername")
     writer.transport.abort()  # nothing to say to it: no TLS goodbye to wait for
@@ -44,7 +50,12 @@ async def probe_tls(host: str, port: int, timeout: float, ca_file: Path | None =
         else (certificate.not_after - tls.utcnow()).total_seconds(),
         certificate_expires=certificate.not_after if certificate is not None else None,
     )
-    return Outcome(True, latency, "TLS handshake", facts=facts)
+    return Outcome(True, latency, "TLS handshake", facts=facts, connect=connect, tls=handshake)
+
+
+def _abort(writer: asyncio.StreamWriter | None) -> None:
+    if writer is not None:
+        writer.transport.abort()
 
 
 async def _verify_reason(

@@ -1,0 +1,126 @@
+"""How many probes a pass keeps in flight: as many as the CPU sustains, found from the
+event loop's lag, never more than `probe.concurrency`.
+
+A probe in flight costs CPU only while it sends or reads; one that waits on a slow target
+costs nothing. So the bound is not a fixed number: `AdaptiveLimit` starts low, doubles
+while the loop keeps up (lag under `target`), then grows by an eighth at a time, and
+halves whenever the loop falls behind. `watch_lag` measures the lag (how late a short
+sleep wakes) and feeds it in; tests feed their own measurements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+START = 16  # probes in flight before the first lag measurement
+MINIMUM = 4  # never fewer (a pass must progress even on a starved machine)
+TARGET_LAG = 0.005  # seconds: above this the loop is behind, and the limit halves
+INTERVAL = 0.01  # seconds between lag measurements
+
+LagProbe = Callable[[], Awaitable[float]]
+"""Waits a little and returns the event loop's lag over that wait, in seconds."""
+
+
+class AdaptiveLimit:
+    """A semaphore whose size follows `observe(lag)`, between `minimum` and `maximum`.
+
+    `slot(low=True)` is for work that should wait until no normal work is waiting, and
+    then runs at most `low_limit` at a time (a pass's confirmation attempts)."""
+
+    def __init__(
+        self,
+        maximum: int,
+        *,
+        start: int = START,
+        minimum: int = MINIMUM,
+        target: float = TARGET_LAG,
+        low_limit: int = 1,
+    ) -> None:
+        self.maximum = maximum
+        self.minimum = min(minimum, maximum)
+        self.limit = max(self.minimum, min(start, maximum))
+        self.target = target
+        self.low_limit = max(1, low_limit)
+        self.in_flight = 0
+        self.low_in_flight = 0
+        self.peak = 0
+        self._growing = True  # doubling until the loop first falls behind
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._low_waiting: deque[asyncio.Future[None]] = deque()
+
+    def observe(self, lag: float) -> None:
+        """One lag measurement: halve when behind, grow when well ahead."""
+        if lag > self.target:
+            self._growing = False
+            self.limit = max(self.minimum, self.limit // 2)
+        elif lag < self.target / 2:
+            step = self.limit if self._growing else max(1, self.limit // 8)
+            self.limit = min(self.maximum, self.limit + step)
+        self._wake()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, low: bool = False) -> AsyncIterator[None]:
+        await self._acquire(low)
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            if low:
+                self.low_in_flight -= 1
+            self._wake()
+
+    async def _acquire(self, low: bool) -> None:
+        queue = self._low_waiting if low else self._waiting
+        while not self._free(low):
+            future = asyncio.get_running_loop().create_future()
+            queue.append(future)
+            try:
+                await future
+            except BaseException:
+                if future in queue:
+                    queue.remove(future)
+                elif future.done() and not future.cancelled():
+                    self._wake()  # pass the wake-up this waiter got on to the next one
+                raise
+        self.in_flight += 1
+        self.low_in_flight += low
+        self.peak = max(self.peak, self.in_flight)
+
+    def _free(self, low: bool) -> bool:
+        if self.in_flight >= self.limit:
+            return False
+        return not low or (not self._waiting and self.low_in_flight < self.low_limit)
+
+    def _wake(self) -> None:
+        free = self.limit - self.in_flight
+        free -= _release(self._waiting, free)
+        if not self._waiting:
+            _release(self._low_waiting, min(free, self.low_limit - self.low_in_flight))
+
+
+def _release(queue: deque[asyncio.Future[None]], count: int) -> int:
+    """Wake up to `count` waiters of `queue`; returns how many."""
+    woken = 0
+    while woken < count and queue:
+        future = queue.popleft()
+        if not future.done():
+            future.set_result(None)
+            woken += 1
+    return woken
+
+
+async def measure_lag(interval: float = INTERVAL) -> float:
+    """How late a sleep of `interval` seconds woke up: the event loop's lag."""
+    loop = asyncio.get_running_loop()
+    before = loop.time()
+    await asyncio.sleep(interval)
+    return max(0.0, loop.time() - before - interval)
+
+
+async def watch_lag(limit: AdaptiveLimit, lag: LagProbe = measure_lag) -> None:
+    """Feed `limit` lag measurements until cancelled."""
+    while True:
+        limit.observe(await lag())

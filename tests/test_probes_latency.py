@@ -1,0 +1,220 @@
+"""Latency that stays true under load: timed from the probe's own network events, a slow
+verdict re-checked once, and a pass that keeps fewer probes in flight while the loop lags."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from statusgen.clock import FixedClock
+from statusgen.config import Config, HttpOptions, load_config
+from statusgen.probes import ClientPool, run_probes
+from statusgen.probes.http import probe_http
+from statusgen.probes.limit import AdaptiveLimit
+from statusgen.probes.tcp import probe_tcp
+from statusgen.status import Status
+
+BUSY = 0.4  # seconds the event loop is kept busy while a probe is under way
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HTTPServer]:
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh(server: HTTPServer) -> Iterator[None]:
+    server.clear()
+    yield
+    server.clear()
+
+
+async def _with_busy_loop(probe):
+    """Start `probe`, then block the event loop for BUSY seconds (as hundreds of other
+    probes' CPU work would) before it can send its request."""
+    task = asyncio.create_task(probe)
+    await asyncio.sleep(0)  # the probe starts, and waits for its connection
+    time.sleep(BUSY)
+    return await task
+
+
+# --- measured from the network events ----------------------------------------------------
+
+
+def test_http_latency_leaves_out_the_time_the_loop_was_busy(server: HTTPServer) -> None:
+    server.expect_request("/instant").respond_with_data("OK")
+
+    async def main():
+        async with ClientPool() as pool:
+            return await _with_busy_loop(
+                probe_http(server.url_for("/instant"), HttpOptions(), 5, pool)
+            )
+
+    outcome = asyncio.run(main())
+    assert outcome.ok and outcome.reason == "HTTP 200"
+    # The server answered at once: the busy loop is not the target's latency.
+    assert outcome.latency is not None and outcome.latency < BUSY / 2
+    assert outcome.connect is not None and outcome.tls is None  # plain HTTP: no handshake
+
+
+def test_tcp_latency_is_the_handshake_alone() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        outcome = asyncio.run(_with_busy_loop(probe_tcp("127.0.0.1", port, 5)))
+    assert outcome.ok and outcome.reason == "connected"
+    assert outcome.latency is not None and outcome.latency < BUSY / 2
+    assert outcome.connect == outcome.latency
+
+
+# --- a slow verdict is confirmed once -----------------------------------------------------
+
+
+def _config(project, urls: list[str], sick: float = 0.2, dead: float = 2, extra: str = ""):
+    listed = ", ".join(f'"{u}"' for u in urls)
+    return load_config(
+        project(
+            f"""
+            [page]
+            name = "Test"
+            {extra}
+
+            [[services]]
+            id = "web"
+            name = "Web"
+
+            [[services.nodes]]
+            id = "site"
+            label = "Site"
+            retry = 0
+            delay_sick = {sick}
+            delay_dead = {dead}
+            replicas = [{listed}]
+            """
+        )
+    )
+
+
+class SlowFirst:
+    """Answers slowly the first `slow` times, then at once; counts requests."""
+
+    def __init__(self, seconds: float, slow: int = 1) -> None:
+        self.seconds, self.slow, self.calls = seconds, slow, 0
+        self._lock = threading.Lock()
+
+    def __call__(self, _: Request) -> Response:
+        with self._lock:
+            self.calls += 1
+            slow = self.calls <= self.slow
+        if slow:
+            time.sleep(self.seconds)
+        return Response("OK")
+
+
+def _run(config: Config, clock: FixedClock):
+    return asyncio.run(run_probes(config, clock))
+
+
+def test_a_slow_answer_is_re_checked_once_and_the_re_check_is_recorded(
+    project, server: HTTPServer, clock: FixedClock
+) -> None:
+    once = SlowFirst(0.4, slow=1)
+    always = SlowFirst(0.4, slow=99)
+    server.expect_request("/once").respond_with_handler(once)
+    server.expect_request("/always").respond_with_handler(always)
+    config = _config(project, [server.url_for("/once"), server.url_for("/always")])
+
+    recovered, slow = _run(config, clock)
+
+    assert (once.calls, always.calls) == (2, 2)  # one confirmation each, no more
+    assert recovered.status is Status.HEALTHY and recovered.attempts == 2
+    assert recovered.reason.startswith("HTTP 200 (re-checked: first answer took ")
+    assert recovered.latency is not None and recovered.latency < 0.2
+    assert slow.status is Status.SICK and slow.attempts == 2
+    assert slow.reason.startswith("HTTP 200 (re-checked: first answer took ")
+    assert slow.latency is not None and slow.latency >= 0.4
+
+
+def test_timeouts_and_fast_answers_are_not_re_checked(
+    project, server: HTTPServer, clock: FixedClock
+) -> None:
+    fast = SlowFirst(0, slow=0)
+    hanging = SlowFirst(1.0, slow=99)
+    server.expect_request("/fast").respond_with_handler(fast)
+    server.expect_request("/hang").respond_with_handler(hanging)
+    config = _config(project, [server.url_for("/fast"), server.url_for("/hang")], dead=0.5)
+
+    ok, timed_out = _run(config, clock)
+
+    assert (ok.status, ok.reason, ok.attempts, fast.calls) == (Status.HEALTHY, "HTTP 200", 1, 1)
+    assert (timed_out.status, timed_out.reason) == (Status.DEAD, "timed out after 0.5 s")
+    assert timed_out.attempts == 1 and hanging.calls == 1
+
+
+# --- the number in flight follows the event loop's lag -------------------------------------
+
+
+def test_the_limit_doubles_while_the_loop_keeps_up_then_halves_when_it_lags() -> None:
+    limit = AdaptiveLimit(100, start=10, minimum=4, target=0.01)
+    limit.observe(0.0)
+    assert limit.limit == 20
+    limit.observe(0.001)
+    assert limit.limit == 40
+    limit.observe(0.008)  # between half the target and the target: hold
+    assert limit.limit == 40
+    limit.observe(0.05)
+    assert limit.limit == 20
+    limit.observe(0.0)  # after the first lag, grow an eighth at a time
+    assert limit.limit == 22
+    for _ in range(50):
+        limit.observe(0.0)
+    assert limit.limit == 100  # never above probe.concurrency
+    for _ in range(10):
+        limit.observe(1.0)
+    assert limit.limit == 4  # never below the minimum
+
+
+class InFlight:
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.now, self.peak = seconds, 0, 0
+        self._lock = threading.Lock()
+
+    def __call__(self, _: Request) -> Response:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.now -= 1
+        return Response("OK")
+
+
+@pytest.mark.parametrize(("lag", "busy"), [(1.0, True), (0.0, False)])
+def test_a_lagging_loop_keeps_fewer_probes_in_flight(
+    project, server: HTTPServer, clock: FixedClock, lag: float, busy: bool
+) -> None:
+    handler = InFlight(0.2)
+    for n in range(40):
+        server.expect_request(f"/r/{n}").respond_with_handler(handler)
+    urls = [server.url_for(f"/r/{n}") for n in range(40)]
+    config = _config(project, urls, sick=4, dead=5, extra="[probe]\nconcurrency = 64")
+
+    async def measured() -> float:  # the injected lag measurement
+        await asyncio.sleep(0.005)
+        return lag
+
+    results = asyncio.run(run_probes(config, clock, lag=measured))
+    assert all(r.status is Status.HEALTHY for r in results)
+    if busy:
+        assert handler.peak <= 8  # halved from the start of 16 before any probe began
+    else:
+        assert handler.peak > 16  # grown past its start while the loop kept up
