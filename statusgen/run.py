@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from statusgen.clock import Clock
+from statusgen.clock import Clock, iso
 from statusgen.config import Config
 from statusgen.health import Evaluation, evaluate
 from statusgen.history import open_store, pass_record
@@ -63,6 +63,9 @@ def record_pass(
     evaluation = evaluate_results(config, results, extra)
     store = open_store(config)
     path = store.append(pass_record(evaluation, results, now), now)
+    store.note_certificates(
+        {r.key: iso(r.certificate_expires) for r in results if r.certificate_expires is not None}
+    )
     return PassOutcome(results, evaluation, path, list(store.warnings))
 
 

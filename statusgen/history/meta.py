@@ -1,7 +1,8 @@
 """`meta.json` (schema, latency method, when each node was first seen) and the one-time
 migration from the schema 1 layout.
 
-    {"schema": 2, "latency": "network-events", "first_seen": {"svc/node": "2026-11-23T12:00:00Z"}}
+    {"schema": 2, "latency": "network-events", "first_seen": {"svc/node": "2026-11-23T12:00:00Z"},
+     "certificates": {"svc/node/replica": "2027-02-01T12:00:00Z"}}
 
 A history whose passes were measured another way before keeps saying so:
 `"latency_before": "wall-clock", "latency_since": "<time of the first pass measured now>"`.
@@ -72,6 +73,9 @@ def _problem(meta: object) -> str | None:
     seen = meta.get("first_seen")
     if type(seen) is not dict or not all(type(v) is str for v in seen.values()):
         return '"first_seen" is not an object of times'
+    certificates = meta.get("certificates", {})
+    if type(certificates) is not dict or not all(type(v) is str for v in certificates.values()):
+        return '"certificates" is not an object of times'
     return None
 
 

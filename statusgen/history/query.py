@@ -48,6 +48,13 @@ class DayBar:
     checks: int
 
 
+def _time_or_none(text: str | None) -> datetime | None:
+    try:
+        return parse_iso(text) if text else None
+    except ValueError:  # a hand-edited meta.json: no date rather than no page
+        return None
+
+
 def _in_any(at: str, windows: Sequence[tuple[str, str]]) -> bool:
     return any(start <= at < end for start, end in windows)
 
@@ -60,8 +67,10 @@ class HistoryView:
         passes: list[dict],
         daily: dict[str, dict[str, list]],
         older: OlderDays | None = None,
+        meta: dict | None = None,
     ) -> None:
         self.passes = sorted(passes, key=lambda line: line["t"])
+        self.meta = meta or {}  # meta.json: first_seen, certificates
         self._by_day: dict[str, list[dict]] = {}
         for line in self.passes:
             self._by_day.setdefault(line["t"][:10], []).append(line)
@@ -96,7 +105,16 @@ class HistoryView:
             if line["t"] <= ceiling
         ]
         before = sorted({d for d in raw if d not in loaded} | partial)
-        return cls(passes, {}, OlderDays(store, ceiling, start, before, raw, partial))
+        older = OlderDays(store, ceiling, start, before, raw, partial)
+        return cls(passes, {}, older, store.meta())
+
+    def first_seen(self, key: str) -> datetime | None:
+        """When the history first saw node `key` (meta.json), if known."""
+        return _time_or_none(self.meta.get("first_seen", {}).get(key))
+
+    def certificate_expires(self, key: str) -> datetime | None:
+        """The latest certificate expiry recorded for replica `key`, if any."""
+        return _time_or_none(self.meta.get("certificates", {}).get(key))
 
     @property
     def last_pass(self) -> dict | None:

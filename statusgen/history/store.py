@@ -173,6 +173,21 @@ class Store:
             metafile.write(self.directory, meta)
             self._meta = meta
 
+    def note_certificates(self, expiries: dict[str, str]) -> None:
+        """Keep each replica's latest certificate expiry (`notAfter`, UTC ISO time, by
+        replica key) in `meta.json` for the pages. The file is rewritten only when one
+        changed (a renewal, a new replica), not on every pass."""
+        known = self.meta().get("certificates", {})
+        changed = {key: at for key, at in expiries.items() if known.get(key) != at}
+        if not changed:
+            return
+        self.upgrade()
+        with locked(self.directory):
+            meta = metafile.read(self.directory, self.corrupt) or metafile.fresh()
+            meta.setdefault("certificates", {}).update(changed)
+            metafile.write(self.directory, meta)
+            self._meta = meta
+
     def seal(self, now: datetime) -> list[str]:
         """Seal every day that ended `grace` ago and is not sealed, then delete raw files
         older than `retention_days` (once sealed) and sealed days older than

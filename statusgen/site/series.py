@@ -32,6 +32,7 @@ class ReplicaState:
     label: str
     health: Status | None
     latency_ms: int | None
+    certificate_expires: datetime | None = None  # https:// and tls:// replicas
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,10 @@ def latest_replicas(
             sample = view.latest(f"{nkey}/{rid}")
             health = live.get(f"{nkey}/{rid}", sample.status if sample else None)
             latency = sample.latency_ms if sample else None
-            states.append(ReplicaState(rid, replica.label or rid, health, latency))
+            expires = None
+            if replica.url.startswith(("https://", "tls://")):
+                expires = view.certificate_expires(f"{nkey}/{rid}")
+            states.append(ReplicaState(rid, replica.label or rid, health, latency, expires))
         if node.mode != "push":
             out[nkey] = tuple(states)
             continue
