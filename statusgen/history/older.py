@@ -67,6 +67,14 @@ class OlderDays:
             self._lines[day] = sorted(found, key=lambda line: line["t"])
         return self._lines[day]
 
+    def lines_within(self, day: str, since: str, until: str) -> list[dict]:
+        """The lines of `day` from `since` to `until` (ISO times), the others unparsed."""
+        key = f"{day} {since} {until}"
+        if key not in self._lines:
+            found = self.store.read_raw(day, since, until) if self.store else []
+            self._lines[key] = [line for line in found if line["t"] <= self.ceiling]
+        return self._lines[key]
+
     def lines_before(self, day: str) -> list[dict]:
         """The lines of `day` that the view did not load."""
         return [line for line in self.lines(day) if line["t"] < self.start]

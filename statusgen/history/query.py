@@ -317,6 +317,18 @@ class HistoryView:
             ]
             return _counts(kept) if kept else None
         if touching and name in self._older.raw:
+            whole = self.days.get(name, {}).get(key)
+            if whole is not None and whole[4] is None and whole[5] is None:
+                # A sealed row without latencies (nodes, services, the page): take the
+                # checks inside the windows off it, reading only those passes.
+                since, until = min(a for a, _ in touching), max(b for _, b in touching)
+                lines = self._older.lines_within(name, since, until)
+                found = [(line["t"], entry_of(line, key)) for line in lines]
+                inside = [e for at, e in found if e is not None and _in_any(at, touching)]
+                if not inside:
+                    return whole
+                row = [a - b for a, b in zip(whole[:4], _counts(inside)[:4], strict=True)]
+                return [*row, None, None] if row[0] > 0 else None
             lines = self._older.lines(name)
             if lines:
                 found = [(line["t"], entry_of(line, key)) for line in lines]

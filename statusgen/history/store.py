@@ -284,10 +284,11 @@ class Store:
     def sealed_day_names(self) -> list[str]:
         return sorted(p.stem for p in self.days_dir.glob("*.json") if _is_day(p.stem))
 
-    def read_raw(self, day: str, since: str = "") -> list[dict]:
+    def read_raw(self, day: str, since: str = "", until: str = "") -> list[dict]:
         """Every good pass line of `day` from every writer, in file order (only those at
-        or after the ISO time `since`: earlier ones are passed over unparsed). Lines
-        written after the day was sealed are included, with a warning that counts them."""
+        or after the ISO time `since` and, with `until`, at or before it: the others are
+        passed over unparsed). Lines written after the day was sealed are included, with
+        a warning that counts them."""
         out: list[dict] = []
         sealed = self.sealed(day)
         files = self.raw_files(day)
@@ -297,12 +298,19 @@ class Store:
                 limit = sealed.get("sources", {}).get(path.parent.name, {}).get("bytes", 0)
                 if not packed.is_packed(path) and path.with_name(day + packed.PACKED) in files:
                     limit = 0  # a plain file beside a packed one holds late lines only
-            lines, _ = self._read_file(path, day, late_after=limit, since=since.encode())
-            out.extend(lines)
+            lines, _ = self._read_file(
+                path, day, late_after=limit, since=since.encode(), until=until.encode()
+            )
+            out.extend(line for line in lines if not until or line["t"] <= until)
         return out
 
     def _read_file(
-        self, path: Path, day: str, late_after: int | None = None, since: bytes = b""
+        self,
+        path: Path,
+        day: str,
+        late_after: int | None = None,
+        since: bytes = b"",
+        until: bytes = b"",
     ) -> tuple[list[dict], int]:
         """Good lines of one raw file, and how many bytes of it were whole lines."""
         try:
@@ -316,6 +324,8 @@ class Store:
         for number, raw in enumerate(data[:end].split(b"\n")[:-1], start=1):
             start, offset = offset, offset + len(raw) + 1
             if not raw.strip() or (since and _time_of(raw) < since):
+                continue
+            if until and (at := _time_of(raw)) != b"~" and at > until:
                 continue
             line = self._parse(path, number, raw, day)
             if line is not None:

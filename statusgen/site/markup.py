@@ -140,6 +140,7 @@ class Helpers:
         self.t, self.now = t, now
         self._cache: dict[tuple, Markup] = {}
         self.notes = NoteIndex(t)
+        self._compact = False  # the page being rendered has compact bars (data-n refs)
 
     def pill(self, impact: Impact) -> Markup:
         value = impact.state
@@ -227,21 +228,26 @@ class Helpers:
     def bar(self, bars: Sequence[Bar], name: str, detailed: bool = False) -> Markup:
         """A bar; `detailed` (a node's or service's own page) carries each day's text."""
         key = ("bar", id(bars), name, detailed)
+        self._compact = self._compact or not detailed
         if key not in self._cache:
             index = None if detailed else self.notes
             self._cache[key] = uptime_bar(bars, self.t, name, index)
         return self._cache[key]
 
     def page_data(self) -> Markup:
-        """The strings site.js needs to name days of compact bars, and their notes."""
+        """The strings site.js needs to name days of compact bars, and their notes (on
+        pages with compact bars only: a page's bytes depend on its own content, which
+        keeps pages without bars unchanged from one pass to the next). Called last on
+        each page."""
         t = self.t
+        notes, self._compact = (self.notes.texts if self._compact else []), False
         data = {
             "states": {css: t(key) for css, key in STATE_KEYS.items()},
             "tip": t("day_tip"),
             "short": t("day_tip_short"),
             "full": t.percent(1),
             "days": t("days_button"),
-            "notes": self.notes.texts,
+            "notes": notes,
             "desc": {k: v for k, v in t.strings.items() if k.startswith("desc_")},
             "pills": {key: t(key) for key in PILL_KEYS},
             "stale": t("stale_notice"),
