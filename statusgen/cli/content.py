@@ -57,7 +57,8 @@ def _ids(text: str) -> list[str]:
 
 def _text(message: str | None) -> str:
     if message == "-":
-        return click.get_text_stream("stdin").read()
+        with click.open_file("-", encoding="utf-8") as stdin:  # get_text_stream: gone in Click 9
+            return stdin.read()
     return message or ""
 
 
