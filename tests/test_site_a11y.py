@@ -29,6 +29,7 @@ PAGES = {
     "incident": "incidents/2026-11-23-rest-down.html",
     "maintenance": "maintenance/2026-11-23-docs-upgrade.html",
     "history": "history.html",
+    "subscribe": "subscribe.html",
     "404": "no/such/page.html",
 }
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}

@@ -111,7 +111,11 @@ def _links(text: str) -> list[str]:
     import re
 
     found = re.findall(r'(?:href|src)="([^"]+)"', text)
-    return [h for h in found if not h.startswith(("http:", "https:", "mailto:", "#", "data:"))]
+    return [
+        h
+        for h in found
+        if not h.startswith(("http:", "https:", "webcal:", "mailto:", "#", "data:"))
+    ]
 
 
 def test_a_disabled_page_is_not_built(built):

@@ -21,6 +21,7 @@ from statusgen.content import load_content
 from statusgen.errors import ConfigError
 from statusgen.files import locked, private_folder
 from statusgen.history import HistoryView, open_store
+from statusgen.site.calendar import maintenance_calendar
 from statusgen.site.colors import theme_rules
 from statusgen.site.documents import api_documents
 from statusgen.site.feeds import feeds
@@ -117,6 +118,7 @@ def site_files(
             renderer = PageRenderer(env, page, lang, lang_dir, assets, config.page.locale_picker)
             out.update((path, html.encode()) for path, html in renderer.pages())
         out.update((path, text.encode()) for path, text in feeds(env, page).items())
+        out[f"{page.page.prefix}maintenance.ics"] = maintenance_calendar(page)
     path, html = PageRenderer(env, snapshot, default, "", assets, False).not_found()
     out[path] = html.encode()
     out.update(static_files(env, config, assets.banner))

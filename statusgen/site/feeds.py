@@ -1,12 +1,19 @@
-"""RSS 2.0 and Atom feeds of a page's incidents and maintenance, newest update first.
+"""RSS 2.0 and Atom feeds of a page's incidents and maintenance, newest update first: one
+for the page (`rss.xml`, `atom.xml`) and one per service (`services/<id>/rss.xml`,
+`services/<id>/atom.xml`: its incidents, the page-wide ones, and its maintenance).
 
 Links are absolute when `[page] url` is set (feed readers need them); without it they
-are relative to the feed. Dates come from the content, never from the build time, so a feed
-changes only when an incident or a maintenance window does (or a window starts or ends).
+are relative to the feed, and so is each feed's `rel="self"` link. Entry and feed ids are
+`tag:` URIs made of the page id and the item id, so they stay the same when `page.url`
+is set or changed later. Dates come from the content, never from the build time, and
+none is in the future: an upcoming maintenance window is announced when it was created
+(its `created` time, else its first update, else the latest pass until it starts),
+not at its start; its start and end count as updates once they have passed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -17,9 +24,15 @@ from markupsafe import escape
 from statusgen.clock import iso
 from statusgen.content.models import Incident, Maintenance
 from statusgen.site.i18n import Messages, messages
-from statusgen.site.snapshot import Snapshot
+from statusgen.site.snapshot import ServiceState, Snapshot
 
 FEED_SIZE = 50
+TAG = "tag:statusgen.page,2026:"  # a fixed authority and date: ids never depend on a URL
+
+
+def tag(page_id: str, *parts: str) -> str:
+    """A stable `tag:` URI (RFC 4151) for a page, or a thing on it."""
+    return TAG + "/".join((page_id, *parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +46,40 @@ class Entry:
     html: str
 
 
-def entries(snapshot: Snapshot, t: Messages) -> list[Entry]:
-    base = snapshot.base_url
-    out = [_incident(i, base, snapshot.page.slug, t) for i in snapshot.incidents]
-    out += [
-        _maintenance(m, base, snapshot.page.slug, t, snapshot.now) for m in snapshot.maintenance
-    ]
+def announced(window: Maintenance, now: datetime, seen: datetime | None = None) -> datetime:
+    """When a maintenance window was made known: its `created` time when the file has
+    one (written by the CLI and the API), else its first update, else its start once
+    passed, else `seen` (the history's latest pass: a data time, not the build's) or
+    `now`; never later than `now`."""
+    created = getattr(window, "created", None)
+    first = min((u.at for u in window.updates), default=None)
+    when = created or first or min(window.starts, seen or now)
+    return min(when, now)
+
+
+def maintenance_updated(
+    window: Maintenance, now: datetime, seen: datetime | None = None
+) -> datetime:
+    """The window's latest change up to `now`: announcement, updates, start and end."""
+    moments = [window.starts, window.end, *(u.at for u in window.updates)]
+    return max([announced(window, now, seen), *(at for at in moments if at <= now)])
+
+
+def entries(
+    snapshot: Snapshot,
+    t: Messages,
+    prefix: str = "",
+    incidents: Iterable[Incident] | None = None,
+    windows: Iterable[Maintenance] | None = None,
+) -> list[Entry]:
+    """The newest FEED_SIZE entries; `prefix` leads relative links back to the page's
+    folder (a service feed lives two folders down)."""
+    base = snapshot.base_url or prefix
+    page_id, now = snapshot.page.slug, snapshot.now
+    incidents = snapshot.incidents if incidents is None else incidents
+    windows = snapshot.maintenance if windows is None else windows
+    out = [_incident(i, base, page_id, t, now) for i in incidents]
+    out += [_maintenance(m, base, page_id, t, now, snapshot.updated_at) for m in windows]
     out.sort(key=lambda e: (e.updated, e.guid), reverse=True)
     return out[:FEED_SIZE]
 
@@ -52,56 +93,90 @@ def _timeline(updates: tuple, t: Messages, prefix: str) -> str:
     return "".join(parts)
 
 
-def _incident(incident: Incident, base: str, slug: str, t: Messages) -> Entry:
+def _incident(incident: Incident, base: str, page_id: str, t: Messages, now: datetime) -> Entry:
     path = f"incidents/{incident.id}.html"
     return Entry(
         title=incident.title,
         url=base + path,
-        guid=base + path if base else f"urn:statusgen:{slug}:incident:{incident.id}",
-        published=incident.started,
-        updated=incident.updated,
+        guid=tag(page_id, "incident", incident.id),
+        published=min(incident.started, now),
+        updated=min(incident.updated, now),
         category=t(f"severity_{incident.severity}"),
         html=_timeline(incident.updates, t, "incident_") or incident.html,
     )
 
 
-def _maintenance(window: Maintenance, base: str, slug: str, t: Messages, now: datetime) -> Entry:
+def _maintenance(
+    window: Maintenance,
+    base: str,
+    page_id: str,
+    t: Messages,
+    now: datetime,
+    seen: datetime | None,
+) -> Entry:
     path = f"maintenance/{window.id}.html"
     head = (
         f"<p><strong>{escape(t('maintenance_' + window.status(now)))}</strong> · "
         f"{escape(t.datetime(window.starts))} – {escape(t.datetime(window.end))}</p>"
     )
-    updated = max([window.starts, *(u.at for u in window.updates)])
+    shown = tuple(u for u in window.updates if u.at <= now)
     return Entry(
         title=window.title,
         url=base + path,
-        guid=base + path if base else f"urn:statusgen:{slug}:maintenance:{window.id}",
-        published=window.starts,
-        updated=updated,
+        guid=tag(page_id, "maintenance", window.id),
+        published=announced(window, now, seen),
+        updated=maintenance_updated(window, now, seen),
         category=t("maintenance"),
-        html=head + window.html + _timeline(window.updates, t, "maintenance_"),
+        html=head + window.html + _timeline(shown, t, "maintenance_"),
     )
 
 
-def feeds(env: Environment, snapshot: Snapshot) -> dict[str, str]:
-    """{`<prefix>rss.xml`: ..., `<prefix>atom.xml`: ...} for one page."""
-    t = messages(snapshot.config.page.locale)
-    listed = entries(snapshot, t)
-    base = snapshot.base_url
-    context = {
-        "title": snapshot.page.name,
-        "description": snapshot.page.description or snapshot.page.name,
-        "lang": t.lang,
-        "site_url": base or "./",
-        "self_url": base,
-        "feed_id": base or f"urn:statusgen:{snapshot.page.slug}",
-        "updated": max((e.updated for e in listed), default=None),
-        "entries": listed,
-        "rfc822": lambda at: format_datetime(at, usegmt=True),
-        "iso": iso,
-    }
-    prefix = snapshot.page.prefix
+def _render(env: Environment, context: dict, folder: str) -> dict[str, str]:
     return {
-        f"{prefix}rss.xml": env.get_template("rss.xml").render(context),
-        f"{prefix}atom.xml": env.get_template("atom.xml").render(context),
+        f"{folder}rss.xml": env.get_template("rss.xml").render(context, self_name="rss.xml"),
+        f"{folder}atom.xml": env.get_template("atom.xml").render(context, self_name="atom.xml"),
     }
+
+
+def feeds(env: Environment, snapshot: Snapshot) -> dict[str, str]:
+    """The page's feeds and each service's, keyed by output-relative path."""
+    t = messages(snapshot.config.page.locale)
+    base, prefix = snapshot.base_url, snapshot.page.prefix
+    page_id = snapshot.page.slug
+
+    def context(title: str, about: str, listed: list[Entry], folder: str, home: str) -> dict:
+        return {
+            "title": title,
+            "description": about,
+            "lang": t.lang,
+            "site_url": (base + home) if base else (home or "./"),
+            "self_url": base + folder if base else "",
+            "feed_id": tag(page_id, *folder.strip("/").split("/")) if folder else tag(page_id),
+            "updated": max((e.updated for e in listed), default=None),
+            "entries": listed,
+            "rfc822": lambda at: format_datetime(at, usegmt=True),
+            "iso": iso,
+        }
+
+    page = snapshot.page
+    listed = entries(snapshot, t)
+    out = _render(env, context(page.name, page.description or page.name, listed, "", ""), prefix)
+    for service in snapshot.services:
+        folder = f"services/{service.id}/"
+        incidents, windows = service_items(service)
+        listed = entries(snapshot, t, "../../", incidents, windows)
+        title = t("feed_service_title", page=page.name, service=service.name)
+        about = service.description or title
+        home = f"../{service.id}.html" if not base else f"services/{service.id}.html"
+        out.update(_render(env, context(title, about, listed, folder, home), prefix + folder))
+    return out
+
+
+def service_items(service: ServiceState) -> tuple[list[Incident], list[Maintenance]]:
+    """A service's incidents (its nodes', and the page-wide ones) and maintenance."""
+    incidents: dict[str, Incident] = {}
+    windows: dict[str, Maintenance] = {}
+    for node in service.nodes:
+        incidents.update((i.id, i) for i in node.incidents)
+        windows.update((m.id, m) for m in node.maintenance)
+    return list(incidents.values()), list(windows.values())

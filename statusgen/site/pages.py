@@ -35,6 +35,7 @@ from statusgen.site.series import Bar
 from statusgen.site.snapshot import Snapshot
 
 PROJECT_URL = "https://github.com/statusgen/statusgen"
+EXAMPLE_URL = "https://status.example.com/"  # embed codes' stand-in without `page.url`
 HISTORY_PAGE_SIZE = 20
 COLOR_SCHEME = {"light": "light", "dark": "dark", "auto": "light dark"}
 
@@ -185,6 +186,14 @@ class PageRenderer:
         """(output-relative path, HTML) of every page."""
         s, d = self.s, self.dir
         yield self.render("index.html", f"{d}index.html")
+        url = s.config.page.url
+        root_url = (url if url.endswith("/") else url + "/") if url else EXAMPLE_URL
+        yield self.render(
+            "subscribe.html",
+            f"{d}subscribe.html",
+            public=s.base_url or root_url + s.page.prefix,
+            root_url=root_url,
+        )
         yield from self.history()
         for incident in s.incidents:
             yield self.render(
