@@ -40,12 +40,21 @@ def check_project(config: Config) -> None:
 
 
 def project_warnings(config: Config, env: Mapping[str, str] | None = None) -> list[str]:
-    """What is valid but will not work where `check` runs: ICMP on a GitHub-hosted runner
-    (it cannot ping; self-hosted runners may)."""
+    """What is valid but will not work as well as it could: no `page.url` (links that
+    leave the page cannot be absolute), and ICMP on a GitHub-hosted runner (it cannot
+    ping; self-hosted runners may)."""
     env = os.environ if env is None else env
+    warnings = []
+    if not config.page.url:
+        warnings.append(
+            f"{config.path}: page.url is not set; feeds, notifications and the Statuspage v2 "
+            "API then carry page-relative links (shortlink: incidents/<id>.html) that readers "
+            "elsewhere cannot follow; expected the address the page is published at, e.g. "
+            'url = "https://status.example.com/"'
+        )
     if env.get("RUNNER_ENVIRONMENT") != "github-hosted":
-        return []
-    return [
+        return warnings
+    return warnings + [
         f"{config.path}: {service.id}/{node.id}: {replica.url}: GitHub-hosted runners cannot "
         "ping (ICMP is not permitted there); use tcp:// or https://, or a self-hosted runner"
         for service, node in config.iter_nodes()

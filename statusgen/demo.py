@@ -197,6 +197,7 @@ def write_content(config: Config, now: datetime) -> None:
         ends=now + timedelta(hours=1),
         affected=["search"],
         message="Search results may be incomplete while the index is rebuilt.",
+        now=now - timedelta(days=1),
     )
     new_maintenance(
         config,
@@ -205,6 +206,7 @@ def write_content(config: Config, now: datetime) -> None:
         ends=now + timedelta(days=2, hours=2),
         affected=["api"],
         message="The API is read-only for up to two hours.",
+        now=now - timedelta(hours=3),
     )
     new_announcement(
         config,

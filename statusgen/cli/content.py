@@ -219,7 +219,13 @@ def maintenance_new(
     """Schedule maintenance titled TITLE of the --affects ids."""
     config = open_config(config_path)
     item = _writer().new_maintenance(
-        config, title, starts=starts, ends=ends, affected=_ids(affects), message=_text(message)
+        config,
+        title,
+        starts=starts,
+        ends=ends,
+        affected=_ids(affects),
+        message=_text(message),
+        now=system_clock(),
     )
     summary = f"Schedule maintenance {item.id} ({iso(item.starts)} to {iso(item.ends)})"
     _done(config, item.path, commit, summary)

@@ -44,6 +44,7 @@ class Incident:
     message: str
     html: str
     auto: str | None = None
+    created: datetime | None = None  # when the file was written (older files: None)
 
     @property
     def open(self) -> bool:
@@ -96,6 +97,15 @@ class Maintenance:
     updates: tuple[Update, ...]
     message: str
     html: str
+    created: datetime | None = None  # when it was announced (older files: None)
+
+    @property
+    def announced(self) -> datetime:
+        """When the window was announced: `created`, else its first update, else (a
+        hand-written file with neither) its start."""
+        if self.created is not None:
+            return self.created
+        return self.updates[-1].at if self.updates else self.starts
 
     @property
     def end(self) -> datetime:

@@ -204,6 +204,7 @@ def read_incident(
         message=opening.message,
         html=opening.html,
         auto=front.auto,
+        created=front.created,
     ), []
 
 
@@ -328,4 +329,5 @@ def read_maintenance(
         updates=_updates(path.stem, timeline.updates),
         message=timeline.lead,
         html=render_markdown(timeline.lead),
+        created=front.created,
     ), []

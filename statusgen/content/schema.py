@@ -51,6 +51,7 @@ class IncidentFront(Front):
     affected: Ids = Field(default_factory=list)
     started: Timestamp | None = None
     resolved: Timestamp | None = None
+    created: Timestamp | None = Field(None, description="when the file was written")
     auto: NodeKey | None = Field(None, description="node key of an automatic incident")
 
 
@@ -72,6 +73,7 @@ class MaintenanceFront(Front):
     starts: Timestamp
     ends: Timestamp
     affected: Ids
+    created: Timestamp | None = Field(None, description="when the window was announced")
 
     @field_validator("affected")
     @classmethod

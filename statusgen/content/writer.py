@@ -76,6 +76,7 @@ def incident_text(
     resolved: datetime | None,
     updates: list[tuple[datetime, str, str]],
     auto: str | None = None,
+    created: datetime | None = None,
 ) -> str:
     """An incident file; `updates` are (time, status, Markdown message), any order."""
     fields = {
@@ -85,6 +86,7 @@ def incident_text(
         "affected": list(affected),
         "started": started,
         "resolved": resolved,
+        "created": created,
         "auto": auto,
     }
     return front_matter(fields) + "\n" + render_timeline(updates) + "\n"
@@ -117,8 +119,15 @@ def maintenance_text(
     affected: list[str] | tuple[str, ...],
     message: str = "",
     updates: list[tuple[datetime, str, str]] | None = None,
+    created: datetime | None = None,
 ) -> str:
-    fields = {"title": title, "starts": starts, "ends": ends, "affected": list(affected)}
+    fields = {
+        "title": title,
+        "starts": starts,
+        "ends": ends,
+        "affected": list(affected),
+        "created": created,
+    }
     parts = [message.strip(), render_timeline(updates or [])]
     body = "\n\n".join(p for p in parts if p)
     return front_matter(fields) + ("\n" + body + "\n" if body else "")
@@ -205,6 +214,7 @@ def new_incident(
         resolved=now if status == "resolved" else None,
         updates=[(now, status, message)],
         auto=auto,
+        created=now,
     )
     stem = f"{now:%Y-%m-%d}-{slugify(title)}"
     return _create(config, _folder(config, config.content.incidents), stem, text, read_incident)
@@ -253,6 +263,7 @@ def add_update(
             resolved=resolved,
             updates=updates,
             auto=incident.auto,
+            created=incident.created,
         )
 
     return _rewrite(config, path, read_incident, render)
@@ -298,12 +309,14 @@ def new_maintenance(
     ends: datetime,
     affected: list[str] | tuple[str, ...],
     message: str = "",
+    now: datetime | None = None,
 ) -> Maintenance:
     """Schedule maintenance of `affected` (service or node ids) between `starts` and
-    `ends`; `message` is its description."""
+    `ends`; `message` is its description and `now` (written as `created`) when it was
+    announced."""
     _check_args(config, affected)
     text = maintenance_text(
-        title=title, starts=starts, ends=ends, affected=affected, message=message
+        title=title, starts=starts, ends=ends, affected=affected, message=message, created=now
     )
     stem = f"{starts:%Y-%m-%d}-{slugify(title)}"
     folder = _folder(config, config.content.maintenance)
@@ -329,6 +342,7 @@ def add_maintenance_update(
             affected=item.affected,
             message=item.message,
             updates=updates,
+            created=item.created,
         )
 
     return _rewrite(config, path, read_maintenance, render)

@@ -8,6 +8,7 @@ with no match is listed, not guessed.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +90,17 @@ def _incident(imported: Imported, where: str, item: dict, match: Matcher) -> Non
         started=started,
         resolved=resolved if status == "resolved" else None,
         updates=updates,
+        created=_created(item),
     )
     imported.add("incidents", file_name(started, title), text)
+
+
+def _created(item: dict) -> datetime | None:
+    """Statuspage's own creation time of an item, kept as `created`."""
+    try:
+        return to_utc(item["created_at"]) if item.get("created_at") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _maintenance(imported: Imported, where: str, item: dict, match: Matcher) -> None:
@@ -103,6 +113,11 @@ def _maintenance(imported: Imported, where: str, item: dict, match: Matcher) -> 
     ends = to_utc(item.get("scheduled_until") or item.get("resolved_at") or starts)
     updates = _updates(imported, where, item, _MAINTENANCE_STATUS, "scheduled")
     text = maintenance_text(
-        title=title, starts=starts, ends=ends, affected=affected, updates=updates
+        title=title,
+        starts=starts,
+        ends=ends,
+        affected=affected,
+        updates=updates,
+        created=_created(item),
     )
     imported.add("maintenance", file_name(starts, title), text)

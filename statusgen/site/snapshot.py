@@ -62,6 +62,7 @@ class NodeState:
     incidents: tuple[Incident, ...]
     maintenance: tuple[Maintenance, ...]
     description: str = ""
+    first_seen: datetime | None = None  # the history's first pass with it (meta.json)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def build_snapshot(
             incidents=tuple(about),
             maintenance=tuple(m for m, keys in maintenance_keys if key in keys),
             description=node.description,
+            first_seen=view.first_seen(key),
         )
     main = _page_snapshot(config, view, content, now, impacts, nodes, reach, _main_info(config))
     extra = [

@@ -66,15 +66,18 @@ def _component(
 
 
 def node_component(snapshot: Snapshot, node: NodeState, position: int) -> dict[str, Any]:
+    updated = _at(node.checked_at or snapshot.updated_at)
     out = _component(
         snapshot,
         node.id,
         node.label,
         node.impact.component.value,
-        _at(node.checked_at or snapshot.updated_at),
+        updated,
         position,
         node.description,
     )
+    # Created when the history first saw the node: it never moves between passes.
+    out["created_at"] = _at(node.first_seen) or updated
     out["group_id"] = node.service
     return out
 
@@ -89,6 +92,8 @@ def group_component(snapshot: Snapshot, service: ServiceState) -> dict[str, Any]
         service.position,
         service.description,
     )
+    seen = [n.first_seen for n in service.nodes if n.first_seen is not None]
+    out["created_at"] = _at(min(seen)) if seen else out["updated_at"]
     out["group"] = True
     out["components"] = [node.id for node in service.nodes if not node.impact.no_data]
     return out
@@ -121,6 +126,15 @@ def _affected(snapshot: Snapshot, ids: tuple[str, ...]) -> list[dict[str, Any]]:
     ]
 
 
+def shortlink(snapshot: Snapshot, path: str) -> str:
+    """The page of an incident or maintenance: absolute under `page.url`; without it, the
+    path relative to the page's root (`incidents/<id>.html`), which a reader resolves
+    against the page's address (this document's, less `api/v2/...`). Never empty: an
+    exporter given "" builds its own link (`/incidents/<id>`), which a static host
+    answers with 404."""
+    return f"{snapshot.base_url}{path}"
+
+
 def _update(item_id: str, update: Update) -> dict[str, Any]:
     at = iso(update.at)
     return {
@@ -140,17 +154,16 @@ def _update(item_id: str, update: Update) -> dict[str, Any]:
 
 def incident(snapshot: Snapshot, item: Incident) -> dict[str, Any]:
     monitoring = [u.at for u in item.updates if u.status == "monitoring"]
-    base = snapshot.base_url
     return {
         "id": item.id,
         "name": item.title,
         "status": item.status,
-        "created_at": iso(item.started),
+        "created_at": iso(item.created or item.started),
         "updated_at": iso(item.updated),
         "monitoring_at": _at(min(monitoring) if monitoring else None),
         "resolved_at": _at(item.resolved),
         "impact": item.severity,
-        "shortlink": f"{base}incidents/{item.id}.html" if base else "",
+        "shortlink": shortlink(snapshot, f"incidents/{item.id}.html"),
         "started_at": iso(item.started),
         "page_id": snapshot.page.slug,
         "incident_updates": [_update(item.id, u) for u in item.updates],
@@ -159,23 +172,23 @@ def incident(snapshot: Snapshot, item: Incident) -> dict[str, Any]:
 
 
 def maintenance(snapshot: Snapshot, item: Maintenance) -> dict[str, Any]:
-    base = snapshot.base_url
+    announced = item.announced  # `created`, else its first update: not its (future) start
     updates = [_update(item.id, u) for u in item.updates]
     if not updates:
         # Statuspage always has a first update: the announcement of the window.
-        opening = Update("scheduled", item.starts, "scheduled", item.message, item.html)
+        opening = Update("scheduled", announced, "scheduled", item.message, item.html)
         updates = [_update(item.id, opening)]
-    updated = max([item.starts, *(u.at for u in item.updates)])
+    updated = max([announced, *(u.at for u in item.updates)])
     return {
         "id": item.id,
         "name": item.title,
         "status": item.status(snapshot.now),
-        "created_at": iso(item.starts),
+        "created_at": iso(announced),
         "updated_at": iso(updated),
         "monitoring_at": None,
         "resolved_at": _at(item.end if item.end <= snapshot.now else None),
         "impact": "maintenance",
-        "shortlink": f"{base}maintenance/{item.id}.html" if base else "",
+        "shortlink": shortlink(snapshot, f"maintenance/{item.id}.html"),
         "started_at": iso(item.starts),
         "page_id": snapshot.page.slug,
         "incident_updates": updates,

@@ -83,6 +83,7 @@ def edit_incident(
             resolved=incident.resolved,
             updates=[(u.at, u.status, u.message) for u in incident.updates],
             auto=incident.auto,
+            created=incident.created,
         )
         checked, problems = read_incident(config, path, text)
         if checked is None or problems:
