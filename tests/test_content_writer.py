@@ -59,6 +59,7 @@ def test_new_incident_file_reads_back_equal(tmp_path):
         "status: investigating\n"
         "affected: [api, site]\n"
         "started: 2026-11-23T12:00:00Z\n"
+        "created: 2026-11-23T12:00:00Z\n"
         "---\n"
         "\n"
         "## 2026-11-23T12:00:00Z — investigating\n"
@@ -120,7 +121,7 @@ def test_writers_reject_bad_arguments_without_writing(tmp_path):
     with pytest.raises(ContentError) as caught:
         new_incident(config, "X", message="   ", now=T0)
     assert caught.value.problems == [
-        "config/incidents/2026-11-23-x.md:9: update '## 2026-11-23T12:00:00Z — investigating' "
+        "config/incidents/2026-11-23-x.md:10: update '## 2026-11-23T12:00:00Z — investigating' "
         "has no message; expected text under the heading"
     ]
     with pytest.raises(ContentError, match="no incident 'nope' in config/incidents"):
