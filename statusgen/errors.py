@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import click
 
 
@@ -35,3 +37,39 @@ class LockError(StatusgenError):
 
 class HistoryError(StatusgenError):
     """The history folder is of a schema this statusgen cannot read."""
+
+
+class FileSystemError(StatusgenError):
+    """The file system refused a read or write statusgen needs (a full disk, a read-only
+    mount, permissions or the immutable attribute, a folder where a file belongs): one
+    message naming the path and the reason, exit code 1."""
+
+    exit_code = 1
+
+
+# errno -> what to tell the user (the OS's own words are terse or misleading here).
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted (is it immutable? see lsattr)",
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a file or folder is in the way",
+    errno.EFBIG: "file too large",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """What went wrong, in words, without the path."""
+    return _REASONS.get(error.errno or 0, error.strerror or str(error))
+
+
+def fs_error(path: object, action: str, error: OSError, outcome: str = "") -> FileSystemError:
+    """`PATH: cannot ACTION: REASON (the paths the OS named)[; OUTCOME]`."""
+    named = [str(n) for n in (error.filename, error.filename2) if n is not None]
+    named = [n for n in named if n != str(path)]
+    where = f" ({', '.join(named)})" if named else ""
+    text = f"{path}: cannot {action}: {os_reason(error)}{where}"
+    return FileSystemError(f"{text}; {outcome}" if outcome else text)

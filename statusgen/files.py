@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from statusgen.errors import LockError
+from statusgen.errors import LockError, fs_error
 
 
 def write_atomic(
@@ -32,17 +32,23 @@ def write_atomic(
     With `new`, raise FileExistsError rather than replace an existing file. `check` is
     called with the written temporary file before it takes the real name (raise to keep
     the old file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp creates the file 0600; it takes its final mode before it holds a byte, so
-    # a secret file (mode 0o600) is never readable by others, not even for a moment.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # mkstemp creates the file 0600; it takes its final mode before it holds a byte,
+        # so a secret file (mode 0o600) is never readable by others, not even a moment.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:  # named by the file it was for, not a temporary name
+        raise OSError(error.errno, error.strerror, str(path)) from None
     try:
         os.fchmod(fd, mode)
         data = text.encode("utf-8") if isinstance(text, str) else text
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:  # a full disk: the temporary file goes, the old one stays
+            raise OSError(error.errno, error.strerror, str(path)) from None
         if check is not None:
             check(Path(tmp))
         if new:
@@ -87,9 +93,12 @@ def set_aside(path: Path, data: bytes, *, private: bool = False) -> str:
 def private_folder(path: Path) -> Path:
     """`path`, created with mode 0700 (and narrowed to it when it exists wider): the state
     folder holds tokens, which no other local user may list or read."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
-        os.chmod(path, 0o700)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o700)
+    except OSError as error:
+        raise fs_error(path, "make the state folder", error) from error
     return path
 
 
@@ -97,8 +106,12 @@ def private_folder(path: Path) -> Path:
 def locked(directory: Path, timeout: float = 60.0, name: str = ".lock") -> Iterator[None]:
     """Hold `directory/name` exclusively: one writer at a time, across threads and
     processes. Raises LockError after waiting `timeout` seconds."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / name, "a+") as handle:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / name, "a+")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise fs_error(directory / name, "take the lock", error) from error
+    with handle:
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -71,7 +71,22 @@ def open_config(config_path: str, allow_missing_secrets: bool = False) -> Config
     return config
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Main(click.Group):
+    """The command group; a file system refusal no library call turned into a clearer
+    error (a full disk, a read-only mount, a file where a folder belongs) is still one
+    line naming the path, exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            from statusgen.errors import fs_error
+
+            path = error.filename if error.filename is not None else "statusgen"
+            raise fs_error(path, "read or write", error) from error
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="statusgen")
 def main() -> None:
     """statusgen: a status page that lives in a git repository."""

@@ -26,11 +26,13 @@ __all__ = [
 def open_store(config: Config, writer: str = "main") -> Store:
     """The history store the config points at; `writer` names this process's raw files
     (`main`, or a location id). With `history.branch`, the branch's worktree is created
-    (and the branch fetched) first when it is not there yet."""
+    (and the branch fetched) first when it is not there yet. A pass the history refuses
+    waits in the state folder's `history-spool/` for the next pass that can write."""
     ensure_worktree(config)
     return Store(
         config.history_dir,
         retention_days=config.history.retention_days,
         aggregate_days=config.history.aggregate_days,
         writer=writer,
+        spool=config.resolve(config.server.state_dir) / "history-spool",
     )

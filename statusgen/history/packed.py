@@ -77,11 +77,11 @@ def pack(path: Path, write: Callable[[Path, bytes], None]) -> Path | None:
         os.close(fd)
 
 
-def open_for_append(path: Path) -> int:
+def open_for_append(path: Path, mode: int = 0o644) -> int:
     """A descriptor open for appending to `path`, holding its `flock`, and still the file
     at `path` (not one that `pack` removed while this writer waited for the lock)."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, mode)
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             if os.stat(path).st_ino == os.fstat(fd).st_ino:

@@ -21,7 +21,7 @@ def recent_node_statuses(
     wanted = set(keys)
     window = count
     while True:  # a node missing from some passes (a push node) needs a longer look
-        records = store.last_passes(window, since=now - LOOK_BACK)
+        records = store.last_passes(window, since=now - LOOK_BACK, until=now)
         out: dict[str, list[Status]] = {key: [] for key in wanted}
         for record in records:
             for key, code in record.get("n", {}).items():

@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from statusgen.clock import iso
+from statusgen.errors import fs_error, os_reason
 from statusgen.files import locked, write_atomic
 from statusgen.health import Evaluation
 from statusgen.history import meta as metafile
 from statusgen.history import packed
 from statusgen.history.days import sealed_record
 from statusgen.history.lines import _TIME, Corrupt, dumps, pass_problem, sealed_problem
+from statusgen.history.spool import Spool, append_lines
 from statusgen.status import ProbeResult
 
 SCHEMA = metafile.SCHEMA
@@ -73,6 +75,7 @@ class Store:
         aggregate_days: int = 400,
         writer: str = "main",
         grace: timedelta = GRACE,
+        spool: Path | None = None,
     ):
         self.directory = directory
         self.retention_days = retention_days
@@ -83,6 +86,7 @@ class Store:
         self.corrupt = Corrupt(directory / "corrupt", self.warnings)
         self._meta: dict | None = None
         self._sealed: dict[str, dict | None] = {}
+        self.spool = Spool(spool, writer) if spool is not None else None
 
     @property
     def samples_dir(self) -> Path:
@@ -96,37 +100,61 @@ class Store:
 
     def append(self, record: dict, at: datetime) -> Path:
         """Append one pass line to this writer's file of its day, then seal the days
-        that are over and delete what aged out."""
+        that are over and delete what aged out.
+
+        When the history refuses the line (a full disk, a read-only or immutable folder,
+        a folder where the day's file belongs), it is kept in the spool (when the Store
+        has one) and a FileSystemError says where and why; the next append that can
+        write appends the spooled lines first. Sealing and `meta.json` failures after
+        the line is written are warnings: the next pass tries again."""
         day = record.get("t", "")[:10] if isinstance(record, dict) else ""
         problem = pass_problem(record, day)
         if problem:
             raise ValueError(f"not a pass line: {problem}")
-        self.upgrade()
-        path = self.samples_dir / self.writer / f"{day}.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = (dumps(record) + "\n").encode("utf-8")
-        # The flock is held for one write: a writer that sees no newline at the end knows
-        # a killed writer left it, not another writer halfway through its line.
-        fd = packed.open_for_append(path)
+        path = self._day_file(day)
+        line = (dumps(record) + "\n").encode("utf-8")
         try:
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = b"\n" + data  # a killed writer's partial line stays a line of its own
-            written = os.write(fd, data)
-        finally:
-            os.close(fd)
-        if written != len(data):
-            raise OSError(f"{path}: wrote {written} of {len(data)} bytes (disk full?)")
-        if (self.days_dir / f"{day}.json").exists():
+            self.upgrade()
+            if self.spool is not None and (drained := self.spool.drain(self._day_file)):
+                message = f"{self.spool.path}: {drained} spooled pass(es) appended"
+                self._warn(message, level=logging.INFO)
+            append_lines(path, [line])
+        except OSError as error:
+            kept = self._keep(line)
+            raise fs_error(path, f"append the pass of {record['t']}", error, kept) from error
+        try:
+            if (self.days_dir / f"{day}.json").is_file():
+                self._warn(
+                    f"{path}: a pass at {record['t']} arrived after {day} was sealed: it is "
+                    f"kept in the raw file, not in that day's aggregates"
+                )
+            self._note_first_seen(record)
+            if (self._meta or {}).get("latency") != metafile.LATENCY_METHOD:
+                self._meta = metafile.note_latency(self, record["t"])
+            self.seal(at)
+        except OSError as error:
             self._warn(
-                f"{path}: a pass at {record['t']} arrived after {day} was sealed: it is kept "
-                f"in the raw file, not in that day's aggregates"
+                f"{error.filename or self.directory}: cannot update the history after "
+                f"appending the pass: {os_reason(error)}; the next pass tries again"
             )
-        self._note_first_seen(record)
-        if (self._meta or {}).get("latency") != metafile.LATENCY_METHOD:
-            self._meta = metafile.note_latency(self, record["t"])
-        self.seal(at)
         return path
+
+    def _day_file(self, day: str) -> Path:
+        return self.samples_dir / self.writer / f"{day}.jsonl"
+
+    def _keep(self, line: bytes) -> str:
+        """Spool a pass the history refused; says where it went (or that it is lost)."""
+        if self.spool is None:
+            return "the pass is not recorded"
+        try:
+            self.spool.keep(line)
+        except OSError as error:
+            reason = os_reason(error)
+            return f"the pass is lost: it could not be kept in {self.spool.path} either ({reason})"
+        return (
+            f"the pass is kept in {self.spool.path} and appended by the next pass that can "
+            f"write to the history"
+        )
 
     def upgrade(self) -> None:
         """Make the folder schema 2: migrate a v1 history, or rebuild a missing or broken
@@ -203,8 +231,9 @@ class Store:
             for day in raw:
                 if self._seal_day(day, now):
                     sealed.append(day)
+            is_sealed = set(self.sealed_day_names())  # a day that failed to seal keeps its raw
             for day in expired_raw:
-                for path in self.raw_files(day):
+                for path in self.raw_files(day) if day in is_sealed else ():
                     path.unlink(missing_ok=True)
             for path in to_pack:
                 with contextlib.suppress(FileNotFoundError):
@@ -249,9 +278,16 @@ class Store:
             lines.extend(found)
             sources[path.parent.name] = {"bytes": size, "lines": len(found)}
         record = sealed_record(day, lines, sources, now)
+        path = self.days_dir / f"{day}.json"
         try:
-            write_atomic(self.days_dir / f"{day}.json", dumps(record) + "\n", new=True)
+            write_atomic(path, dumps(record) + "\n", new=True)
         except FileExistsError:
+            if not path.is_file():
+                self._warn(
+                    f"{path}: is not a file, so {day} cannot be sealed; its raw samples are "
+                    f"kept (move it away)",
+                    quiet=True,
+                )
             return False
         self._sealed[day] = record
         return True
@@ -272,17 +308,28 @@ class Store:
 
     def raw_day_names(self) -> list[str]:
         """Days that have raw samples (any writer), oldest first."""
-        names = {packed.day_of(p) for p in self.samples_dir.glob("*/*.jsonl*")}
+        names = {packed.day_of(p) for p in self._files(self.samples_dir, "*/*.jsonl*")}
         return sorted(name for name in names if _is_day(name))
 
     def raw_files(self, day: str) -> list[Path]:
         """Every writer's raw file of `day`, plain or packed (a packed one first)."""
-        found = self.samples_dir.glob(f"*/{day}.jsonl*")
+        found = self._files(self.samples_dir, f"*/{day}.jsonl*")
         paths = [p for p in found if p.name in (day + packed.PLAIN, day + packed.PACKED)]
         return sorted(paths, key=lambda p: (p.parent.name, not packed.is_packed(p)))
 
     def sealed_day_names(self) -> list[str]:
-        return sorted(p.stem for p in self.days_dir.glob("*.json") if _is_day(p.stem))
+        return sorted(p.stem for p in self._files(self.days_dir, "*.json") if _is_day(p.stem))
+
+    def _files(self, folder: Path, pattern: str) -> list[Path]:
+        """The regular files of `folder` that match `pattern`; anything else in their
+        place (a folder named like a day) is skipped with a warning."""
+        out = []
+        for path in folder.glob(pattern):
+            if path.is_file():
+                out.append(path)
+            else:
+                self._warn(f"{path}: is not a file; skipped (move it away)", quiet=True)
+        return out
 
     def read_raw(self, day: str, since: str = "", until: str = "") -> list[dict]:
         """Every good pass line of `day` from every writer, in file order (only those at
@@ -316,6 +363,9 @@ class Store:
         try:
             data, modified, problem = packed.read_raw_bytes(path)
         except FileNotFoundError:
+            return [], 0
+        except OSError as error:
+            self._warn(f"{path}: cannot be read: {os_reason(error)}; skipped", quiet=True)
             return [], 0
         if problem:  # the whole file aside; the lines before the damage still count
             self.corrupt.keep(path, 0, path.read_bytes(), problem)
@@ -367,6 +417,9 @@ class Store:
             data = path.read_bytes()
         except FileNotFoundError:
             data = None
+        except OSError as error:
+            self._warn(f"{path}: cannot be read: {os_reason(error)}; skipped", quiet=True)
+            data = None
         if data is not None:
             try:
                 record = json.loads(data)
@@ -379,18 +432,23 @@ class Store:
         self._sealed[day] = record
         return record
 
-    def last_passes(self, count: int, since: datetime) -> list[dict]:
-        """The last `count` pass lines from `since` on, oldest first, read from the end of
-        the newest raw files: a pass that looks back a few passes reads a few lines, not
-        the day. Bad lines are skipped here (a full read copies them to corrupt/)."""
+    def last_passes(self, count: int, since: datetime, until: datetime | None = None) -> list[dict]:
+        """The last `count` pass lines from `since` on (and up to `until`), oldest first,
+        read from the end of the newest raw files: a pass that looks back a few passes
+        reads a few lines, not the day. Bad lines are skipped here (a full read copies
+        them to corrupt/). After the clock stepped back, the passes written before the
+        step are after `until`: the history as of `until` does not hold them yet."""
         floor = iso(since.replace(microsecond=0))
+        ceiling = iso(until.replace(microsecond=0)) if until else "9999"
         found: list[dict] = []
         for day in reversed(self.raw_day_names()):
             if day < floor[:10] or len(found) >= count:
                 break
+            if day > ceiling[:10]:
+                continue
             for path in self.raw_files(day):
-                found.extend(_tail(path, count, day))
-        found = sorted((line for line in found if line["t"] >= floor), key=lambda x: x["t"])
+                found.extend(_tail(path, count, day, ceiling))
+        found = sorted((x for x in found if floor <= x["t"] <= ceiling), key=lambda x: x["t"])
         return found[-count:] if count else []
 
     def passes(self, since: datetime | None = None) -> list[dict]:
@@ -428,14 +486,17 @@ def _time_of(raw: bytes) -> bytes:
     return b"~"
 
 
-def _tail(path: Path, count: int, day: str, block: int = 1 << 16) -> list[dict]:
-    """Up to `count` good whole lines from the end of `path`."""
+def _tail(
+    path: Path, count: int, day: str, until: str = "9999", block: int = 1 << 16
+) -> list[dict]:
+    """Up to `count` good whole lines at or before the ISO time `until` from the end of
+    `path`."""
     try:
         if packed.is_packed(path):  # old and small: read whole
             data, start = packed.read_raw_bytes(path)[0], 0
         else:
             data, start = _tail_bytes(path, count, block)
-    except FileNotFoundError:
+    except OSError:  # missing, or not a file: a full read names it
         return []
     pieces = data[: data.rfind(b"\n") + 1].split(b"\n")[:-1]
     if start > 0:
@@ -448,7 +509,7 @@ def _tail(path: Path, count: int, day: str, block: int = 1 << 16) -> list[dict]:
             line = json.loads(raw) if raw.strip() else None
         except ValueError:
             continue
-        if line is not None and pass_problem(line, day) is None:
+        if line is not None and pass_problem(line, day) is None and line["t"] <= until:
             out.append(line)
     return out[::-1]
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import shutil
 import stat
@@ -36,6 +37,9 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+from statusgen.errors import fs_error
+
+KEPT = "output/ still shows the previous site"
 PREFIX = "site-"
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -63,20 +67,27 @@ class Published(NamedTuple):
 
 def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Published:
     """Make `output` show exactly `files`, atomically. On any error the previous site
-    stays in place and the new folder is removed."""
+    stays in place, the new folder and every temporary name are removed, and a file
+    system refusal (full disk, read-only, immutable, a file in the way) is a
+    FileSystemError naming the path."""
     output = Path(os.path.abspath(output))
-    sites = sites_folder(output, state_dir)
-    _plain_folder(sites)
-    previous = _current(output)
-    version = Path(tempfile.mkdtemp(dir=sites, prefix=PREFIX))
+    try:
+        sites = sites_folder(output, state_dir)
+        _plain_folder(sites)
+        previous = _current(output)
+        version = Path(tempfile.mkdtemp(dir=sites, prefix=PREFIX))
+    except OSError as error:
+        raise fs_error(output, "build the site", error, KEPT) from error
     # Only a version of ours (a direct child of the versions folder) lends its files.
     lender = previous if previous is not None and previous.parent == sites.resolve() else None
     try:
         kept = write_fresh(version, files, lender)
         os.chmod(version, 0o755)
         _point(output, version)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(version, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise fs_error(output, "publish the site", error, KEPT) from error
         raise
     remove_leftovers(output, sites, keep={version, *([previous] if previous else [])})
     _remove(state_dir / f"{output.name}.spare")  # the tree the two-rename swap reused
@@ -223,20 +234,36 @@ def _current(output: Path) -> Path | None:
 def _point(output: Path, version: Path) -> None:
     """Make `output` a symlink to `version` with one rename (an old-style real folder
     is exchanged with the link atomically where the kernel can, then removed)."""
+    if output.exists() and not output.is_symlink() and not output.is_dir():
+        raise OSError(errno.EEXIST, "a file is in the way", str(output))
     link = Path(tempfile.mktemp(dir=output.parent, prefix=f".{output.name}.link-"))
     os.symlink(os.path.relpath(version, output.parent), link)
-    if output.is_symlink() or not output.exists():
-        os.replace(link, output)
-        return
-    if not output.is_dir():
-        raise IsADirectoryError(f"{output}: expected a folder or a symlink, found a file")
-    # The first build after upgrading from a real `output/` folder.
-    if not _exchange(link, output):
+    try:
+        if output.is_symlink() or not output.exists():
+            os.replace(link, output)
+            return
+        # The first build after upgrading from a real `output/` folder.
+        if _exchange(link, output):
+            shutil.rmtree(link, ignore_errors=True)  # now the old folder
+            return
         parked = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.old-"))
-        os.replace(output, parked / output.name)
-        os.replace(link, output)
-        link = parked
-    shutil.rmtree(link, ignore_errors=True)
+        try:
+            os.replace(output, parked / output.name)
+        except OSError:
+            parked.rmdir()
+            raise
+        try:
+            os.replace(link, output)
+        except OSError:
+            os.replace(parked / output.name, output)  # put the old site back
+            parked.rmdir()
+            raise
+        shutil.rmtree(parked, ignore_errors=True)
+    finally:
+        # A refused step leaves no temporary name behind to pile up build after build.
+        with contextlib.suppress(FileNotFoundError):
+            if link.is_symlink():
+                link.unlink()
 
 
 def _exchange(a: Path, b: Path) -> bool:
