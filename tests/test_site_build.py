@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from statusgen.errors import ConfigError, ContentError
+from statusgen.errors import ConfigError, ContentError, FileSystemError
 from statusgen.site import build_site
 
 from .conftest import T0, write_project
@@ -250,7 +250,7 @@ def test_a_failed_write_leaves_the_old_site_whole(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(output_module, "write_fresh", half_then_fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(FileSystemError, match="disk full; output/ still shows the previous site"):
         build_site(config, T0.replace(hour=11))
     after = {p: p.read_bytes() for p in config.output_dir.rglob("*") if p.is_file()}
     assert after == before
