@@ -166,23 +166,30 @@ def write_history(config: Config, days: int = 10, step_hours: int = 2) -> None:
         times.append(at)
         at += timedelta(hours=1 if T0 - at <= timedelta(days=1) else step_hours)
     for at in times:
-        statuses = statuses_at(at)
-        results = [
-            ProbeResult(
-                *key.split("/"),
-                key.split("/")[2],
-                at,
-                status is not D,
-                None if status is D else (0.4 if status is S else 0.05 + at.hour / 1000),
-                "" if status is H else "HTTP 503",
-                1,
-                status,
-            )
-            for key, status in statuses.items()
-        ]
-        extra = {"api/workers/w1": H}
-        evaluation = evaluate_results(config, results, extra)
-        store.append(pass_record(evaluation, results, at), at)
+        record_pass(config, store, at)
+
+
+def record_pass(config: Config, store, at: datetime) -> None:
+    """One pass of the fixture's replicas at `at`, appended to the history."""
+    statuses = statuses_at(at)
+    # Latency moves with the minute too, so passes minutes apart differ.
+    wobble = at.hour / 1000 + at.minute / 1000
+    results = [
+        ProbeResult(
+            *key.split("/"),
+            key.split("/")[2],
+            at,
+            status is not D,
+            None if status is D else (0.4 if status is S else 0.05 + wobble),
+            "" if status is H else "HTTP 503",
+            1,
+            status,
+        )
+        for key, status in statuses.items()
+    ]
+    extra = {"api/workers/w1": H}
+    evaluation = evaluate_results(config, results, extra)
+    store.append(pass_record(evaluation, results, at), at)
 
 
 def write_content(root: Path) -> None:

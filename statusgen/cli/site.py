@@ -22,15 +22,20 @@ from statusgen.clock import system_clock
     type=TIME,
     help="Build as of this time (uptime windows end here). Default: now.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render every page afresh, ignoring the build cache (the output is the same).",
+)
 @allow_missing_secrets_option
-def build(config_path: str, now: datetime | None, allow_missing_secrets: bool) -> None:
+def build(config_path: str, now: datetime | None, full: bool, allow_missing_secrets: bool) -> None:
     """Render the site and its JSON API into the output folder."""
     from statusgen.checks import check_config
     from statusgen.site import build_site
 
     config = open_config(config_path, allow_missing_secrets)
     check_config(config)
-    report = build_site(config, now or system_clock())
+    report = build_site(config, now or system_clock(), full=full)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary())

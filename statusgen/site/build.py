@@ -21,6 +21,8 @@ from statusgen.content import load_content
 from statusgen.errors import ConfigError
 from statusgen.files import locked, private_folder
 from statusgen.history import HistoryView, open_store
+from statusgen.site.cache import FOLDER as CACHE_FOLDER
+from statusgen.site.cache import PageCache, build_inputs
 from statusgen.site.calendar import maintenance_calendar
 from statusgen.site.colors import theme_rules
 from statusgen.site.documents import api_documents
@@ -45,6 +47,7 @@ class BuildReport:
     extra_pages: list[str]
     warnings: list[str] = field(default_factory=list)
     unchanged: int = 0  # files kept as they were (same inode and mtime)
+    cached: int = 0  # pages taken from the build cache instead of rendered
     documents: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
@@ -59,19 +62,25 @@ class BuildReport:
         )
 
 
-def build_site(config: Config, now: datetime, live: dict[str, Status] | None = None) -> BuildReport:
-    """Render the whole site for `now` and replace `output/` with it atomically.
+def build_site(
+    config: Config, now: datetime, live: dict[str, Status] | None = None, full: bool = False
+) -> BuildReport:
+    """Render the whole site for `now` and replace `output/` with it atomically. Pages
+    that did not change since the last build come from the build cache (site/cache.py)
+    unless `full`; the output is the same byte for byte either way.
 
     Raises ConfigError / ContentError (nothing written) on bad input."""
     check_site_config(config)
     snapshot, warnings = snapshot_at(config, now, live)
     assets, asset_files = resolve_assets(config)
     documents = api_documents(snapshot)
-    files = site_files(snapshot, assets, documents=documents)
-    files.update(asset_files)
     state = private_folder(config.resolve(config.server.state_dir))
+    cache = PageCache(state / CACHE_FOLDER, read=not full)
+    files = site_files(snapshot, assets, documents=documents, cache=cache)
+    files.update(asset_files)
     with locked(state / "build"):
         published = publish_tree(config.output_dir, files, state)
+        cache.save()
     locales = [config.page.locale, *(LOCALES if config.page.locale_picker else ())]
     return BuildReport(
         output=config.output_dir,
@@ -82,6 +91,7 @@ def build_site(config: Config, now: datetime, live: dict[str, Status] | None = N
         extra_pages=[p.page.slug for p in snapshot.pages],
         warnings=warnings,
         unchanged=published.kept,
+        cached=cache.hits,
         documents=documents,
     )
 
@@ -103,11 +113,14 @@ def site_files(
     assets: Assets,
     env: Environment | None = None,
     documents: dict[str, bytes] | None = None,
+    cache: PageCache | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site but copied assets, keyed by output-relative path
-    (`documents`: the snapshot's API documents, when the caller has them already)."""
+    (`documents`: the snapshot's API documents, when the caller has them already;
+    `cache`: pages of earlier builds)."""
     env = env or environment(snapshot.config.root)
     config = snapshot.config
+    inputs = build_inputs(config.model_dump_json(), (assets,)) if cache else ""
     out: dict[str, bytes] = {}
     default = config.page.locale
     dirs = [(default, "")]
@@ -115,7 +128,9 @@ def site_files(
         dirs += [(lang, f"{lang}/") for lang in LOCALES]
     for page in snapshot.all_pages():
         for lang, lang_dir in dirs:
-            renderer = PageRenderer(env, page, lang, lang_dir, assets, config.page.locale_picker)
+            renderer = PageRenderer(
+                env, page, lang, lang_dir, assets, config.page.locale_picker, cache, inputs
+            )
             out.update((path, html.encode()) for path, html in renderer.pages())
         out.update((path, text.encode()) for path, text in feeds(env, page).items())
         out[f"{page.page.prefix}maintenance.ics"] = maintenance_calendar(page)

@@ -47,15 +47,30 @@ def buckets(
 ) -> list[float | None]:
     """Mean value per equal slice of the last `hours` (a check at `now` itself is in the
     last slice), None where nothing answered."""
-    start = now - timedelta(hours=hours)
-    width = hours * 3600 / count
+    slot = _slots(now, hours, count)
     sums, counts = [0.0] * count, [0] * count
     for at, value in points:
-        index = min(int((at - start).total_seconds() // width), count - 1)
-        if index >= 0 and at <= now:
+        index = slot.get(at)
+        if index is None:
+            index = slot[at] = _slot(at, now, hours, count)
+        if index >= 0:
             sums[index] += value
             counts[index] += 1
     return [s / c if c else None for s, c in zip(sums, counts, strict=True)]
+
+
+@lru_cache(maxsize=8)
+def _slots(now: datetime, hours: float, count: int) -> dict[datetime, int]:
+    """The slice of each moment met so far (every node's series shares the pass times,
+    so a build works each one out once)."""
+    return {}
+
+
+def _slot(at: datetime, now: datetime, hours: float, count: int) -> int:
+    """The slice of `at`, -1 outside the window."""
+    start = now - timedelta(hours=hours)
+    index = min(int((at - start).total_seconds() // (hours * 3600 / count)), count - 1)
+    return index if index >= 0 and at <= now else -1
 
 
 @lru_cache(maxsize=64)

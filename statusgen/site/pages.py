@@ -28,6 +28,7 @@ from statusgen.config import LOCALES
 from statusgen.content.models import Incident, Maintenance
 from statusgen.impact import Impact
 from statusgen.resources import template_dirs
+from statusgen.site.cache import PageCache, page_key
 from statusgen.site.csp import content_security_policy
 from statusgen.site.i18n import Messages, messages
 from statusgen.site.markup import Helpers, note_text
@@ -115,8 +116,14 @@ class PageRenderer:
         lang_dir: str,
         assets: Assets,
         picker: bool,
+        cache: PageCache | None = None,
+        inputs: str = "",
     ) -> None:
+        """`cache` (with `inputs`, the build's share of every key): where incident,
+        maintenance and history pages are looked up before they are rendered."""
         self.env = env
+        self.cache = cache
+        self.inputs = inputs
         self.s = snapshot
         self.t = messages(lang)
         self.dir = snapshot.page.prefix + lang_dir
@@ -182,6 +189,20 @@ class PageRenderer:
         context.update(extra)
         return path, self.env.get_template(template).render(context)
 
+    def cached(self, template: str, path: str, parts: tuple, **extra: Any) -> tuple[str, str]:
+        """`render`, through the build cache: `parts` are what the page shows beyond the
+        config, the templates, the locale and statusgen itself (see site/cache.py)."""
+        cache = self.cache
+        digest = cache.template_digest(self.env, template) if cache else None
+        if cache is None or digest is None:
+            return self.render(template, path, **extra)
+        key = page_key(self.inputs, digest, self.t.lang, path, self.picker, self.s.page, *parts)
+        found = cache.get(key)
+        if found is None:
+            path, found = self.render(template, path, **extra)
+            cache.put(key, found)
+        return path, found
+
     def pages(self) -> Iterator[tuple[str, str]]:
         """(output-relative path, HTML) of every page."""
         s, d = self.s, self.dir
@@ -196,11 +217,13 @@ class PageRenderer:
         )
         yield from self.history()
         for incident in s.incidents:
-            yield self.render(
-                "incident.html", f"{d}incidents/{incident.id}.html", incident=incident
-            )
+            path = f"{d}incidents/{incident.id}.html"
+            yield self.cached("incident.html", path, (incident,), incident=incident)
         for window in s.maintenance:
-            yield self.render("maintenance.html", f"{d}maintenance/{window.id}.html", window=window)
+            path = f"{d}maintenance/{window.id}.html"
+            yield self.cached(
+                "maintenance.html", path, (window, window.status(s.now)), window=window
+            )
         for service in s.services:
             yield self.render(
                 "service.html",
@@ -236,7 +259,19 @@ class PageRenderer:
                     months.append({"label": label, "entries": []})
                 months[-1]["entries"].append(item)
             path = f"{self.dir}history.html" if number == 1 else f"{self.dir}history/{number}.html"
-            yield self.render("history.html", path, months=months, number=number, pages=len(chunks))
+            # A maintenance window's state changes with time; an incident's with its file.
+            shown = tuple(
+                (item, item.value.status(self.s.now) if item.kind == "maintenance" else "")
+                for item in chunk
+            )
+            yield self.cached(
+                "history.html",
+                path,
+                (shown, number, len(chunks)),
+                months=months,
+                number=number,
+                pages=len(chunks),
+            )
 
     def not_found(self) -> tuple[str, str]:
         """404.html at the output root: links are absolute, from the page URL's path."""

@@ -1,0 +1,130 @@
+"""The build cache: pages rendered by an earlier build, kept in the state folder
+(`<state>/build-cache/pages/<key>`) and used again when nothing they show has changed.
+
+A page's key is a SHA-256 over everything its bytes depend on:
+
+- statusgen itself: its version and the bytes of its code and locale files, so an
+  upgrade (or an edited checkout) renders everything afresh;
+- the templates the page's template reaches (`extends`, `include`, `import`), by
+  source, so editing `incident.html` re-renders incident pages only, and `_base.html`
+  every page;
+- the whole config (every page shows its name, links and labels) and the logos;
+- the locale and the folder it renders into;
+- the page's own content: the incident, the maintenance window and its state at the
+  build's moment, or the items of a history page.
+
+Node, service and home pages and the API documents show the latest pass: they are
+rendered on every build. Pages whose templates the project overrides are never taken from
+the cache (an override may show anything). `statusgen build --full` reads nothing from
+it (and refills it). Whatever a build did not use is removed from the cache at its end,
+so it holds one build's pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, meta
+
+import statusgen
+from statusgen.files import write_atomic
+from statusgen.resources import theme_dir
+
+FOLDER = "build-cache"
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """statusgen's version and the bytes of its Python and locale files."""
+    root = Path(statusgen.__file__).parent
+    digest = hashlib.sha256(statusgen.__version__.encode())
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".json", ".toml") and path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class PageCache:
+    """Rendered pages by key. `folder` None: a cache that never finds anything (a build
+    with `--full`, or one whose state folder is unusable) but still keeps what it is
+    given for the next build."""
+
+    def __init__(self, folder: Path, read: bool = True) -> None:
+        self.folder = folder / "pages"
+        self.read = read
+        self.used: set[str] = set()
+        self.new: dict[str, bytes] = {}
+        self.hits = 0
+        self._templates: dict[str, str | None] = {}
+
+    def get(self, key: str) -> str | None:
+        """The page stored under `key`, or None."""
+        self.used.add(key)
+        if not self.read:
+            return None
+        try:
+            data = (self.folder / key).read_bytes()
+        except OSError:
+            return None
+        self.hits += 1
+        return data.decode()
+
+    def put(self, key: str, page: str) -> None:
+        self.used.add(key)
+        self.new[key] = page.encode()
+
+    def save(self) -> None:
+        """Write the new pages and remove those this build did not use. A cache that
+        cannot be written only costs the next build time."""
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for key, data in self.new.items():
+                write_atomic(self.folder / key, data, mode=0o600)
+            for entry in os.scandir(self.folder):
+                if entry.name not in self.used:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+    def template_digest(self, env: Environment, name: str) -> str | None:
+        """A digest of `name` and every template it reaches, or None when the project
+        overrides one of them (such a page is always rendered)."""
+        if name not in self._templates:
+            self._templates[name] = _template_digest(env, name)
+        return self._templates[name]
+
+
+def _template_digest(env: Environment, name: str) -> str | None:
+    default = theme_dir().resolve()
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        source, filename, _ = env.loader.get_source(env, current)
+        if not filename or Path(filename).resolve().parent != default:
+            return None  # the project's own version of it
+        digest.update(current.encode() + b"\0" + source.encode() + b"\0")
+        found = meta.find_referenced_templates(env.parse(source))
+        todo.extend(ref for ref in found if ref is not None)
+    return digest.hexdigest()
+
+
+def page_key(*parts: object) -> str:
+    """The key of a page from the reprs of its inputs (frozen dataclasses, strings)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def build_inputs(config_json: str, extra: Iterable[object]) -> str:
+    """The part of every key shared by a build: statusgen's code and the config."""
+    return page_key(code_digest(), config_json, *extra)

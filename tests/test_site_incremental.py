@@ -1,0 +1,81 @@
+"""Incremental builds (statusgen/site/cache.py): pages from the build cache and files kept
+from the previous version give the very bytes a full build gives, through passes, a
+content edit, a config change and a template override."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from statusgen.config import load_config
+from statusgen.history import open_store
+from statusgen.site import build_site
+
+from .conftest import T0
+from .site_helpers import make_fixture, record_pass
+
+
+def tree(output: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(output)): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+
+
+def both_ways(config, now):
+    """(the incremental build's report and files, the full build's files) at `now`."""
+    report = build_site(config, now)
+    incremental = tree(config.output_dir)
+    build_site(config, now, full=True)
+    return report, incremental, tree(config.output_dir)
+
+
+def test_an_incremental_build_gives_the_bytes_of_a_full_build(tmp_path):
+    config = make_fixture(tmp_path)
+    store = open_store(config)
+    build_site(config, T0)
+    now = T0
+    for _ in range(3):  # a few passes
+        now += timedelta(minutes=5)
+        record_pass(config, store, now)
+        report, incremental, full = both_ways(config, now)
+        assert report.cached > 0
+        assert incremental == full
+    # A content edit: that incident's page is rendered again, the other one is not.
+    edited = tmp_path / "config" / "incidents" / "2026-11-23-rest-down.md"
+    edited.write_text(
+        edited.read_text().replace("A bad deploy; rolling back.", "Rolled back at last.")
+    )
+    other = build_site(config, now)
+    assert 0 < other.cached < report.cached
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert b"Rolled back at last." in incremental["incidents/2026-11-23-rest-down.html"]
+    # A config change touches every page: nothing comes from the cache.
+    config.path.write_text(config.path.read_text().replace("Acme Status", "Acme Health"))
+    config = load_config(config.path, env={})
+    report, incremental, full = both_ways(config, now)
+    assert report.cached == 0
+    assert incremental == full
+    assert b"Acme Health" in incremental["incidents/2026-11-22-site-errors.html"]
+    # A theme override of the project is always rendered.
+    templates = tmp_path / "site-templates"
+    templates.mkdir()
+    (templates / "incident.html").write_text("{{ incident.title }} at {{ now }}\n")
+    build_site(config, now)
+    report, incremental, full = both_ways(config, now + timedelta(minutes=1))
+    assert incremental == full
+    assert (
+        incremental["incidents/2026-11-22-site-errors.html"]
+        .decode()
+        .endswith(f"at {now + timedelta(minutes=1)}\n")
+    )
+
+
+def test_a_full_build_reads_nothing_from_the_cache_and_the_cache_holds_one_build(tmp_path):
+    config = make_fixture(tmp_path)
+    build_site(config, T0)
+    assert build_site(config, T0, full=True).cached == 0
+    pages = tmp_path / ".statusgen" / "build-cache" / "pages"
+    held = sorted(p.name for p in pages.iterdir())
+    assert held and build_site(config, T0).cached == len(held)
+    (tmp_path / "config" / "incidents" / "2026-11-22-site-errors.md").unlink()
+    build_site(config, T0)
+    assert len(list(pages.iterdir())) < len(held)
