@@ -28,6 +28,7 @@ from statusgen.site.colors import theme_rules
 from statusgen.site.documents import api_documents
 from statusgen.site.feeds import feeds
 from statusgen.site.i18n import messages
+from statusgen.site.manifest import ICONS, web_manifest
 from statusgen.site.output import publish_tree
 from statusgen.site.pages import Assets, PageRenderer, environment
 from statusgen.site.problems import asset_problem, check_site_config, is_url
@@ -134,6 +135,7 @@ def site_files(
             out.update((path, html.encode()) for path, html in renderer.pages())
         out.update((path, text.encode()) for path, text in feeds(env, page).items())
         out[f"{page.page.prefix}maintenance.ics"] = maintenance_calendar(page)
+        out[f"{page.page.prefix}manifest.webmanifest"] = web_manifest(page)
     path, html = PageRenderer(env, snapshot, default, "", assets, False).not_found()
     out[path] = html.encode()
     out.update(static_files(env, config, assets.banner))
@@ -172,7 +174,18 @@ def static_files(env: Environment, config: Config, banner: str | None = None) ->
     files = {path: text.encode() for path, text in out.items()}
     source, _, _ = env.loader.get_source(env, "site.js")  # as is: not a template
     files["site.js"] = source.encode()
+    for name in ICONS:  # binary files of the theme, copied as they are
+        files[name] = theme_file(env, name)
     return files
+
+
+def theme_file(env: Environment, name: str) -> bytes:
+    """A file of the theme (the project's `site-templates/` first, then the default)."""
+    for folder in env.loader.searchpath:  # type: ignore[union-attr]
+        path = Path(folder) / name
+        if path.is_file():
+            return path.read_bytes()
+    raise ConfigError(f"the site theme has no {name}")
 
 
 def resolve_assets(config: Config) -> tuple[Assets, dict[str, bytes]]:
