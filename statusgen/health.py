@@ -11,7 +11,8 @@ and page status aggregate their children under one of two rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -142,3 +143,75 @@ def evaluate(
             by_service.setdefault(service, []).append(nodes[key])
     services = {service: aggregate(statuses) for service, statuses in by_service.items()}
     return Evaluation(dict(replicas), nodes, services, aggregate(services.values()))
+
+
+# --- locations: the vote ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """What one location found for one replica: its public name, status, latency (ms,
+    None when nothing answered) and reason."""
+
+    location: str
+    status: Status
+    latency_ms: int | None = None
+    reason: str = ""
+
+
+def merge_votes(
+    votes: Sequence[Vote], quorum: int, configured: int = 0
+) -> tuple[Status, int | None, str]:
+    """One replica's status from the fresh locations' votes: (status, latency ms, reason).
+
+    Dead when at least `quorum` locations say dead; otherwise sick when any says dead
+    (a minority: "unreachable from Frankfurt (1 of 3 locations)") or sick; otherwise
+    healthy. With fewer votes than `quorum` the result is never dead: at most sick, the
+    reason saying "only 1 of 3 locations reporting" (`configured`: how many locations the
+    config has). The latency is the median of the answers (the lower one of two)."""
+    count = len(votes)
+    total = max(configured, count)
+    answered = sorted(v.latency_ms for v in votes if v.latency_ms is not None)
+    latency = answered[(len(answered) - 1) // 2] if answered else None
+    dead = [v for v in votes if v.status is Status.DEAD]
+    sick = [v for v in votes if v.status is Status.SICK]
+    if not dead and not sick:
+        return Status.HEALTHY, latency, ""
+    if len(dead) >= quorum:
+        return Status.DEAD, latency, _from(dead, count, dead[0].reason)
+    if count < quorum:
+        worst = dead or sick
+        return (
+            Status.SICK,
+            latency,
+            f"only {count} of {total} locations reporting; "
+            f"{'unreachable' if dead else 'sick'} from {_names(worst)}: {worst[0].reason}",
+        )
+    if dead:
+        return Status.SICK, latency, _from(dead, count, dead[0].reason, "unreachable")
+    return Status.SICK, latency, _from(sick, count, sick[0].reason)
+
+
+def _from(votes: Sequence[Vote], count: int, reason: str, word: str = "") -> str:
+    """`unreachable from Frankfurt (1 of 3 locations): connection reset` or, without a
+    word, `HTTP 500 from Frankfurt and Paris (2 of 3 locations)`."""
+    where = f"from {_names(votes)} ({len(votes)} of {count} locations)"
+    if word:
+        return f"{word} {where}: {reason}" if reason else f"{word} {where}"
+    return f"{reason} {where}" if reason else where
+
+
+def _names(votes: Sequence[Vote]) -> str:
+    names = [v.location for v in votes]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def fresh_locations(
+    last_seen: dict[str, datetime | None], now: datetime, stale_after: float
+) -> dict[str, bool]:
+    """Which locations take part in the vote at `now`: those that reported within
+    `stale_after` seconds (a location that never reported is not fresh)."""
+    return {
+        location: at is not None and (now - at).total_seconds() <= stale_after
+        for location, at in last_seen.items()
+    }

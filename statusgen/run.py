@@ -30,6 +30,8 @@ class PassOutcome:
     history_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
     notify: object | None = None
+    # with [[locations]]: each location's last record (None: never), for `location` events
+    last_seen: dict[str, datetime | None] | None = None
 
     def counts(self) -> dict[Status, int]:
         out = dict.fromkeys(Status, 0)
@@ -114,6 +116,7 @@ def run_all(
     lock_timeout: float = 600.0,
     build: bool = True,
     on_result: Callable[[ProbeResult], None] | None = None,
+    location: str | None = None,
 ) -> RunOutcome:
     """`statusgen run`, the cron job: probe and record a pass, open or resolve automatic
     incidents, notify, build the site. One run at a time: overlapping runs queue on a lock
@@ -123,7 +126,11 @@ def run_all(
     With `dry_run` the pass is probed and evaluated, notifications are only listed, and
     nothing is written (no history, incidents, notifier state or site). A run still
     waiting for the lock after `lock_timeout` seconds gives up with a LockError.
-    `statusgen probe` is the same run with `build=False`."""
+    `statusgen probe` is the same run with `build=False`.
+
+    With `[[locations]]` configured, the run works from the locations' merge: it probes
+    only as `location` (when given, recording that location's pass first), then
+    notifies and opens incidents from the merged state at `now`, saying from where."""
     from statusgen.checks import check_config
     from statusgen.content import load_content
     from statusgen.files import locked, private_folder
@@ -135,7 +142,9 @@ def run_all(
     state = private_folder(config.resolve(config.server.state_dir))
     with locked(state / "run", timeout=lock_timeout):
         content = load_content(config)
-        if dry_run:
+        if config.locations:
+            outcome = merged_pass(config, clock, location, dry_run, on_result)
+        elif dry_run:
             results = probe_pass(config, clock, on_result=on_result)
             outcome = PassOutcome(results, evaluate_results(config, results))
         else:
@@ -149,9 +158,38 @@ def run_all(
         if notify:
             held = content.maintenance_nodes(config, now)
             run.notify = notify_pass(
-                config, outcome.evaluation, outcome.results, now, held=held, dry_run=dry_run
+                config,
+                outcome.evaluation,
+                outcome.results,
+                now,
+                held=held,
+                dry_run=dry_run,
+                last_seen=outcome.last_seen,
             )
             outcome.notify = run.notify
         if build and not dry_run:
             run.build = build_site(config, now)
         return run
+
+
+def merged_pass(
+    config: Config,
+    clock: Clock,
+    location: str | None = None,
+    dry_run: bool = False,
+    on_result: Callable[[ProbeResult], None] | None = None,
+) -> PassOutcome:
+    """The pass when locations vote: this host's location pass (if any), then the merge
+    of every fresh location record at `now` (what `run` and `serve` notify from)."""
+    from statusgen.locations import merged_state, probe_location
+
+    warnings: list[str] = []
+    path = None
+    if location is not None:
+        own = probe_location(config, clock, location, on_result=on_result, record=not dry_run)
+        warnings += own.warnings
+        path = own.history_file
+    merged = merged_state(config, clock())
+    outcome = PassOutcome(merged.results, merged.evaluation, path, warnings + merged.warnings)
+    outcome.last_seen = merged.last_seen
+    return outcome

@@ -57,7 +57,9 @@ ALLOWED: dict[str, set[str]] = {
         "impact",
         "notify",
         "site",
+        "locations",
     },
+    "locations": {"config", "status", "health", "probes", "history"},
     "demo": {"config", "content", "history", "run", "site"},
     "importers": {"config", "conditions", "content", "history", "notify", "site"},
     "server": {
@@ -73,6 +75,7 @@ ALLOWED: dict[str, set[str]] = {
         "notify",
         "site",
         "run",
+        "locations",
     },
     "agent": {"config", "status", "probes", "server"},
     "cli": {
@@ -88,6 +91,7 @@ ALLOWED: dict[str, set[str]] = {
         "reporter",
         "publish",
         "run",
+        "locations",
         "scaffold",
         "server",
         "site",
@@ -97,7 +101,7 @@ ALLOWED: dict[str, set[str]] = {
 
 # The rooms that only read and render must never reach up into these.
 LOWER = ("site", "history", "content", "health", "config")
-UPPER = ("server", "cli", "run", "probes")
+UPPER = ("server", "cli", "run", "probes", "locations")
 
 
 def module_name(path: Path) -> str:

@@ -6,7 +6,7 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,7 @@ from statusgen.clock import iso, system_clock
 from statusgen.scaffold import PIN_FILE
 
 if TYPE_CHECKING:
+    from statusgen.config import Config
     from statusgen.run import PassOutcome
     from statusgen.status import ProbeResult
 
@@ -94,20 +95,62 @@ def check(config_path: str, allow_missing_secrets: bool, list_secrets: bool) -> 
     )
 
 
+class ShardType(click.ParamType):
+    """`K/N`: the K-th of N shards, 1 <= K <= N <= 1000."""
+
+    name = "K/N"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        number, _, count = str(value).partition("/")
+        if number.isdigit() and count.isdigit() and 1 <= int(number) <= int(count) <= 1000:
+            return int(number), int(count)
+        self.fail(f"expected K/N with 1 <= K <= N <= 1000, like 2/4; got {value!r}", param, ctx)
+
+
+location_option = click.option(
+    "--location",
+    metavar="ID",
+    help="Probe as this [[locations]] id: only its records are written (its own history "
+    "files), from its source_address.",
+)
+
+
 @main.command()
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--no-notify", is_flag=True, help="Record the pass but send no notifications.")
 @click.option("--dry-run", is_flag=True, help="Print what would be notified; write nothing.")
-def probe(config_path: str, as_json: bool, no_notify: bool, dry_run: bool) -> None:
+@location_option
+@click.option(
+    "--shard",
+    type=ShardType(),
+    help="With --location: probe only shard K of N (a stable 1/N of the replicas, by a "
+    "hash of each replica's key).",
+)
+def probe(
+    config_path: str,
+    as_json: bool,
+    no_notify: bool,
+    dry_run: bool,
+    location: str | None,
+    shard: tuple[int, int] | None,
+) -> None:
     """Probe every poll-mode replica once, append to the history, notify on changes and
-    print the results.
+    print the results. With --location, only record that location's pass (no
+    notifications: `statusgen run` notifies from the locations' merge).
 
     A dead replica is data, not an error: the exit code is 0."""
     from statusgen.run import run_all
 
+    if shard is not None and location is None:
+        raise click.UsageError("--shard needs --location: each location probes its own shards")
     config = open_config(config_path)
     total = sum(len(n.replicas) for _, n in config.iter_nodes() if n.mode == "poll")
+    if location is not None:
+        _probe_location(config, location, shard, as_json, dry_run)
+        return
     options = {"notify": not no_notify, "dry_run": dry_run, "build": False}
     if sys.stderr.isatty() and not as_json and total > 20:
         with click.progressbar(length=total, label="probing", file=sys.stderr) as bar:
@@ -126,6 +169,25 @@ def probe(config_path: str, as_json: bool, no_notify: bool, dry_run: bool) -> No
     if run.notify is not None and not as_json:
         for line in run.notify.lines(bodies=dry_run):
             click.echo(line)
+
+
+def _probe_location(
+    config: Config, location: str, shard: tuple[int, int] | None, as_json: bool, dry_run: bool
+) -> None:
+    from statusgen.locations import probe_location
+    from statusgen.run import PassOutcome
+
+    done = probe_location(config, system_clock, location, shard, record=not dry_run)
+    outcome = PassOutcome(done.results, done.evaluation, done.history_file, done.warnings)
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        click.echo(json.dumps({"location": location, **outcome_json(outcome)}, indent=2))
+        return
+    if sys.stdout.isatty() or len(outcome.results) <= 200:
+        click.echo(format_table(outcome.results))
+    where = f"location {location}" + (f" (shard {shard[0]}/{shard[1]})" if shard else "")
+    click.echo(f"{where}: {summary_line(outcome)}")
 
 
 def outcome_json(outcome: PassOutcome) -> dict:

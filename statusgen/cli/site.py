@@ -47,12 +47,20 @@ def build(config_path: str, now: datetime | None, full: bool, allow_missing_secr
 @click.option(
     "--dry-run", is_flag=True, help="Probe and list what would be notified; write nothing."
 )
-def run(config_path: str, no_notify: bool, dry_run: bool) -> None:
+@click.option(
+    "--location",
+    metavar="ID",
+    help="With [[locations]]: probe as this location first. Without it, the run only "
+    "merges what the locations recorded, notifies and builds (the final job).",
+)
+def run(config_path: str, no_notify: bool, dry_run: bool, location: str | None) -> None:
     """Probe, record, notify and build in one go: the command for cron."""
     from statusgen.run import run_all
 
     config = open_config(config_path)
-    result = run_all(config, system_clock, notify=not no_notify, dry_run=dry_run)
+    if location is not None and not config.locations:
+        raise click.UsageError("--location needs [[locations]] in the config")
+    result = run_all(config, system_clock, notify=not no_notify, dry_run=dry_run, location=location)
     for warning in result.outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(summary_line(result.outcome))

@@ -7,6 +7,14 @@ from __future__ import annotations
 from statusgen.config import Config
 from statusgen.history.branch import ensure_worktree
 from statusgen.history.days import aggregate_day
+from statusgen.history.locations import (
+    Latest,
+    MergePolicy,
+    fresh_votes,
+    location_of,
+    merge_at,
+    writer_name,
+)
 from statusgen.history.query import DayBar, HistoryView, Sample
 from statusgen.history.store import GRACE, SCHEMA, Store, pass_record
 
@@ -15,11 +23,18 @@ __all__ = [
     "SCHEMA",
     "DayBar",
     "HistoryView",
+    "Latest",
+    "MergePolicy",
     "Sample",
     "Store",
     "aggregate_day",
+    "fresh_votes",
+    "location_of",
+    "merge_at",
+    "merge_policy",
     "open_store",
     "pass_record",
+    "writer_name",
 ]
 
 
@@ -35,4 +50,16 @@ def open_store(config: Config, writer: str = "main") -> Store:
         aggregate_days=config.history.aggregate_days,
         writer=writer,
         spool=config.resolve(config.server.state_dir) / "history-spool",
+        policy=merge_policy(config),
+    )
+
+
+def merge_policy(config: Config) -> MergePolicy:
+    """How reading merges the locations' records: the config's quorum, `stale_after`,
+    public names and health rule."""
+    return MergePolicy(
+        quorum=config.quorum,
+        stale_after=config.health.stale_after,
+        names={location.id: location.name for location in config.locations},
+        rule=config.health.rule,
     )

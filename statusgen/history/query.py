@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from statusgen.clock import iso, parse_iso
 from statusgen.history.days import aggregate_day
+from statusgen.history.locations import Latest, MergePolicy
 from statusgen.history.older import Days, OlderDays, entry_of
 from statusgen.history.store import Store
 from statusgen.status import Status
@@ -84,6 +85,9 @@ class HistoryView:
         self._calendars: dict[tuple[date, int], list[tuple[date, str, str]]] = {}
         self._aggregates: dict[tuple[date, int], list[tuple[date, dict[str, list]]]] = {}
         self._latest_older: dict[str, Sample | None] = {}
+        # each location's latest entry per replica, and the vote's settings (Store.latest)
+        self.locations: Latest = {}
+        self.policy = MergePolicy()
 
     @classmethod
     def load(cls, store: Store, until: datetime | None = None, hours: float = 24) -> HistoryView:
@@ -98,15 +102,14 @@ class HistoryView:
         # and changes, so only its lines from `start` on are read.
         partial = {d for d in loaded if d in sealed and d != ceiling[:10]}
         partial = {d for d in partial if store.sealed(d) is not None}
-        passes = [
-            line
-            for day in loaded
-            for line in store.read_raw(day, since=start if day in partial else "")
-            if line["t"] <= ceiling
-        ]
+        since = {day: start for day in partial}
+        passes = [line for line in store.read_days(loaded, since) if line["t"] <= ceiling]
         before = sorted({d for d in raw if d not in loaded} | partial)
         older = OlderDays(store, ceiling, start, before, raw, partial)
-        return cls(passes, {}, older, store.meta())
+        view = cls(passes, {}, older, store.meta())
+        view.locations = store.latest
+        view.policy = store.policy
+        return view
 
     def first_seen(self, key: str) -> datetime | None:
         """When the history first saw node `key` (meta.json), if known."""

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from statusgen.history import meta as metafile
 from statusgen.history import packed
 from statusgen.history.days import sealed_record
 from statusgen.history.lines import _TIME, Corrupt, dumps, pass_problem, sealed_problem
+from statusgen.history.locations import Latest, MergePolicy, combine
 from statusgen.history.spool import Spool, append_lines
 from statusgen.status import ProbeResult
 
@@ -76,8 +78,12 @@ class Store:
         writer: str = "main",
         grace: timedelta = GRACE,
         spool: Path | None = None,
+        policy: MergePolicy | None = None,
     ):
         self.directory = directory
+        self.policy = policy or MergePolicy()
+        # each location's latest entry per replica, as far as this Store has read
+        self.latest: Latest = {}
         self.retention_days = retention_days
         self.aggregate_days = aggregate_days
         self.writer = writer
@@ -271,12 +277,13 @@ class Store:
         write_atomic(path, data, new=True)
 
     def _seal_day(self, day: str, now: datetime) -> bool:
-        lines: list[dict] = []
+        by_writer: list[tuple[str, list[dict]]] = []
         sources: dict[str, dict[str, int]] = {}
         for path in self.raw_files(day):
             found, size = self._read_file(path, day)
-            lines.extend(found)
+            by_writer.append((path.parent.name, found))
             sources[path.parent.name] = {"bytes": size, "lines": len(found)}
+        lines = combine(by_writer, self.policy)
         record = sealed_record(day, lines, sources, now)
         path = self.days_dir / f"{day}.json"
         try:
@@ -332,24 +339,35 @@ class Store:
         return out
 
     def read_raw(self, day: str, since: str = "", until: str = "") -> list[dict]:
-        """Every good pass line of `day` from every writer, in file order (only those at
-        or after the ISO time `since` and, with `until`, at or before it: the others are
-        passed over unparsed). Lines written after the day was sealed are included, with
-        a warning that counts them."""
-        out: list[dict] = []
-        sealed = self.sealed(day)
-        files = self.raw_files(day)
-        for path in files:
-            limit = None
-            if sealed is not None:
-                limit = sealed.get("sources", {}).get(path.parent.name, {}).get("bytes", 0)
-                if not packed.is_packed(path) and path.with_name(day + packed.PACKED) in files:
-                    limit = 0  # a plain file beside a packed one holds late lines only
-            lines, _ = self._read_file(
-                path, day, late_after=limit, since=since.encode(), until=until.encode()
-            )
-            out.extend(line for line in lines if not until or line["t"] <= until)
-        return out
+        """Every pass of `day`, oldest first (only those at or after the ISO time `since`
+        and, with `until`, at or before it: the others are passed over unparsed): the
+        `main` writer's lines, and the locations' lines merged
+        (`statusgen.history.locations`). Lines written after the day was sealed are
+        included, with a warning that counts them."""
+        return self.read_days([day], {day: since}, until)
+
+    def read_days(
+        self, days: Iterable[str], since: dict[str, str] | None = None, until: str = ""
+    ) -> list[dict]:
+        """`read_raw` over several days at once, so a location's last pass of one day
+        still votes in the first rounds of the next."""
+        by_writer: dict[str, list[dict]] = {}
+        for day in days:
+            sealed = self.sealed(day)
+            floor = (since or {}).get(day, "").encode()
+            files = self.raw_files(day)
+            for path in files:
+                limit = None
+                if sealed is not None:
+                    limit = sealed.get("sources", {}).get(path.parent.name, {}).get("bytes", 0)
+                    if not packed.is_packed(path) and path.with_name(day + packed.PACKED) in files:
+                        limit = 0  # a plain file beside a packed one holds late lines only
+                lines, _ = self._read_file(
+                    path, day, late_after=limit, since=floor, until=until.encode()
+                )
+                found = by_writer.setdefault(path.parent.name, [])
+                found.extend(line for line in lines if not until or line["t"] <= until)
+        return combine(by_writer.items(), self.policy, self.latest)
 
     def _read_file(
         self,
@@ -440,16 +458,17 @@ class Store:
         step are after `until`: the history as of `until` does not hold them yet."""
         floor = iso(since.replace(microsecond=0))
         ceiling = iso(until.replace(microsecond=0)) if until else "9999"
-        found: list[dict] = []
+        found: dict[str, list[dict]] = {}
         for day in reversed(self.raw_day_names()):
-            if day < floor[:10] or len(found) >= count:
+            if day < floor[:10] or min(map(len, found.values()), default=0) >= count:
                 break
             if day > ceiling[:10]:
                 continue
             for path in self.raw_files(day):
-                found.extend(_tail(path, count, day, ceiling))
-        found = sorted((x for x in found if floor <= x["t"] <= ceiling), key=lambda x: x["t"])
-        return found[-count:] if count else []
+                kept = [x for x in _tail(path, count, day, ceiling) if floor <= x["t"] <= ceiling]
+                found.setdefault(path.parent.name, [])[:0] = kept
+        merged = combine(found.items(), self.policy)
+        return merged[-count:] if count else []
 
     def passes(self, since: datetime | None = None) -> list[dict]:
         """Every raw pass line, oldest first, optionally from `since` on."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 
@@ -20,6 +20,7 @@ from statusgen.notify.certificates import (
 from statusgen.notify.channels import channel_names, send_message
 from statusgen.notify.dispatch import Batch, run_batches
 from statusgen.notify.hooks import encode, post_hook
+from statusgen.notify.locations import location_events, location_message
 from statusgen.notify.messages import (
     HEALTH_EVENT,
     Details,
@@ -53,6 +54,7 @@ def notify_pass(
     held: frozenset[str] | set[str] = frozenset(),
     dry_run: bool = False,
     send: bool = True,
+    last_seen: dict[str, datetime | None] | None = None,
 ) -> NotifyReport:
     """Announce this pass's transitions and retry the outbox.
 
@@ -62,7 +64,8 @@ def notify_pass(
     `notify.deadline` seconds; failures wait in the outbox. Saves the state atomically.
     With `dry_run` nothing is sent or saved and `would_send` lists what would go out;
     with `send` off the transitions are recorded as announced but nothing is sent.
-    Never raises for a delivery failure.
+    Never raises for a delivery failure. `last_seen` (the locations' last records, when
+    the evaluation is their merge) drives the `location` event.
     """
     results = list(results)
     path = config.notify_state_file
@@ -76,6 +79,10 @@ def notify_pass(
     fresh = _channel_items(config, report.transitions, details, now)
     news, certificates = certificate_events(config, results, state.certificates, now)
     fresh += _certificate_items(config, news, now)
+    silent = state.locations
+    if last_seen is not None:
+        located, silent = location_events(config, last_seen, state.locations, now)
+        fresh += _event_items(config, partial(location_message, config), located, now)
     health = announced_health(tracks, node_keys, held)
     outbox = list(state.outbox)
     superseded: list[box.Dropped] = []
@@ -94,7 +101,12 @@ def notify_pass(
         return report
     _log_dropped(superseded, report)
     new_state = state.model_copy(
-        update={"tracks": tracks, "page_health": health, "certificates": certificates}
+        update={
+            "tracks": tracks,
+            "page_health": health,
+            "certificates": certificates,
+            "locations": silent,
+        }
     )
     if not send:
         report.suppressed = [Delivery.of(i) for i in fresh]
@@ -148,6 +160,19 @@ def _certificate_items(
     names = channel_names(config.notify.channels)
     for channel, name in zip(config.notify.channels, names, strict=True):
         message = certificate_message(config, channel, events) if events else None
+        if message:
+            title, body, level = message
+            items.append(box.new_item("channel", name, title, body, now, level))
+    return items
+
+
+def _event_items(
+    config: Config, message_of: Callable[[Channel, list], tuple | None], events: list, now: datetime
+) -> list[OutboxItem]:
+    items = []
+    names = channel_names(config.notify.channels)
+    for channel, name in zip(config.notify.channels, names, strict=True):
+        message = message_of(channel, events) if events else None
         if message:
             title, body, level = message
             items.append(box.new_item("channel", name, title, body, now, level))

@@ -85,6 +85,9 @@ class NotifierState(Loose):
     certificates: dict[str, IsoTime] = Field(
         default_factory=dict, description="replica key -> the certificate expiry announced"
     )
+    locations: dict[str, str] = Field(
+        default_factory=dict, description="location id -> its last record, announced silent"
+    )
 
 
 def load_state(path: Path) -> NotifierState:

@@ -8,7 +8,9 @@ HTTP client (a trust store, say).
 from statusgen.probes.http import ClientFactory, ClientPool, make_client
 from statusgen.probes.runner import (
     DEADLINE_EXCEEDED,
+    Shard,
     default_deadline,
+    in_shard,
     probe_pass,
     probe_replica,
     run_probes,
@@ -19,7 +21,9 @@ __all__ = [
     "DEADLINE_EXCEEDED",
     "ClientFactory",
     "ClientPool",
+    "Shard",
     "default_deadline",
+    "in_shard",
     "make_client",
     "probe_pass",
     "probe_replica",

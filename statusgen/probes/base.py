@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from statusgen.conditions import Facts
@@ -21,6 +22,17 @@ _SSL_REASONS = {
     "UNEXPECTED_EOF_WHILE_READING": "connection closed during the handshake",
     "WRONG_VERSION_NUMBER": "the server does not speak TLS (wrong version number)",
 }
+# The local address every probe of this pass connects from (a location's
+# `source_address`), None for the system's choice. Set by the runner for its pass.
+SOURCE_ADDRESS: ContextVar[str | None] = ContextVar("statusgen_source_address", default=None)
+
+
+def local_addr() -> tuple[str, int] | None:
+    """`local_addr` for asyncio's connections: the pass's source address, any port."""
+    address = SOURCE_ADDRESS.get()
+    return None if address is None else (address, 0)
+
+
 _NAME_NOT_FOUND = {
     code
     for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))

@@ -20,7 +20,14 @@ import dns.resolver
 
 from statusgen.conditions import Facts
 from statusgen.config.urls import DnsTarget
-from statusgen.probes.base import Outcome, describe_error, failed, short, timed_out
+from statusgen.probes.base import (
+    SOURCE_ADDRESS,
+    Outcome,
+    describe_error,
+    failed,
+    short,
+    timed_out,
+)
 
 
 async def probe_dns(target: DnsTarget, timeout: float) -> Outcome:
@@ -34,7 +41,7 @@ async def probe_dns(target: DnsTarget, timeout: float) -> Outcome:
     try:
         async with asyncio.timeout(timeout):
             response, _ = await dns.asyncquery.udp_with_fallback(
-                query, server, timeout=timeout, port=target.port
+                query, server, timeout=timeout, port=target.port, source=SOURCE_ADDRESS.get()
             )
     except (TimeoutError, dns.exception.Timeout):
         return failed(timed_out(timeout))

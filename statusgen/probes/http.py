@@ -21,7 +21,14 @@ import httpx
 from statusgen import USER_AGENT
 from statusgen.config import HttpOptions
 from statusgen.probes import tls
-from statusgen.probes.base import Outcome, chain, describe_error, failed, timed_out
+from statusgen.probes.base import (
+    SOURCE_ADDRESS,
+    Outcome,
+    chain,
+    describe_error,
+    failed,
+    timed_out,
+)
 from statusgen.probes.body import (
     MATCH_TIMED_OUT,
     BodySearch,
@@ -39,24 +46,37 @@ ClientFactory = Callable[[bool | ssl.SSLContext, int], httpx.AsyncClient]
 is True, False, or an `ssl.SSLContext` that trusts a node's `tls.ca_file`."""
 
 
-def make_client(verify: bool | ssl.SSLContext = True, concurrency: int = 100) -> httpx.AsyncClient:
+def make_client(
+    verify: bool | ssl.SSLContext = True,
+    concurrency: int = 100,
+    local_address: str | None = None,
+) -> httpx.AsyncClient:
     """The client statusgen probes with: statusgen's user agent, redirects followed, no
     cookies kept between probes, no proxies or .netrc from the environment (a probe
-    measures the target itself), and up to `concurrency` connections.
+    measures the target itself), and up to `concurrency` connections, each from
+    `local_address` when given (a location's `source_address`).
 
     `verify` may be an `ssl.SSLContext`, which is how a caller trusts its own CA."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    transport = None
+    if local_address is not None:
+        transport = httpx.AsyncHTTPTransport(
+            verify=verify, limits=limits, trust_env=False, local_address=local_address
+        )
     return httpx.AsyncClient(
         verify=verify,
-        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        limits=limits,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=True,
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         trust_env=False,
+        transport=transport,
     )
 
 
 def _default_factory(verify: bool | ssl.SSLContext, concurrency: int) -> httpx.AsyncClient:
-    return make_client(verify, concurrency)
+    # Made inside the pass, so the pass's source address (if any) is the one in effect.
+    return make_client(verify, concurrency, SOURCE_ADDRESS.get())
 
 
 class ClientPool:

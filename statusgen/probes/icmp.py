@@ -14,7 +14,7 @@ import random
 
 from icmplib import ICMPLibError, NameLookupError, SocketPermissionError, async_ping
 
-from statusgen.probes.base import Outcome, failed, timed_out
+from statusgen.probes.base import SOURCE_ADDRESS, Outcome, failed, timed_out
 
 NOT_PERMITTED = "ICMP is not permitted on this runner"
 
@@ -47,7 +47,12 @@ async def _ping(host: str, timeout: float, privileged: bool) -> Outcome:
     try:
         async with asyncio.timeout(timeout):
             reply = await async_ping(
-                host, count=1, timeout=timeout, id=_next_id(), privileged=privileged
+                host,
+                count=1,
+                timeout=timeout,
+                id=_next_id(),
+                privileged=privileged,
+                source=SOURCE_ADDRESS.get(),
             )
     except TimeoutError:
         return failed(timed_out(timeout))

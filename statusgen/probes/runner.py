@@ -7,6 +7,7 @@ ProbeResult, and whatever is still running at the pass deadline is recorded as d
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +20,7 @@ from statusgen.conditions import reads_body
 from statusgen.config import Config, HttpOptions, Node, NodeMetrics, Replica, Service
 from statusgen.config.urls import parse_dns_url
 from statusgen.health import judge_probe
-from statusgen.probes.base import Outcome, failed
+from statusgen.probes.base import SOURCE_ADDRESS, Outcome, failed
 from statusgen.probes.dns import probe_dns
 from statusgen.probes.http import ClientFactory, ClientPool, probe_http
 from statusgen.probes.icmp import probe_icmp
@@ -173,14 +174,32 @@ def _http_options(node: Node) -> HttpOptions:
     return node.http
 
 
-def targets(config: Config, modes: Iterable[str] = ("poll",)) -> list[Target]:
-    """Every replica of every node in `modes`, in config display order."""
+Shard = tuple[int, int]
+"""(K, N): the K-th of N shards, 1 <= K <= N."""
+
+
+def in_shard(key: str, shard: Shard | None) -> bool:
+    """Whether replica `key` belongs to `shard`: a hash of the key alone, so a replica
+    stays in its shard however the rest of the fleet changes."""
+    if shard is None:
+        return True
+    number, count = shard
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count == number - 1
+
+
+def targets(
+    config: Config, modes: Iterable[str] = ("poll",), shard: Shard | None = None
+) -> list[Target]:
+    """Every replica of every node in `modes` (in `shard` only, when given), in config
+    display order."""
     wanted = set(modes)
     return [
         Target(service, node, replica, node.metrics(config.metrics))
         for service, node in config.iter_nodes()
         if node.mode in wanted
         for replica in node.replicas
+        if in_shard(f"{service.id}/{node.id}/{replica.id or ''}", shard)
     ]
 
 
@@ -202,16 +221,21 @@ async def run_probes(
     client_factory: ClientFactory | None = None,
     on_result: OnResult | None = None,
     lag: LagProbe = measure_lag,
+    shard: Shard | None = None,
+    source_address: str | None = None,
 ) -> list[ProbeResult]:
     """Probe every replica of the nodes in `modes` and return one result per replica in
     config order. At most `config.probe.concurrency` probes are in flight, fewer while the
     event loop lags (`AdaptiveLimit`, fed by `lag`). A replica sick for its latency alone
-    is probed once more, at low concurrency, before its result is recorded.
+    is probed once more, at low concurrency, before its result is recorded. With `shard`,
+    only that shard's replicas; with `source_address`, every connection leaves from it.
 
     The pass ends by `config.probe.deadline` (default: `default_deadline`); replicas not
     finished by then are dead with reason `pass deadline exceeded`. `on_result` is
     called with each result as it arrives (for progress display)."""
-    todo = targets(config, modes)
+    if source_address is not None:
+        SOURCE_ADDRESS.set(source_address)  # the pass's own task context
+    todo = targets(config, modes, shard)
     concurrency = config.probe.concurrency
     deadline = config.probe.deadline or default_deadline([t.metrics for t in todo], concurrency)
     limit = AdaptiveLimit(concurrency, low_limit=CONFIRM_CONCURRENCY)
@@ -311,12 +335,24 @@ def probe_pass(
     modes: Iterable[str] = ("poll",),
     client_factory: ClientFactory | None = None,
     on_result: OnResult | None = None,
+    shard: Shard | None = None,
+    source_address: str | None = None,
 ) -> list[ProbeResult]:
     """`run_probes` for synchronous callers (the CLI): runs its own event loop, uvloop's
     when installed (it cuts the prober's CPU per attempt, and so the queueing that a
     busy loop adds to every measured latency, by about a tenth)."""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(run_probes(config, clock, modes, client_factory, on_result))
+        return runner.run(
+            run_probes(
+                config,
+                clock,
+                modes,
+                client_factory,
+                on_result,
+                shard=shard,
+                source_address=source_address,
+            )
+        )
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -16,7 +16,7 @@ import sys
 from time import perf_counter
 
 from statusgen.conditions import Facts
-from statusgen.probes.base import Outcome, describe_error, failed, timed_out
+from statusgen.probes.base import Outcome, describe_error, failed, local_addr, timed_out
 
 # Closing is courtesy, not part of the measurement: never let it hold a pass up.
 _CLOSE_GRACE = 1.0
@@ -49,10 +49,13 @@ async def open_timed(host: str, port: int) -> tuple[asyncio.StreamWriter, float]
         host.strip("[]"), port, type=socket.SOCK_STREAM
     )
     error: OSError | None = None
+    source = local_addr()  # a location's source_address: every connection leaves from it
     for family, kind, proto, _, address in addresses:
         sock = socket.socket(family, kind, proto)
         sock.setblocking(False)
         try:
+            if source is not None:
+                sock.bind(source)
             started = perf_counter()
             await loop.sock_connect(sock, address)
             latency = perf_counter() - started

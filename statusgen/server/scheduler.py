@@ -31,7 +31,7 @@ from statusgen.errors import StatusgenError
 from statusgen.files import locked
 from statusgen.health import Evaluation
 from statusgen.probes import ClientFactory, ClientPool
-from statusgen.run import PassOutcome, record_pass
+from statusgen.run import PassOutcome, merged_pass, record_pass
 from statusgen.server.context import ServerContext
 from statusgen.server.polling import probe_node
 from statusgen.status import ProbeResult, Status
@@ -92,7 +92,8 @@ class Scheduler:
         self._pool = ClientPool(self.client_factory, config.probe.concurrency)
         semaphore = asyncio.Semaphore(config.probe.concurrency)
         for service, node in config.iter_nodes():
-            if node.mode == "poll" and node.replicas:
+            # With [[locations]] the locations probe poll nodes: the server merges them.
+            if node.mode == "poll" and node.replicas and not config.locations:
                 self._tasks.append(
                     asyncio.create_task(self._poll(service, node.id, semaphore), name=node.id)
                 )
@@ -231,7 +232,10 @@ class Scheduler:
         with self.ctx.write_lock, locked(run_lock, timeout=RUN_LOCK_TIMEOUT):
             now = self.ctx.clock()
             results = self.poll_results() + self.ctx.live.results(now)
-            outcome = record_pass(self.ctx.config, results, lambda: now)
+            if self.ctx.config.locations:
+                outcome = self._merged(results, now)
+            else:
+                outcome = record_pass(self.ctx.config, results, lambda: now)
             self._save_live()
             log_transitions(self.last.evaluation if self.last else None, outcome.evaluation)
             for warning in outcome.warnings:
@@ -245,6 +249,13 @@ class Scheduler:
             self.passes += 1
         self.request_rebuild()
         return outcome
+
+    def _merged(self, live: list[ProbeResult], now: datetime) -> PassOutcome:
+        """With [[locations]]: the push and local replicas' pass is recorded (as `main`),
+        and the pass notified is the locations' merge at `now`."""
+        if live:
+            record_pass(self.ctx.config, live, lambda: now)
+        return merged_pass(self.ctx.config, lambda: now)
 
     def rebuild(self) -> dict[str, bytes]:
         """Rebuild `output/` and swap in the live API documents of the same build."""
@@ -282,7 +293,9 @@ def notify_and_sync(config: Config, outcome: PassOutcome, now: datetime) -> None
     if written:
         content, _ = read_content(config)
     held = content.maintenance_nodes(config, now)
-    outcome.notify = notify_pass(config, outcome.evaluation, outcome.results, now, held=held)
+    outcome.notify = notify_pass(
+        config, outcome.evaluation, outcome.results, now, held=held, last_seen=outcome.last_seen
+    )
 
 
 def log_transitions(before: Evaluation | None, after: Evaluation) -> None:

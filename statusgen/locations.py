@@ -1,0 +1,137 @@
+"""Probing as one location, and the merged state of every location at a moment.
+
+`statusgen probe --location ID [--shard K/N]` records only that location's pass, in its
+own raw files of the history (no lock, no notification: any number of locations write at
+once). `statusgen run`, `build` and `serve` read the merge of whatever fresh location
+records are present (`statusgen.history.locations`); `merged_state` is that merge at
+`now`, in the shape notifications and automatic incidents take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from statusgen.clock import Clock, iso, parse_iso
+from statusgen.config import Config
+from statusgen.errors import ConfigError
+from statusgen.health import Evaluation, evaluate
+from statusgen.history import merge_at, open_store, pass_record, writer_name
+from statusgen.status import ProbeResult, Status
+
+Shard = tuple[int, int]
+
+
+@dataclass
+class LocationPass:
+    """What `probe --location` probed and where it wrote it."""
+
+    location: str
+    shard: Shard | None
+    results: list[ProbeResult]
+    evaluation: Evaluation
+    history_file: Path | None
+    warnings: list[str]
+
+
+def find_location(config: Config, ident: str):  # noqa: ANN201 - a config Location
+    found = config.location(ident)
+    if found is None:
+        known = ", ".join(loc.id for loc in config.locations) or "none are configured"
+        raise ConfigError(
+            f"{config.path}: locations: no location {ident!r}; expected one of the "
+            f"[[locations]] ids ({known})"
+        )
+    return found
+
+
+def probe_location(
+    config: Config,
+    clock: Clock,
+    location: str,
+    shard: Shard | None = None,
+    on_result: Callable[[ProbeResult], None] | None = None,
+    record: bool = True,
+) -> LocationPass:
+    """Probe the poll replicas (of `shard` only, when given) from `location`, its
+    `source_address` bound, and append the pass to its own raw files."""
+    from statusgen.probes import probe_pass
+
+    found = find_location(config, location)
+    results = probe_pass(
+        config, clock, on_result=on_result, shard=shard, source_address=found.source_address
+    )
+    now = clock()
+    evaluation = evaluate(_tree(config), {r.key: r.status for r in results}, config.health.rule)
+    path = None
+    warnings: list[str] = []
+    if record:
+        store = open_store(config, writer=writer_name(location, shard))
+        path = store.append(pass_record(evaluation, results, now), now)
+        warnings = list(store.warnings)
+    return LocationPass(location, shard, results, evaluation, path, warnings)
+
+
+@dataclass
+class MergedState:
+    """The locations' merge at `now`: the evaluation and one result per replica (its
+    reason saying from where), each location's last record (None: never reported)."""
+
+    evaluation: Evaluation
+    results: list[ProbeResult]
+    last_seen: dict[str, datetime | None]
+    warnings: list[str]
+
+
+def merged_state(config: Config, now: datetime) -> MergedState:
+    """Each replica's vote over the locations' latest records within `stale_after`
+    before `now` (records after `now` are left out)."""
+    store = open_store(config)
+    floor = (now - timedelta(seconds=config.health.stale_after)).date().isoformat()
+    days = [day for day in store.raw_day_names() if floor <= day <= now.date().isoformat()]
+    store.read_days(days)
+    latest = {
+        location: {key: item for key, item in table.items() if item[0] <= iso(now)}
+        for location, table in store.latest.items()
+    }
+    line = merge_at(iso(now.replace(microsecond=0)), latest, store.policy)
+    labels = {
+        f"{service.id}/{node.id}/{replica.id or ''}": replica.label or ""
+        for service, node in config.iter_nodes()
+        for replica in node.replicas
+    }
+    statuses: dict[str, Status] = {}
+    results: list[ProbeResult] = []
+    for key, entry in line["r"].items():
+        if key not in labels:
+            continue  # a replica no longer configured
+        status = Status.from_code(entry[0])
+        statuses[key] = status
+        service, node, replica = key.split("/", 2)
+        latency = None if entry[1] is None else entry[1] / 1000
+        reason = entry[2] if len(entry) > 2 else "healthy from every location"
+        results.append(
+            ProbeResult(
+                service,
+                node,
+                replica,
+                labels[key],
+                now,
+                status is not Status.DEAD,
+                latency,
+                reason,
+                status=status,
+            )
+        )
+    evaluation = evaluate(_tree(config), statuses, config.health.rule)
+    seen: dict[str, datetime | None] = {}
+    for location in config.locations:
+        times = [at for at, _ in latest.get(location.id, {}).values()]
+        seen[location.id] = parse_iso(max(times)) if times else None
+    return MergedState(evaluation, results, seen, list(store.warnings))
+
+
+def _tree(config: Config) -> list[tuple[str, str]]:
+    return [(service.id, node.id) for service, node in config.iter_nodes()]
