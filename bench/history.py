@@ -210,12 +210,15 @@ def _files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file() and p.name != ".lock"]
 
 
-def year_v2(root: Path, replicas: int, days: int) -> tuple[float, float]:
-    fleet, store_dir = Fleet(replicas, seed=3), root / "v2-history"
-    git = FastImport(root / "v2-repo")
+def year_v2(root: Path, replicas: int, days: int, pack: bool = False) -> tuple[float, float]:
+    """The v2 layout on main (raw days plain until retention), or with `pack` as on the
+    data branch (sealed raw days older than yesterday packed), never squashed here."""
+    name = "v2-packed" if pack else "v2"
+    fleet, store_dir = Fleet(replicas, seed=3), root / f"{name}-history"
+    git = FastImport(root / f"{name}-repo")
     for day in range(days):
         for at in passes(START + timedelta(days=day), 1):
-            Store(store_dir).append(fleet.record(at), at)
+            Store(store_dir, pack=pack).append(fleet.record(at), at)
         git.commit(store_dir, at)
     return git.close()
 
@@ -259,9 +262,14 @@ def week_per_pass(root: Path, replicas: int, days: float) -> tuple[float, int]:
 
 def bench_git(root: Path, replicas: int, days: int, week: float) -> None:
     tree2, git2 = year_v2(root, replicas, days)
+    tree_packed, git_packed = year_v2(root, replicas, days, pack=True)
     tree1, git1 = year_v1(root, replicas, days)
     print(f"git, {replicas} replicas, {days} days, one commit a day (after git gc):")
     print(f"  v2 working tree {tree2:.2f} MB, .git {git2:.2f} MB")
+    print(
+        f"  v2 packed (as on the data branch, not squashed) working tree {tree_packed:.2f} MB, "
+        f".git {git_packed:.2f} MB"
+    )
     print(f"  v1 working tree {tree1:.2f} MB, .git {git1:.2f} MB")
     size, commits = week_per_pass(root, replicas, week)
     per_pass = size / commits

@@ -169,3 +169,11 @@ def test_a_data_branch_outside_a_repository_is_a_clear_error(tmp_path):
     config = load_config(write_project(tmp_path, BRANCH_CONFIG))
     with pytest.raises(StatusgenError, match=r"history.branch = 'status-data'.*git init"):
         open_store(config)
+
+
+def test_raw_days_are_packed_on_the_data_branch_and_stay_plain_on_main(origin, tmp_path):
+    _, clone = origin
+    assert open_store(clone("packs")).pack is True  # squashed daily: old blobs go
+    write_project(tmp_path / "plain", MINIMAL_CONFIG)
+    config = load_config(tmp_path / "plain" / "config" / "statusgen.toml")
+    assert open_store(config).pack is False  # on main every blob stays in git

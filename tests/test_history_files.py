@@ -255,7 +255,7 @@ def test_sealed_days_older_than_yesterday_are_packed_and_read_as_written(tmp_pat
     while at <= T0:
         line = record(at, site=D if at.hour == 6 else H)
         written.setdefault(line["t"][:10], []).append(line)
-        Store(tmp_path).append(line, at)
+        Store(tmp_path, pack=True).append(line, at)
         at += timedelta(hours=3)
     folder = tmp_path / "samples" / "main"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -270,7 +270,7 @@ def test_sealed_days_older_than_yesterday_are_packed_and_read_as_written(tmp_pat
         json.dumps(x, sort_keys=True, separators=(",", ":")) + "\n" for x in written["2026-11-20"]
     )
     assert gzip.decompress(packed.read_bytes()).decode() == expected
-    store = Store(tmp_path)
+    store = Store(tmp_path, pack=True)
     assert store.read_raw("2026-11-20") == written["2026-11-20"]
     assert store.raw_day_names() == [
         "2026-11-19",
@@ -294,30 +294,34 @@ def test_sealed_days_older_than_yesterday_are_packed_and_read_as_written(tmp_pat
 def test_packing_is_deterministic_and_done_once(tmp_path):
     for folder in (tmp_path / "a", tmp_path / "b"):
         for at in (T0 - timedelta(days=3), T0):
-            Store(folder).append(record(at), at)
+            Store(folder, pack=True).append(record(at), at)
     name = "samples/main/2026-11-20.jsonl.gz"
     assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     before = (tmp_path / "a" / name).stat()
-    Store(tmp_path / "a").append(record(T0 + timedelta(hours=1)), T0 + timedelta(hours=1))
+    Store(tmp_path / "a", pack=True).append(
+        record(T0 + timedelta(hours=1)), T0 + timedelta(hours=1)
+    )
     after = (tmp_path / "a" / name).stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_a_writer_later_than_the_packing_starts_a_plain_file_and_is_counted_late(tmp_path):
     old = T0 - timedelta(days=3)
-    Store(tmp_path).append(record(old), old)
-    Store(tmp_path).append(record(T0), T0)
-    late = Store(tmp_path)
+    Store(tmp_path, pack=True).append(record(old), old)
+    Store(tmp_path, pack=True).append(record(T0), T0)
+    late = Store(tmp_path, pack=True)
     late.append(record(old + timedelta(hours=2)), T0 + timedelta(minutes=5))
     folder = tmp_path / "samples" / "main"
     assert (folder / "2026-11-20.jsonl.gz").exists() and (folder / "2026-11-20.jsonl").exists()
-    reader = Store(tmp_path)
+    reader = Store(tmp_path, pack=True)
     assert [x["t"] for x in reader.read_raw("2026-11-20")] == [
         "2026-11-20T12:00:00Z",
         "2026-11-20T14:00:00Z",
     ]
     assert any("1 line(s) written after 2026-11-20 was sealed" in w for w in reader.warnings)
-    Store(tmp_path).seal(T0 + timedelta(hours=1))  # the late plain file is not packed over
+    Store(tmp_path, pack=True).seal(
+        T0 + timedelta(hours=1)
+    )  # the late plain file is not packed over
     assert (folder / "2026-11-20.jsonl").exists()
 
 
@@ -325,12 +329,12 @@ def test_a_damaged_packed_file_keeps_the_lines_before_the_damage(tmp_path):
     old = T0 - timedelta(days=3)
     for minutes in range(0, 24 * 60, 5):
         at = old.replace(hour=0) + timedelta(minutes=minutes)
-        Store(tmp_path).append(big_record(at, minutes, replicas=20), at)
-    Store(tmp_path).append(record(T0), T0)
+        Store(tmp_path, pack=True).append(big_record(at, minutes, replicas=20), at)
+    Store(tmp_path, pack=True).append(record(T0), T0)
     packed = tmp_path / "samples" / "main" / "2026-11-20.jsonl.gz"
     data = packed.read_bytes()
     packed.write_bytes(data[: len(data) * 2 // 3])  # cut short
-    store = Store(tmp_path)
+    store = Store(tmp_path, pack=True)
     lines = store.read_raw("2026-11-20")
     assert 0 < len(lines) < 288
     assert [x["t"] for x in lines] == sorted(x["t"] for x in lines)
@@ -343,14 +347,14 @@ def test_appenders_never_write_into_a_file_that_packing_removed(tmp_path):
     from statusgen.history import packed
 
     old = T0 - timedelta(days=3)
-    Store(tmp_path).append(record(old), old)
+    Store(tmp_path, pack=True).append(record(old), old)
     path = tmp_path / "samples" / "main" / "2026-11-20.jsonl"
     taken: list[bytes] = []
 
     def appender(worker: int) -> None:
         for index in range(60):
             at = old + timedelta(seconds=worker * 100 + index + 1)
-            Store(tmp_path).append(big_record(at, index, replicas=5), old)
+            Store(tmp_path, pack=True).append(big_record(at, index, replicas=5), old)
 
     threads = [threading.Thread(target=appender, args=(w,)) for w in range(3)]
     for thread in threads:
@@ -363,3 +367,10 @@ def test_appenders_never_write_into_a_file_that_packing_removed(tmp_path):
     lines = b"".join(taken).split(b"\n")
     assert lines[-1] == b"" and len(lines) - 1 == 1 + 3 * 60
     assert all(json.loads(line)["t"] for line in lines[:-1])
+
+
+def test_on_main_raw_days_stay_plain_until_retention_deletes_them(tmp_path):
+    for at in (T0 - timedelta(days=3), T0):
+        Store(tmp_path).append(record(at), at)
+    folder = tmp_path / "samples" / "main"
+    assert sorted(p.name for p in folder.iterdir()) == ["2026-11-20.jsonl", "2026-11-23.jsonl"]

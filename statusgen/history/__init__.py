@@ -51,6 +51,7 @@ def open_store(config: Config, writer: str = "main") -> Store:
         writer=writer,
         spool=config.resolve(config.server.state_dir) / "history-spool",
         policy=merge_policy(config),
+        pack=bool(config.history.branch),
     )
 
 

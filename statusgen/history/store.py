@@ -68,7 +68,9 @@ def pass_record(evaluation: Evaluation, results: list[ProbeResult], at: datetime
 
 class Store:
     """One history folder. `writer` names this process's raw files (`main`, or a
-    location id). Reading never changes a history file."""
+    location id). With `pack`, sealed raw days older than yesterday are packed (on the
+    data branch, where squashing drops old blobs; on main every blob stays in git and a
+    packed copy would only add to it). Reading never changes a history file."""
 
     def __init__(
         self,
@@ -79,8 +81,10 @@ class Store:
         grace: timedelta = GRACE,
         spool: Path | None = None,
         policy: MergePolicy | None = None,
+        pack: bool = False,
     ):
         self.directory = directory
+        self.pack = pack
         self.policy = policy or MergePolicy()
         # each location's latest entry per replica, as far as this Store has read
         self.latest: Latest = {}
@@ -260,7 +264,7 @@ class Store:
         expired_raw = [d for d in raw_days if d < keep_raw and d in will_be]
         expired_days = [d for d in sealed if d < keep_days]
         # Builds read raw lines of the last 24 hours only: older sealed days are packed.
-        pack_before = (now.date() - timedelta(days=1)).isoformat()
+        pack_before = (now.date() - timedelta(days=1)).isoformat() if self.pack else ""
         to_pack = [
             path
             for day in raw_days
