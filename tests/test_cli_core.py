@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from statusgen.cli import main
+from statusgen.config import load_config
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -105,8 +106,11 @@ name = "API"
     assert result.exit_code == 0, result.output
     assert "connection refused" in result.output
     assert "page dead: 5 replicas (3 healthy, 0 sick, 2 dead)" in result.output
-    lines = (tmp_path / "history" / "samples" / "main").glob("*.jsonl")
+    # init's page keeps its history on the data branch, checked out in .status-data/
+    assert load_config(config).history.branch == "status-data"
+    lines = (tmp_path / ".status-data" / "history" / "samples" / "main").glob("*.jsonl")
     assert sum(len(p.read_text().splitlines()) for p in lines) == 2
+    assert not (tmp_path / "history").exists()
 
 
 def test_check_reports_bad_config_with_exit_2(tmp_path, monkeypatch):
