@@ -48,10 +48,19 @@ class AgentStats:
 
 
 def local_nodes(config: Config) -> list[tuple[Service, Node]]:
+    """The local-mode nodes this agent probes. One whose replica URL, headers or body use
+    a `${NAME}` that is not set here is skipped with a warning (the server, which
+    never probes it, still takes other agents' reports for it)."""
     nodes = [(s, n) for s, n in config.iter_nodes() if n.mode == "local"]
     if not nodes:
         raise StatusgenError(f'{config.path}: no node has mode = "local"; nothing to probe')
-    return nodes
+    usable = [(s, n) for s, n in nodes if n.unavailable is None]
+    if not usable:
+        raise StatusgenError(
+            f"{config.path}: every local node uses a secret that is not set here: "
+            + "; ".join(f"{s.id}/{n.id}: {n.unavailable}" for s, n in nodes)
+        )
+    return usable
 
 
 def report_url(server: str, service: str, node: str) -> str:
@@ -74,6 +83,10 @@ async def run_agent(
     """Probe and report every local node until `stop` is set; returns the stats."""
     stats = stats if stats is not None else AgentStats()
     nodes = local_nodes(config)
+    local = {f"{s.id}/{n.id}" for s, n in config.iter_nodes() if n.mode == "local"}
+    for item in config.disabled:
+        if item.kind == "node" and item.name in local:
+            log.warning("%s", item.warning(config.path))
     concurrency = config.probe.concurrency
     semaphore = asyncio.Semaphore(concurrency)
     async with (

@@ -68,7 +68,7 @@ def record_pass(
     store.note_certificates(
         {r.key: iso(r.certificate_expires) for r in results if r.certificate_expires is not None}
     )
-    return PassOutcome(results, evaluation, path, list(store.warnings))
+    return PassOutcome(results, evaluation, path, config.secret_warnings() + store.warnings)
 
 
 def run_pass(
@@ -146,7 +146,8 @@ def run_all(
             outcome = merged_pass(config, clock, location, dry_run, on_result)
         elif dry_run:
             results = probe_pass(config, clock, on_result=on_result)
-            outcome = PassOutcome(results, evaluate_results(config, results))
+            evaluation = evaluate_results(config, results)
+            outcome = PassOutcome(results, evaluation, warnings=config.secret_warnings())
         else:
             outcome = run_pass(config, clock, on_result=on_result)
         now = clock()
@@ -183,7 +184,7 @@ def merged_pass(
     of every fresh location record at `now` (what `run` and `serve` notify from)."""
     from statusgen.locations import merged_state, probe_location
 
-    warnings: list[str] = []
+    warnings = config.secret_warnings()
     path = None
     if location is not None:
         own = probe_location(config, clock, location, on_result=on_result, record=not dry_run)

@@ -54,20 +54,28 @@ config_option = click.option(
 allow_missing_secrets_option = click.option(
     "--allow-missing-secrets",
     is_flag=True,
-    help="A ${NAME} that is not set is a warning, not an error (pull requests from forks "
-    "get no secrets); channels and hooks that use one are left out.",
+    help="Check as run and serve do (pull requests from forks get no secrets): a channel, "
+    "hook or node whose ${NAME} is not set is a warning (it is disabled), any other key "
+    "still an error.",
 )
 
 
-def open_config(config_path: str, allow_missing_secrets: bool = False) -> Config:
-    """Load the config; from then on its secrets are masked in every log line."""
+def open_config(
+    config_path: str, allow_missing_secrets: bool = True, announce: bool = True
+) -> Config:
+    """Load the config; from then on its secrets are masked in every log line.
+
+    Every command but plain `check` follows the per-key rule for a `${NAME}` that is not
+    set (`statusgen.config.unset`): what uses it is disabled, with one warning each
+    (`announce`; a command that records passes warns on every pass instead)."""
     from statusgen.config import load_config
     from statusgen.server.logs import config_secrets, protect
 
     config = load_config(config_path, allow_missing_secrets=allow_missing_secrets)
     protect(config_secrets(config))
-    for name in config.missing_secrets:
-        click.echo(f"warning: {config.path}: environment variable {name} is not set", err=True)
+    if announce:
+        for warning in config.secret_warnings():
+            click.echo(f"warning: {warning}", err=True)
     return config
 
 

@@ -84,7 +84,9 @@ def check(config_path: str, allow_missing_secrets: bool, list_secrets: bool) -> 
         return
     from statusgen.checks import check_project, project_warnings
 
-    config = open_config(config_path, allow_missing_secrets)
+    config = open_config(config_path, allow_missing_secrets, announce=False)
+    for item in config.disabled:  # local nodes too: check names every one
+        click.echo(f"warning: {item.warning(config.path)}", err=True)
     check_project(config)
     for warning in project_warnings(config):
         click.echo(f"warning: {warning}", err=True)
@@ -146,7 +148,7 @@ def probe(
 
     if shard is not None and location is None:
         raise click.UsageError("--shard needs --location: each location probes its own shards")
-    config = open_config(config_path)
+    config = open_config(config_path, announce=False)  # each pass warns
     total = sum(len(n.replicas) for _, n in config.iter_nodes() if n.mode == "poll")
     if location is not None:
         _probe_location(config, location, shard, as_json, dry_run)
@@ -178,7 +180,8 @@ def _probe_location(
     from statusgen.run import PassOutcome
 
     done = probe_location(config, system_clock, location, shard, record=not dry_run)
-    outcome = PassOutcome(done.results, done.evaluation, done.history_file, done.warnings)
+    warnings = config.secret_warnings() + done.warnings
+    outcome = PassOutcome(done.results, done.evaluation, done.history_file, warnings)
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:

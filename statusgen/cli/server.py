@@ -69,7 +69,7 @@ def serve(
     from statusgen.server.protocol import protocol
     from statusgen.server.tokens import ReporterToken
 
-    config = open_config(config_path)
+    config = open_config(config_path, announce=False)
     reporter_token = ReporterToken.of(config).show()  # reporters need one to exist
     setup_logging(log_level, (reporter_token,))
     app = create_app(config, system_clock)
@@ -105,7 +105,7 @@ def local(config_path: str, server: str, token: str, log_level: str) -> None:
     """Probe this network's local-mode nodes and report their health to SERVER."""
     from statusgen.agent import local_nodes, run_forever
 
-    config = open_config(config_path)
+    config = open_config(config_path, announce=False)
     nodes = local_nodes(config)
     setup_logging(log_level, (token,))
     click.echo(f"probing {len(nodes)} local node(s), reporting to {server}", err=True)

@@ -33,7 +33,8 @@ def build(config_path: str, now: datetime | None, full: bool, allow_missing_secr
     from statusgen.checks import check_config
     from statusgen.site import build_site
 
-    config = open_config(config_path, allow_missing_secrets)
+    # --allow-missing-secrets is how build always reads the config now; kept for workflows.
+    config = open_config(config_path)
     check_config(config)
     report = build_site(config, now or system_clock(), full=full)
     for warning in report.warnings:
@@ -57,7 +58,7 @@ def run(config_path: str, no_notify: bool, dry_run: bool, location: str | None) 
     """Probe, record, notify and build in one go: the command for cron."""
     from statusgen.run import run_all
 
-    config = open_config(config_path)
+    config = open_config(config_path, announce=False)  # the pass warns
     if location is not None and not config.locations:
         raise click.UsageError("--location needs [[locations]] in the config")
     result = run_all(config, system_clock, notify=not no_notify, dry_run=dry_run, location=location)

@@ -17,6 +17,7 @@ from statusgen.config.locations import check_locations
 from statusgen.config.paths import check_paths
 from statusgen.config.services import Node, public_url
 from statusgen.config.settings import Config
+from statusgen.config.unset import plan_missing
 from statusgen.errors import ConfigError
 from statusgen.validation import format_validation_errors, mask_all
 
@@ -75,27 +76,17 @@ def load_config(
     """Read, substitute and validate a config file, or raise one ConfigError listing all
     problems, each as `file: key.path: what is wrong`.
 
-    `allow_missing_secrets` (a pull request from a fork gets no secrets): a `${NAME}`
-    that is not set stays as it is, channels and hooks holding one are left out, and
-    the names are in `config.missing_secrets`."""
+    A `${NAME}` that is not set is an error, unless `allow_missing_secrets`: then the
+    rule of `statusgen.config.unset` applies key by key (a channel or hook using one is
+    left out, a node whose replica URL, headers or body use one is not probed; anything
+    else is still an error), and `config.disabled` says what was left out."""
     path = Path(path)
     raw = read_toml(path)
     env = dict(os.environ if env is None else env)
-    missing = sorted(set(secret_references(raw)) - env.keys()) if allow_missing_secrets else []
-    env.update({name: f"${{{name}}}" for name in missing})
     data, found = substitute_env(raw, env)
-    placeholders = {f"${{{name}}}" for name in missing}
-    found.values -= placeholders
-    for values in found.paths.values():
-        values -= placeholders
-    if missing:
-        notify = data.get("notify", {})
-        for key in ("channels", "hooks"):
-            if isinstance(notify.get(key), list):
-                notify[key] = [item for item in notify[key] if "${" not in repr(item)]
-    problems = [f"{p}: environment variable {name} is not set" for p, name in found.missing]
-    if problems:
-        raise ConfigError([f"{path}: {p}" for p in problems])
+    plan = plan_missing(data, found.missing, allow_missing_secrets)
+    if plan.problems:
+        raise ConfigError(mask_all([f"{path}: {p}" for p in plan.problems], found.values))
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -105,11 +96,15 @@ def load_config(
         raise ConfigError(f"{path}: values are nested too deeply") from None
     config._path = path
     config._root = project_root(path)
+    for channel, position in zip(config.notify.channels, plan.channel_positions, strict=True):
+        channel._position = position
+    for (si, ni), names in plan.nodes.items():
+        config.services[si].nodes[ni]._unset = names
     problems = check_references(config) + check_paths(config) + resolve_ca_files(config)
     if problems:
         raise ConfigError(mask_all([f"{path}: {p}" for p in problems], found.values))
     config._secrets = frozenset(found.values | _credentials(config))
-    config._missing_secrets = tuple(missing)
+    config._disabled = tuple(plan.disabled)
     return config
 
 
@@ -254,11 +249,12 @@ def check_references(config: Config) -> list[str]:
             if ident not in known:
                 problems.append(f"pages[{pi}].services[{index}]: unknown service or node {ident!r}")
     problems += check_locations(config.locations, config.health.quorum)
-    for ci, channel in enumerate(config.notify.channels):
+    for channel in config.notify.channels:
         for index, ident in enumerate(channel.services):
             if ident not in known:
                 problems.append(
-                    f"notify.channels[{ci}].services[{index}]: unknown service or node {ident!r}"
+                    f"notify.channels[{channel.position}].services[{index}]: "
+                    f"unknown service or node {ident!r}"
                 )
     return problems
 

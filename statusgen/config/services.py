@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from statusgen.conditions import Condition, ConditionError, parse_condition
 from statusgen.config.base import REPLICA_SCHEMES, Id, Mode, Seconds, Strict
+from statusgen.config.unset import unset_reason
 from statusgen.config.urls import parse_dns_url
 from statusgen.validation import shown
 
@@ -215,6 +216,13 @@ class Node(Strict):
         return tuple(_parsed(text) for text in self.conditions)
 
     _ca_file: Path | None = PrivateAttr(default=None)
+    _unset: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why this node cannot be probed here ("secret NAME is not set": its replica
+        URL, headers or body use a `${NAME}` that is not set), else None."""
+        return unset_reason(self._unset) if self._unset else None
 
     @property
     def ca_file(self) -> Path | None:

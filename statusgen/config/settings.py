@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from statusgen.config.base import DEFAULT_CONFIG, SLUG_PATTERN, Event, Id, Seconds, Strict, Theme
 from statusgen.config.locations import Location, default_quorum
 from statusgen.config.services import Metrics, Node, Service, TlsOptions, by_order
+from statusgen.config.unset import Disabled
 from statusgen.secrets import mask
 from statusgen.validation import shown
 
@@ -123,6 +124,14 @@ class Channel(Strict):
     events: list[Event] = Field(default_factory=lambda: ["dead", "recovered", "location"])
     mention_channel: bool = False
 
+    _position: int | None = PrivateAttr(default=None)
+
+    @property
+    def position(self) -> int | None:
+        """Its index in the file's `notify.channels` (others may have been left out for
+        a missing secret), when loaded from a file."""
+        return self._position
+
 
 class Hook(Strict):
     """A signed health-change web hook (the seeds' status:health:changed)."""
@@ -179,7 +188,7 @@ class Config(Strict):
     _path: Path = PrivateAttr(default=DEFAULT_CONFIG)
     _root: Path = PrivateAttr(default=Path("."))
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
-    _missing_secrets: tuple[str, ...] = PrivateAttr(default=())
+    _disabled: tuple[Disabled, ...] = PrivateAttr(default=())
     _known_ids: frozenset[str] | None = PrivateAttr(default=None)
 
     @property
@@ -197,9 +206,28 @@ class Config(Strict):
         return self._secrets
 
     @property
+    def disabled(self) -> tuple[Disabled, ...]:
+        """Channels, hooks and nodes left out because a `${NAME}` they use is not set
+        (loaded with `allow_missing_secrets`; see `statusgen.config.unset`)."""
+        return self._disabled
+
+    @property
     def missing_secrets(self) -> tuple[str, ...]:
-        """`${NAME}`s left unset, when loaded with `allow_missing_secrets`."""
-        return self._missing_secrets
+        """The `${NAME}`s left unset, each once, in the order of `disabled`."""
+        return tuple(dict.fromkeys(name for d in self._disabled for name in d.secrets))
+
+    def secret_warnings(self) -> list[str]:
+        """One line per channel, hook or poll node disabled for a missing secret: what
+        every pass of `run`, `probe` and `serve` warns about (a local node is the local
+        agent's to probe: `statusgen local` warns about those)."""
+        return [item.warning(self._path) for item in self._disabled if self._passes(item)]
+
+    def _passes(self, item: Disabled) -> bool:
+        if item.kind != "node":
+            return True
+        service, _, node_id = item.name.partition("/")
+        node = self.find_node(service, node_id)
+        return node is None or node.mode == "poll"
 
     def resolve(self, relative: str) -> Path:
         path = Path(relative)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from statusgen.config import Channel, Config
+from statusgen.config.unset import channel_name
 from statusgen.notify.messages import Message
 from statusgen.notify.redact import guarded, url_secrets
 
@@ -27,10 +27,12 @@ def channel_names(channels: list[Channel]) -> list[str]:
     """A unique display name per channel, in config order."""
     names: list[str] = []
     for index, channel in enumerate(channels):
-        scheme = urlsplit(channel.url).scheme or "channel"
-        name = channel.name or f"{scheme}-{index + 1}"
+        # By the channel's place in the file: one left out for a missing secret does not
+        # rename the others (their waiting messages and state go by name).
+        position = index if channel.position is None else channel.position
+        name = channel_name(channel.name, channel.url, position)
         if name in names:
-            name = f"{name}-{index + 1}"
+            name = f"{name}-{position + 1}"
         names.append(name)
     return names
 
@@ -100,7 +102,8 @@ def validate_channels(config: Config) -> list[str]:
     problems = []
     seen: set[str] = set()
     for index, channel in enumerate(config.notify.channels):
-        where = f"{config.path}: notify.channels[{index}]"
+        position = index if channel.position is None else channel.position
+        where = f"{config.path}: notify.channels[{position}]"
         if load_plugin(channel.url) is None:
             problems.append(f"{where}.url: not a URL Apprise understands")
         if channel.name:

@@ -86,18 +86,23 @@ def notify_pass(
     health = announced_health(tracks, node_keys, held)
     outbox = list(state.outbox)
     superseded: list[box.Dropped] = []
-    if health_changed(state.page_health, health) and config.notify.hooks:
+    # A hook disabled for a missing secret gets the payload too, parked until its secret
+    # is back (never sent unsigned): then it learns the current health, not a stale one.
+    labels = [h.label for h in config.notify.hooks if HEALTH_EVENT in h.events]
+    labels += [d.name for d in config.disabled if d.kind == "hook"]
+    if health_changed(state.page_health, health) and labels:
         report.health = health
         unhealthy = [k for k in node_keys if k in tracks and _down(tracks[k]) and k not in held]
         nodes = affected_nodes(unhealthy, details)
         body = encode(health_payload(config.page.id, health, nodes, now))
-        for hook in config.notify.hooks:
-            if HEALTH_EVENT in hook.events:
-                outbox, gone = box.supersede(outbox, "hook", hook.label)
-                superseded += gone
-                fresh.append(box.new_item("hook", hook.label, f"health {health}", body, now))
+        for label in labels:
+            outbox, gone = box.supersede(outbox, "hook", label)
+            superseded += gone
+            fresh.append(box.new_item("hook", label, f"health {health}", body, now))
     if dry_run:
-        report.would_send = [Delivery.of(i) for i in _due(outbox + fresh, now)]
+        names = set(channel_names(config.notify.channels))
+        waiting, _ = _park(config, outbox + fresh, names)
+        report.would_send = [Delivery.of(i) for i in _due(waiting, now)]
         return report
     _log_dropped(superseded, report)
     new_state = state.model_copy(
@@ -190,6 +195,7 @@ def _deliver(
     per (kind, target) tried, None when all went out or the error that stopped it."""
     channels = dict(zip(channel_names(config.notify.channels), config.notify.channels, strict=True))
     hooks = {hook.label: hook for hook in config.notify.hooks}
+    outbox, parked = _park(config, outbox, set(channels))
     outbox, gone = box.forget_unknown(outbox, set(channels), set(hooks))
     _log_dropped(gone, report)
     queues = box.queues(outbox)
@@ -224,7 +230,25 @@ def _deliver(
             rest = rest[1:]
             report.queued += [Delivery.of(i, "waiting behind a failed message") for i in rest]
         remaining += rest
-    return remaining, {key: outcome.error for key, outcome in settled.items()}
+    return remaining + parked, {key: outcome.error for key, outcome in settled.items()}
+
+
+def _park(
+    config: Config, outbox: list[OutboxItem], channels: set[str]
+) -> tuple[list[OutboxItem], list[OutboxItem]]:
+    """Set aside, untried and kept as they are, the messages of channels and hooks
+    disabled for a missing secret. While a channel is disabled, every message for a
+    channel not configured now is kept too: an unnamed channel's name depends on its URL,
+    which the missing secret may hold."""
+    hooks_off = {d.name for d in config.disabled if d.kind == "hook"}
+    channel_off = any(d.kind == "channel" for d in config.disabled)
+
+    def parked(item: OutboxItem) -> bool:
+        if item.kind == "hook":
+            return item.target in hooks_off
+        return channel_off and item.target not in channels
+
+    return [i for i in outbox if not parked(i)], [i for i in outbox if parked(i)]
 
 
 def _failed(
@@ -265,7 +289,11 @@ def _hook_states(
 ) -> dict[str, HookState]:
     """Each configured hook's status after this pass (the seeds' inactive, active,
     failed); hooks no longer configured are forgotten."""
-    hooks: dict[str, HookState] = {}
+    hooks: dict[str, HookState] = {
+        d.name: state.hooks[d.name]
+        for d in config.disabled
+        if d.kind == "hook" and d.name in state.hooks
+    }
     for hook in config.notify.hooks:
         key = ("hook", hook.label)
         if key not in tried:
@@ -285,7 +313,12 @@ def send_test(
     deadline; return (name, ok, error) per channel, in config order. Raises ConfigError
     when there is no channel or no channel of that name."""
     names = channel_names(config.notify.channels)
+    off = {d.name: d for d in config.disabled if d.kind == "channel"}
+    if channel_name in off:
+        raise ConfigError(off[channel_name].warning(config.path))
     if not names:
+        if off:
+            raise ConfigError([d.warning(config.path) for d in off.values()])
         raise ConfigError(f"{config.path}: notify.channels: no channel configured")
     pairs = list(zip(names, config.notify.channels, strict=True))
     if channel_name is not None:

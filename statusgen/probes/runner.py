@@ -192,12 +192,13 @@ def targets(
     config: Config, modes: Iterable[str] = ("poll",), shard: Shard | None = None
 ) -> list[Target]:
     """Every replica of every node in `modes` (in `shard` only, when given), in config
-    display order."""
+    display order. A node whose replica URL, headers or body use a `${NAME}` that is not
+    set is left out (it has no data; `config.secret_warnings()` says why)."""
     wanted = set(modes)
     return [
         Target(service, node, replica, node.metrics(config.metrics))
         for service, node in config.iter_nodes()
-        if node.mode in wanted
+        if node.mode in wanted and node.unavailable is None
         for replica in node.replicas
         if in_shard(f"{service.id}/{node.id}/{replica.id or ''}", shard)
     ]

@@ -93,7 +93,12 @@ class Scheduler:
         semaphore = asyncio.Semaphore(config.probe.concurrency)
         for service, node in config.iter_nodes():
             # With [[locations]] the locations probe poll nodes: the server merges them.
-            if node.mode == "poll" and node.replicas and not config.locations:
+            if (
+                node.mode == "poll"
+                and node.replicas
+                and not config.locations
+                and node.unavailable is None
+            ):
                 self._tasks.append(
                     asyncio.create_task(self._poll(service, node.id, semaphore), name=node.id)
                 )
@@ -239,7 +244,7 @@ class Scheduler:
             self._save_live()
             log_transitions(self.last.evaluation if self.last else None, outcome.evaluation)
             for warning in outcome.warnings:
-                log.warning("event=history-warning message=%r", warning)
+                log.warning("event=pass-warning message=%r", warning)
             if self.after_pass is not None:
                 try:
                     self.after_pass(self.ctx.config, outcome, now)

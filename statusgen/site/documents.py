@@ -79,7 +79,9 @@ def _announcement(item: Announcement) -> dict[str, Any]:
 
 
 def _node(node: NodeState) -> dict[str, Any]:
-    return {
+    # Only a node without data whose reason is known (a secret not set) has a reason.
+    reason = {"no_data_reason": node.no_data_reason} if node.no_data_reason else {}
+    return reason | {
         "id": node.id,
         "label": node.label,
         "mode": node.mode,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from statusgen.config import Config, ExtraPage, by_order
+from statusgen.config import Config, ExtraPage, Node, by_order
 from statusgen.content.models import Announcement, Content, Incident, Maintenance
 from statusgen.health import Evaluation, aggregate_node
 from statusgen.history import HistoryView
@@ -63,6 +63,7 @@ class NodeState:
     maintenance: tuple[Maintenance, ...]
     description: str = ""
     first_seen: datetime | None = None  # the history's first pass with it (meta.json)
+    no_data_reason: str | None = None  # why a node without data has none, when known
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ def build_snapshot(
             maintenance=tuple(m for m, keys in maintenance_keys if key in keys),
             description=node.description,
             first_seen=view.first_seen(key),
+            no_data_reason=_no_data_reason(node, impacts.nodes[key]),
         )
     main = _page_snapshot(config, view, content, now, impacts, nodes, reach, _main_info(config))
     extra = [
@@ -238,6 +240,13 @@ def _evaluation(
         if sample is not None and (last_pass is None or sample.at >= last_pass):
             nodes[key] = sample.status
     return Evaluation({}, nodes, {}, Status.worst(list(nodes.values())))
+
+
+def _no_data_reason(node: Node, impact: Impact) -> str | None:
+    """A poll node that was not probed because a secret it uses is not set says so."""
+    if impact.no_data and node.mode == "poll":
+        return node.unavailable
+    return None
 
 
 def _checked_at(view: HistoryView, key: str) -> datetime | None:
