@@ -26,6 +26,7 @@ from statusgen.content.models import Announcement, Incident, Maintenance
 from statusgen.impact import Impact
 from statusgen.site import statuspage
 from statusgen.site.badges import badge_pair, vigil_badges
+from statusgen.site.locations import LocationState
 from statusgen.site.snapshot import NodeState, Snapshot
 
 UPTIME_BADGE_WINDOW = "30d"
@@ -100,6 +101,17 @@ def _node(node: NodeState) -> dict[str, Any]:
             }
             for r in node.replicas
         ],
+        **({"locations": [_location(state) for state in node.locations]} if node.locations else {}),
+    }
+
+
+def _location(state: LocationState) -> dict[str, Any]:
+    return {
+        "id": state.id,
+        "name": state.name,
+        "health": state.health.value if state.health else None,
+        "latency_ms": state.latency_ms,
+        "checked_at": _at(state.checked_at),
     }
 
 

@@ -18,6 +18,7 @@ from statusgen.content.models import Announcement, Content, Incident, Maintenanc
 from statusgen.health import Evaluation, aggregate_node
 from statusgen.history import HistoryView
 from statusgen.impact import Impact, Impacts, assess_all, rollup
+from statusgen.site.locations import LocationState, location_states
 from statusgen.site.series import (
     Bar,
     NodeSeries,
@@ -64,6 +65,7 @@ class NodeState:
     description: str = ""
     first_seen: datetime | None = None  # the history's first pass with it (meta.json)
     no_data_reason: str | None = None  # why a node without data has none, when known
+    locations: tuple[LocationState, ...] = ()  # each [[locations]] entry's view of it
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ def build_snapshot(
     incident_keys = [(i, reach.incidents[i.id]) for i in content.incidents]
     maintenance_keys = [(m, reach.maintenance[m.id]) for m in content.maintenance]
     nodes: dict[str, NodeState] = {}
+    located = location_states(config, view, now)
     plain_bars: dict[tuple, Bar] = {}
     for service, node in config.iter_nodes():
         key = node_key(service.id, node.id)
@@ -210,6 +213,7 @@ def build_snapshot(
             description=node.description,
             first_seen=view.first_seen(key),
             no_data_reason=_no_data_reason(node, impacts.nodes[key]),
+            locations=located.get(key, ()),
         )
     main = _page_snapshot(config, view, content, now, impacts, nodes, reach, _main_info(config))
     extra = [
