@@ -3,6 +3,7 @@ off the same evaluation). The CLI's `probe` and `run` and the server's scheduler
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,7 @@ from statusgen.status import ProbeResult, Status
 
 if TYPE_CHECKING:
     from statusgen.content import Content
+    from statusgen.domain.state import DomainStatus
     from statusgen.notify import NotifyReport
     from statusgen.site import BuildReport
 
@@ -106,6 +108,7 @@ class RunOutcome:
     incident_files: list[Path] = field(default_factory=list)
     notify: NotifyReport | None = None
     build: BuildReport | None = None
+    domain: DomainStatus | None = None
 
 
 def run_all(
@@ -169,6 +172,7 @@ def run_all(
             )
             outcome.notify = run.notify
         if build and not dry_run:
+            run.domain = refresh_domain(config, now)
             run.build = build_site(config, now)
         return run
 
@@ -194,3 +198,17 @@ def merged_pass(
     outcome = PassOutcome(merged.results, merged.evaluation, path, warnings + merged.warnings)
     outcome.last_seen = merged.last_seen
     return outcome
+
+
+def refresh_domain(config: Config, now: datetime) -> DomainStatus | None:
+    """Check `page.custom_domain` (records and certificate) and record the result for the
+    build; whatever happens, the pass goes on (an unexpected error is logged)."""
+    if not config.page.custom_domain or not config.domain.verify:
+        return None
+    from statusgen.domain.verify import refresh
+
+    try:
+        return refresh(config, now)
+    except Exception:  # noqa: BLE001 - a domain check must never cost the pass
+        logging.getLogger("statusgen.domain").exception("the custom domain check failed")
+        return None

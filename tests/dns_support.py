@@ -24,10 +24,13 @@ ZONE: dict[tuple[str, str], list[str]] = {
     ("txt.test.", "TXT"): ['"v=spf1 -all"'],
 }
 SERVFAIL = {"broken.test."}
-NAMES = {name for name, _ in ZONE}
 
 
-def answer(query: dns.message.Message) -> dns.message.Message:
+def answer(
+    query: dns.message.Message, zone: dict[tuple[str, str], list[str]] | None = None
+) -> dns.message.Message:
+    zone = ZONE if zone is None else zone
+    names = {name for name, _ in zone}
     response = dns.message.make_response(query)
     question = query.question[0]
     name = question.name.to_text().lower()
@@ -35,22 +38,22 @@ def answer(query: dns.message.Message) -> dns.message.Message:
     if name in SERVFAIL:
         response.set_rcode(dns.rcode.SERVFAIL)
         return response
-    if name not in NAMES:
+    if name not in names:
         response.set_rcode(dns.rcode.NXDOMAIN)
         return response
-    cname = ZONE.get((name, "CNAME"))
+    cname = zone.get((name, "CNAME"))
     if cname and rtype != "CNAME":  # follow one CNAME, as a recursive resolver would
         response.answer.append(dns.rrset.from_text(name, 300, "IN", "CNAME", *cname))
         name = cname[0]
-    records = ZONE.get((name, rtype))
+    records = zone.get((name, rtype))
     if records:
         response.answer.append(dns.rrset.from_text(name, 300, "IN", rtype, *records))
     return response
 
 
 @contextlib.contextmanager
-def dns_server() -> Iterator[int]:
-    """Serve ZONE on 127.0.0.1 UDP; yields the port."""
+def dns_server(zone: dict[tuple[str, str], list[str]] | None = None) -> Iterator[int]:
+    """Serve `zone` (default ZONE) on 127.0.0.1 UDP; yields the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     stop = threading.Event()
@@ -64,7 +67,7 @@ def dns_server() -> Iterator[int]:
             if data == b"stop":
                 return
             query = dns.message.from_wire(data)
-            sock.sendto(answer(query).to_wire(), peer)
+            sock.sendto(answer(query, zone).to_wire(), peer)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

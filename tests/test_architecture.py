@@ -41,7 +41,8 @@ ALLOWED: dict[str, set[str]] = {
     "content": {"config", "status", "health"},
     "impact": {"config", "status", "health", "content"},
     "notify": {"config", "status", "health", "content"},
-    "site": {"config", "status", "health", "history", "content", "impact"},
+    "domain": {"config", "probes"},
+    "site": {"config", "status", "health", "history", "content", "impact", "domain"},
     "checks": {"config", "content", "notify", "site"},
     "scaffold": set(),
     "publish": set(),
@@ -49,6 +50,7 @@ ALLOWED: dict[str, set[str]] = {
     "run": {
         "checks",
         "config",
+        "domain",
         "status",
         "health",
         "probes",
@@ -81,6 +83,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {
         "agent",
         "checks",
+        "domain",
         "importers",
         "config",
         "config_writer",

@@ -104,7 +104,17 @@ def _register() -> None:
     # Importing a command module attaches its commands to `main`. Command modules import
     # what a command uses inside its body, so `--help` loads neither pydantic, Jinja2 nor
     # Apprise (tests/test_cli_start.py).
-    from statusgen.cli import content, core, data, importing, manage, notify, server, site  # noqa: F401
+    from statusgen.cli import (  # noqa: F401
+        content,
+        core,
+        data,
+        domain,
+        importing,
+        manage,
+        notify,
+        server,
+        site,
+    )
 
 
 _register()

@@ -90,6 +90,12 @@ def check(config_path: str, allow_missing_secrets: bool, list_secrets: bool) -> 
     check_project(config)
     for warning in project_warnings(config):
         click.echo(f"warning: {warning}", err=True)
+    if config.page.custom_domain:
+        from statusgen.domain.state import current
+
+        status = current(config)
+        if status is not None:
+            click.echo(status.summary())
     nodes = len(config.iter_nodes())
     replicas = sum(len(node.replicas) for _, node in config.iter_nodes())
     click.echo(

@@ -31,14 +31,18 @@ from statusgen.clock import system_clock
 def build(config_path: str, now: datetime | None, full: bool, allow_missing_secrets: bool) -> None:
     """Render the site and its JSON API into the output folder."""
     from statusgen.checks import check_config
+    from statusgen.run import refresh_domain
     from statusgen.site import build_site
 
     # --allow-missing-secrets is how build always reads the config now; kept for workflows.
     config = open_config(config_path)
     check_config(config)
+    domain = refresh_domain(config, system_clock())
     report = build_site(config, now or system_clock(), full=full)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if domain is not None:
+        click.echo(domain.summary())
     click.echo(report.summary())
 
 
@@ -70,6 +74,8 @@ def run(config_path: str, no_notify: bool, dry_run: bool, location: str | None) 
     if result.notify is not None:
         for line in result.notify.lines():
             click.echo(line)
+    if result.domain is not None:
+        click.echo(result.domain.summary())
     if result.build is not None:
         click.echo(result.build.summary())
 

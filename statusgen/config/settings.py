@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -163,6 +164,61 @@ class NotifySettings(Strict):
     replicas: bool = Field(False, description="also announce each replica's own transitions")
 
 
+class DomainSettings(Strict):
+    """How `page.custom_domain` is served, for `statusgen domain` and the check each run
+    makes of its DNS records and certificate."""
+
+    host: Literal["github-pages", "static"] = "github-pages"
+    target: str | None = Field(
+        None,
+        description="the CNAME target: <owner>.github.io (default: from GITHUB_REPOSITORY_OWNER)"
+        " or a static host's name",
+    )
+    addresses: list[str] = Field(
+        default_factory=list, description="a static host's A/AAAA addresses (apex domains)"
+    )
+    apex: bool | None = Field(None, description="an apex domain (default: two labels)")
+    verify: bool = Field(True, description="check the records and certificate on each run")
+    nameserver: str | None = Field(
+        None,
+        description="the resolver to ask, IP or IP:port (default: the system's); "
+        "the STATUSGEN_NAMESERVER environment variable wins",
+    )
+    https_port: int = Field(443, ge=1, le=65535)
+    timeout: Seconds = 5
+
+    @model_validator(mode="after")
+    def _check_addresses(self) -> DomainSettings:
+        try:
+            for address in self.addresses:
+                ipaddress.ip_address(address)
+        except ValueError:
+            raise ValueError(f"addresses: expected IP addresses, got {shown(address)}") from None
+        if self.nameserver:
+            try:
+                nameserver_address(self.nameserver)
+            except ValueError:
+                got = shown(self.nameserver)
+                raise ValueError(f"nameserver: expected IP or IP:port, got {got}") from None
+        return self
+
+
+def nameserver_address(text: str) -> tuple[str, int]:
+    """`192.0.2.1`, `192.0.2.1:5353`, `2001:db8::1` or `[2001:db8::1]:5353` as (IP,
+    port); ValueError otherwise."""
+    text = text.strip()
+    host, port = text, 53
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = int(rest.removeprefix(":")) if rest else 53
+    elif text.count(":") == 1:
+        host, _, number = text.partition(":")
+        port = int(number)
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} out of range")
+    return str(ipaddress.ip_address(host)), port
+
+
 class ServerSettings(Strict):
     state_dir: str = Field(".statusgen", description="tokens and live state; keep out of git")
     max_replicas_per_node: int = Field(100, ge=1, le=10000)
@@ -180,6 +236,7 @@ class Config(Strict):
     content: ContentSettings = ContentSettings()
     notify: NotifySettings = NotifySettings()
     server: ServerSettings = ServerSettings()
+    domain: DomainSettings = DomainSettings()
     tls: TlsOptions = TlsOptions()
     output: str = "output"
     services: list[Service] = Field(default_factory=list)
@@ -254,6 +311,11 @@ class Config(Strict):
     @property
     def notify_state_file(self) -> Path:
         return self.resolve_data(self.notify.state_path)
+
+    @property
+    def domain_state_file(self) -> Path:
+        """The custom domain's last check, next to the notifier's state."""
+        return self.notify_state_file.with_name("domain-state.json")
 
     @property
     def output_dir(self) -> Path:

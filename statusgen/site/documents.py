@@ -160,6 +160,8 @@ def status_v1(snapshot: Snapshot) -> dict[str, Any]:
         "updated_at": _at(snapshot.updated_at),
         "generated_at": iso(generated),
         "stale_after": stale_after,
+        # The main page's custom domain and its last check (extra pages: null).
+        "domain": snapshot.domain.document() if snapshot.domain and page.main else None,
         # When the next build is due at the latest: past it, the page is stale.
         "next_update_by": iso(generated + timedelta(seconds=stale_after)),
     }

@@ -15,6 +15,8 @@ from datetime import datetime
 
 from statusgen.config import Config, ExtraPage, Node, by_order
 from statusgen.content.models import Announcement, Content, Incident, Maintenance
+from statusgen.domain import state as domain_state
+from statusgen.domain.state import DomainStatus
 from statusgen.health import Evaluation, aggregate_node
 from statusgen.history import HistoryView
 from statusgen.impact import Impact, Impacts, assess_all, rollup
@@ -115,6 +117,7 @@ class Snapshot:
     maintenance: tuple[Maintenance, ...]
     dead_since: datetime | None
     pages: tuple[Snapshot, ...] = field(default=())
+    domain: DomainStatus | None = None  # the main page's custom domain, last checked
 
     @property
     def health(self) -> Status:
@@ -367,4 +370,5 @@ def _with_pages(
         since = dead_since(view, keys, snapshot.now)
         return replace(snapshot, dead_since=since or (snapshot.now if live_dead else None))
 
-    return replace(settle(main), pages=tuple(settle(page) for page in extra))
+    domain = domain_state.current(main.config)
+    return replace(settle(main), pages=tuple(settle(page) for page in extra), domain=domain)
