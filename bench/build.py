@@ -1,7 +1,7 @@
 """Benchmark `statusgen build` on a big page.
 
     python bench/build.py [--nodes 1000] [--days 90] [--incidents 200] [--passes 24]
-                          [--realistic] [--baseline DIR] [--no-small]
+                          [--realistic] [--baseline DIR] [--no-small] [--project DIR]
 
 Generates a project in a temporary folder: `--nodes` nodes (20 per service, one or two
 replicas each), sealed days of made-up aggregates for the `--days` before today,
@@ -21,7 +21,13 @@ raw passes every 5 minutes (2,016 passes), appended through `statusgen.history.S
 that days are sealed by the history's own writer as they end (the v2 format a real page
 has); the made-up sealed days cover the rest of `--days`. `--baseline DIR` times the same
 project with another checkout's `statusgen` (say, a `git worktree` of main) in interleaved
-runs and prints the ratio. Targets: build under 2 s and 200 MB; home page under 100 KB for 50 nodes.
+runs and prints the ratio. Then a new pass is appended five minutes later and the
+rebuild (incremental, from the build before) is timed against a full build (`--full`) of
+the same pass, and the files whose bytes did not change are checked to have kept their
+inode and mtime. `--project DIR` copies a project generated before instead of generating
+one. Targets (issue 14): a full build <= 0.1x the baseline's time and <= 150 MB; a
+rebuild <= 0.3x the full build; unchanged files untouched; home page under 100 KB for 50
+nodes.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -96,16 +103,21 @@ def write_daily(
 
 
 def write_passes(
-    history: Path, nodes: int, passes: int, rng: random.Random, span: timedelta = timedelta(days=1)
+    history: Path,
+    nodes: int,
+    passes: int,
+    rng: random.Random,
+    span: timedelta = timedelta(days=1),
+    end: datetime = NOW,
 ) -> None:
-    """`passes` raw pass lines over the `span` before NOW, appended through the history
+    """`passes` raw pass lines over the `span` before `end`, appended through the history
     store (which seals each day once it is over)."""
     from statusgen.history import Store
 
     store = Store(history)
     layout = tree(nodes)
     for index in range(passes):
-        at = NOW - span * (passes - 1 - index) / passes
+        at = end - span * (passes - 1 - index) / passes
         r, n, s = {}, {}, {}
         for service, node, replicas in layout:
             code = "d" if rng.random() < 0.002 else "h"
@@ -184,11 +196,12 @@ from statusgen.config import load_config
 from statusgen.clock import parse_iso
 from statusgen.site import build_site
 config = load_config({path!r}, env={{}})
-start = time.perf_counter()
-report = build_site(config, parse_iso({now!r}))
-elapsed = time.perf_counter() - start
+options = {options}
+start, cpu = time.perf_counter(), time.process_time()
+report = build_site(config, parse_iso({now!r}), **options)
+elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, report.pages, report.files,
-      report.bytes)
+      report.bytes, cpu, getattr(report, "unchanged", 0))
 """
 
 PHASES = """
@@ -215,11 +228,79 @@ print(*(b - a for a, b in zip(marks, marks[1:])))
 """
 
 
-def time_library(path: Path, root: Path = ROOT) -> tuple[float, float, int, int, int]:
-    code = CHILD.format(root=str(root), path=str(path), now=NOW.isoformat())
+class Timed(NamedTuple):
+    seconds: float  # wall time of build_site
+    rss: float  # peak RSS of the child, MB
+    pages: int
+    files: int
+    size: int
+    cpu: float  # CPU seconds of build_site (steadier than wall time on a shared machine)
+    unchanged: int  # files kept from the previous version
+
+
+def time_library(
+    path: Path, root: Path = ROOT, now: datetime = NOW, full: bool | None = None
+) -> Timed:
+    """One `build_site` in a fresh child process (`full`: True for `--full`, False for an
+    incremental build, None for the checkout's default, as a baseline without the option)."""
+    options = {} if full is None else {"full": full}
+    code = CHILD.format(root=str(root), path=str(path), now=now.isoformat(), options=options)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    elapsed, rss, pages, files, size = out.stdout.split()
-    return float(elapsed), int(rss) / 1024, int(pages), int(files), int(size)
+    elapsed, rss, pages, files, size, cpu, unchanged = out.stdout.split()
+    return Timed(
+        float(elapsed),
+        int(rss) / 1024,
+        int(pages),
+        int(files),
+        int(size),
+        float(cpu),
+        int(unchanged),
+    )
+
+
+def stats(output: Path) -> dict[str, tuple[int, int, bytes]]:
+    """(inode, mtime ns, bytes) of every file of the site."""
+    out = {}
+    for file in output.rglob("*"):
+        if file.is_file():
+            found = file.stat()
+            out[str(file.relative_to(output))] = (
+                found.st_ino,
+                found.st_mtime_ns,
+                file.read_bytes(),
+            )
+    return out
+
+
+def rebuild(path: Path, nodes: int, runs: int) -> None:
+    """A new pass five minutes after NOW, then: a full build for it (`--full`) against an
+    incremental one from the build at NOW, runs interleaved; and whether the incremental
+    build left every unchanged file as it was (inode and mtime)."""
+    later = NOW + timedelta(minutes=5)
+    write_passes(path.parent.parent / "history", nodes, 1, random.Random(2), timedelta(0), later)
+    fulls, incrementals, untouched = [], [], (0, 0, 0)
+    for _ in range(runs):
+        time_library(path, now=NOW)  # back to the site (and cache) of the pass before
+        fulls.append(time_library(path, now=later, full=True))
+        time_library(path, now=NOW)
+        before = stats(path.parent.parent / "output")
+        incrementals.append(time_library(path, now=later, full=False))
+        after = stats(path.parent.parent / "output")
+        same = [rel for rel in after if rel in before and after[rel][2] == before[rel][2]]
+        touched = sum(1 for rel in same if after[rel][:2] != before[rel][:2])
+        untouched = (len(same), len(after), touched)
+    full, incremental = min(fulls), min(incrementals)
+    print(
+        f"rebuild after one new pass: {incremental.seconds:.2f} s (CPU {incremental.cpu:.2f} s) "
+        f"vs full build {full.seconds:.2f} s (CPU {full.cpu:.2f} s): "
+        f"{incremental.seconds / full.seconds:.2f}x wall, {incremental.cpu / full.cpu:.2f}x CPU "
+        "(target <= 0.3x)"
+    )
+    same, total, touched = untouched
+    print(
+        f"unchanged files: {same} of {total} kept their bytes; {touched} of those got a new "
+        "inode or mtime (target 0)"
+    )
 
 
 def time_phases(path: Path) -> list[float]:
@@ -229,18 +310,22 @@ def time_phases(path: Path) -> list[float]:
 
 
 def compare(path: Path, baseline: Path, runs: int) -> None:
-    """This checkout against `baseline` on the same project, runs interleaved (the
-    machine's load changes by the second: only the ratio means something)."""
+    """This checkout's full build (`--full`) against `baseline` on the same project, runs
+    interleaved (the machine's load changes by the second: only the ratio means
+    something)."""
     time_library(path, baseline)  # the baseline's first build fills its template cache
     ours, theirs = [], []
     for _ in range(runs):
         theirs.append(time_library(path, baseline))
-        ours.append(time_library(path))
+        ours.append(time_library(path, full=True))
     best_ours, best_theirs = min(ours), min(theirs)
+    cpu_ours, cpu_theirs = min(r.cpu for r in ours), min(r.cpu for r in theirs)
+    rss = max(r.rss for r in ours)
     print(
-        f"against {baseline}: build_site {best_ours[0]:.2f} s vs {best_theirs[0]:.2f} s "
-        f"({best_ours[0] / best_theirs[0]:.2f}x), peak RSS {max(r[1] for r in ours):.0f} MB "
-        f"vs {max(r[1] for r in theirs):.0f} MB"
+        f"full build against {baseline}: {best_ours.seconds:.2f} s vs {best_theirs.seconds:.2f} s "
+        f"({best_ours.seconds / best_theirs.seconds:.2f}x wall, {cpu_ours / cpu_theirs:.2f}x CPU; "
+        f"target <= 0.1x), peak RSS {rss:.0f} MB (target <= 150) vs "
+        f"{max(r.rss for r in theirs):.0f} MB"
     )
 
 
@@ -280,32 +365,48 @@ def main() -> None:
         help="another checkout to time on the same project, in interleaved runs",
     )
     parser.add_argument("--no-small", action="store_true", help="skip the 50-node home page")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        help="a project this script generated before (its folder, holding config/ and "
+        "history/), copied instead of generating one",
+    )
     args = parser.parse_args()
     if args.realistic:
         args.passes = RETENTION_DAYS * PASSES_PER_DAY
     root = Path(tempfile.mkdtemp(prefix="statusgen-bench-"))
     try:
         start = time.perf_counter()
-        path = make_project(
-            root / "big", args.nodes, args.days, args.incidents, args.passes, args.realistic
-        )
+        if args.project:
+            for part in ("config", "history"):
+                shutil.copytree(args.project / part, root / "big" / part)
+            path = root / "big" / "config" / "statusgen.toml"
+        else:
+            path = make_project(
+                root / "big", args.nodes, args.days, args.incidents, args.passes, args.realistic
+            )
         history = sum(f.stat().st_size for f in (root / "big" / "history").rglob("*.json*"))
-        print(
-            f"generated {args.nodes} nodes, {args.days} days, {args.incidents} incidents, "
-            f"{args.passes} raw passes ({history / 1e6:.1f} MB of history) "
-            f"in {time.perf_counter() - start:.1f} s"
+        made = (
+            f"copied {args.project}"
+            if args.project
+            else f"generated {args.nodes} nodes, {args.days} days, {args.incidents} incidents, "
+            f"{args.passes} raw passes"
         )
-        first = time_library(path)  # compiles the templates into Jinja's cache
-        print(f"first build (cold template cache): {first[0]:.2f} s, peak RSS {first[1]:.0f} MB")
-        runs = [time_library(path) for _ in range(args.runs)]
+        print(f"{made} ({history / 1e6:.1f} MB of history) in {time.perf_counter() - start:.1f} s")
+        first = time_library(path, full=True)  # compiles the templates into Jinja's cache
+        print(
+            f"first build (cold template cache): {first.seconds:.2f} s, peak RSS {first.rss:.0f} MB"
+        )
+        runs = [time_library(path, full=True) for _ in range(args.runs)]
         best = min(runs)
         print(
-            f"build_site: {best[0]:.2f} s (best of {args.runs}), peak RSS "
-            f"{max(r[1] for r in runs):.0f} MB; {best[2]} pages, {best[3]} files, "
-            f"{best[4] / 1e6:.1f} MB written"
+            f"full build_site: {best.seconds:.2f} s, CPU {min(r.cpu for r in runs):.2f} s "
+            f"(best of {args.runs}), peak RSS {max(r.rss for r in runs):.0f} MB; {best.pages} "
+            f"pages, {best.files} files, {best.size / 1e6:.1f} MB written"
         )
         if args.baseline:
             compare(path, args.baseline.resolve(), args.runs)
+        rebuild(path, args.nodes, args.runs)
         phases = time_phases(path)
         names = ("read content", "read history", "snapshot", "render", "write")
         print("phases: " + ", ".join(f"{n} {t:.2f} s" for n, t in zip(names, phases, strict=True)))
@@ -314,7 +415,7 @@ def main() -> None:
         if args.no_small:
             return
         small = make_project(root / "small", 50, args.days, 20, args.passes)
-        time_library(small)
+        time_library(small, full=True)
         output = root / "small" / "output"
         home = (output / "index.html").stat().st_size
         css = (output / "style.css").stat().st_size

@@ -79,3 +79,28 @@ def test_a_full_build_reads_nothing_from_the_cache_and_the_cache_holds_one_build
     (tmp_path / "config" / "incidents" / "2026-11-22-site-errors.md").unlink()
     build_site(config, T0)
     assert len(list(pages.iterdir())) < len(held)
+
+
+def test_a_theme_edit_re_renders_exactly_the_pages_that_use_the_template(tmp_path, monkeypatch):
+    import shutil
+
+    from statusgen import resources
+    from statusgen.site import cache
+
+    theme = tmp_path / "theme"
+    shutil.copytree(resources.theme_dir(), theme)
+    monkeypatch.setattr(resources, "theme_dir", lambda: theme)
+    monkeypatch.setattr(cache, "theme_dir", lambda: theme)
+    config = make_fixture(tmp_path / "page")
+    build_site(config, T0)
+    everything = build_site(config, T0).cached
+    incidents = len(list((config.output_dir / "incidents").rglob("*.html")))
+    incidents += len(list((config.output_dir / "api-only" / "incidents").rglob("*.html")))
+    edited = (theme / "incident.html").read_text().replace("</article>", "</article><!-- 1 -->")
+    (theme / "incident.html").write_text(edited)
+    assert build_site(config, T0).cached == everything - incidents
+    page = config.output_dir / "incidents" / "2026-11-22-site-errors.html"
+    assert "<!-- 1 -->" in page.read_text()
+    assert build_site(config, T0).cached == everything
+    (theme / "_base.html").write_text((theme / "_base.html").read_text() + "<!-- 2 -->\n")
+    assert build_site(config, T0).cached == 0

@@ -25,11 +25,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, meta
+from jinja2 import Environment
 
 import statusgen
 from statusgen.files import write_atomic
@@ -40,12 +41,16 @@ FOLDER = "build-cache"
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """statusgen's version and the bytes of its Python and locale files."""
+    """statusgen's version and the name, size and mtime of each of its Python and locale
+    files (an upgrade or an edited checkout changes them)."""
     root = Path(statusgen.__file__).parent
     digest = hashlib.sha256(statusgen.__version__.encode())
     for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".json", ".toml") and path.is_file():
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+        if path.suffix in (".py", ".json", ".toml"):
+            found = path.stat()
+            digest.update(
+                f"{path.relative_to(root)}\0{found.st_size}\0{found.st_mtime_ns}\0".encode()
+            )
     return digest.hexdigest()
 
 
@@ -112,9 +117,17 @@ def _template_digest(env: Environment, name: str) -> str | None:
         if not filename or Path(filename).resolve().parent != default:
             return None  # the project's own version of it
         digest.update(current.encode() + b"\0" + source.encode() + b"\0")
-        found = meta.find_referenced_templates(env.parse(source))
-        todo.extend(ref for ref in found if ref is not None)
+        for reference in REFERENCE.finditer(source):
+            name = reference.group(2)
+            if name[:1] not in "\"'" or name[-1:] != name[:1]:
+                return None  # a template named by an expression: cannot tell which
+            todo.append(name[1:-1])
     return digest.hexdigest()
+
+
+# `{% extends "x" %}`, `{% include "x" %}`, `{% import "x" as m %}`, `{% from "x" import y %}`
+# (parsing every template on every build would cost more than the cache saves).
+REFERENCE = re.compile(r"\{%[-+]?\s*(extends|include|import|from)\s+([^\s%]+)")
 
 
 def page_key(*parts: object) -> str:
