@@ -31,6 +31,7 @@ from statusgen.server.app import create_app
 from statusgen.status import Status
 from tests.conftest import T0, write_project
 from tests.fault_support import run_cli
+from tests.server_support import running_server, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS = ("CHANNEL_PASS", "HOOK_SECRET", "PROBE_TOKEN", "OPS_URL", "PAGE_HOST")
@@ -188,6 +189,20 @@ def test_serve_warns_once_per_pass(tmp_path, clock, caplog):
     assert sum("channel 'ops' is disabled" in line for line in lines) == 2
 
 
+def test_serve_never_probes_a_node_whose_secret_is_not_set(tmp_path, httpserver, clock):
+    httpserver.expect_request("/health").respond_with_data("OK")
+    httpserver.expect_request("/secret").respond_with_data("OK")
+    write_project(tmp_path, project_text(httpserver.port))
+    env = {"CHANNEL_PASS": CHANNEL_PASS}
+    config = load_config(tmp_path / "config/statusgen.toml", env=env, allow_missing_secrets=True)
+    app = create_app(config, clock, builder=None, notify=False)
+    with running_server(app):
+        wait_for(lambda: app.state.scheduler.passes >= 1, what="a pass")
+    assert [r.path for r, _ in httpserver.log] == ["/health"]
+    recorded = open_store(config).passes()[-1]["n"]
+    assert "web/api" in recorded and "web/private" not in recorded
+
+
 def notify_config(tmp_path: Path, port: int, env: dict[str, str]):
     text = project_text(port).replace('name = "ops"\nurl = "${OPS_URL}"\n', "")
     path = write_project(tmp_path, text.replace("[[notify.channels]]\n\n", "", 1))
@@ -251,3 +266,15 @@ def test_the_local_agent_skips_a_local_node_whose_secret_is_not_set(tmp_path):
     config = load_config(write_project(tmp_path, only), env={}, allow_missing_secrets=True)
     with pytest.raises(StatusgenError, match="web/db: secret PROBE_TOKEN is not set"):
         local_nodes(config)
+
+
+def test_notify_commands_say_a_channel_is_disabled_and_why(tmp_path):
+    write_project(tmp_path, project_text(closed_port()))
+    env = bare_env(CHANNEL_PASS=CHANNEL_PASS)
+    result = run_cli(tmp_path, ["notify", "status"], env)
+    assert result.exit_code == 0, result.output
+    assert "channel ops: disabled (secret OPS_URL is not set)" in result.stdout
+    assert "hook signed: disabled (secret HOOK_SECRET is not set)" in result.stdout
+    result = run_cli(tmp_path, ["notify", "test", "--channel", "ops"], env)
+    assert result.exit_code == 2
+    assert "OPS_URL is not set; channel 'ops' is disabled" in result.stderr

@@ -38,6 +38,9 @@ def status_command(config_path: str) -> None:
     state = load_state(config.notify_state_file)
     for name in channel_names(config.notify.channels):
         click.echo(f"channel {name}")
+    for item in config.disabled:
+        if item.kind in ("channel", "hook"):
+            click.echo(f"{item.kind} {item.name}: disabled ({item.reason})")
     for hook in config.notify.hooks:
         hook_state = state.hooks.get(hook.label)
         status = hook_state.status if hook_state else "inactive"

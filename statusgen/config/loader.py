@@ -249,11 +249,12 @@ def check_references(config: Config) -> list[str]:
             if ident not in known:
                 problems.append(f"pages[{pi}].services[{index}]: unknown service or node {ident!r}")
     problems += check_locations(config.locations, config.health.quorum)
-    for channel in config.notify.channels:
+    for ci, channel in enumerate(config.notify.channels):
+        position = ci if channel.position is None else channel.position
         for index, ident in enumerate(channel.services):
             if ident not in known:
                 problems.append(
-                    f"notify.channels[{channel.position}].services[{index}]: "
+                    f"notify.channels[{position}].services[{index}]: "
                     f"unknown service or node {ident!r}"
                 )
     return problems
