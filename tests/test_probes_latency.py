@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 
 from statusgen.clock import FixedClock
 from statusgen.config import Config, HttpOptions, load_config
-from statusgen.probes import ClientPool, run_probes
+from statusgen.probes import ClientPool, run_probes, runner
 from statusgen.probes.http import probe_http
 from statusgen.probes.limit import AdaptiveLimit
 from statusgen.probes.tcp import probe_tcp
@@ -200,8 +200,10 @@ class InFlight:
 
 @pytest.mark.parametrize(("lag", "busy"), [(1.0, True), (0.0, False)])
 def test_a_lagging_loop_keeps_fewer_probes_in_flight(
-    project, server: HTTPServer, clock: FixedClock, lag: float, busy: bool
+    project, server: HTTPServer, clock: FixedClock, lag: float, busy: bool, monkeypatch
 ) -> None:
+    # Count each probe for its whole request (by default only its first 50 ms count).
+    monkeypatch.setattr(runner, "ACTIVE_HOLD", 10.0)
     handler = InFlight(0.2)
     for n in range(40):
         server.expect_request(f"/r/{n}").respond_with_handler(handler)
@@ -218,3 +220,28 @@ def test_a_lagging_loop_keeps_fewer_probes_in_flight(
         assert handler.peak <= 8  # halved from the start of 16 before any probe began
     else:
         assert handler.peak > 16  # grown past its start while the loop kept up
+
+
+def test_a_probe_waiting_on_a_slow_target_stops_counting_against_the_limit() -> None:
+    async def main() -> tuple[bool, int]:
+        limit = AdaptiveLimit(10, start=1, minimum=1)  # one probe counted at a time
+        gate, second_in = asyncio.Event(), asyncio.Event()
+
+        async def waiting_on_target() -> None:
+            async with limit.slot(hold=0):  # counted for no time at all
+                await gate.wait()
+
+        async def next_probe() -> None:
+            async with limit.slot():
+                second_in.set()
+
+        first = asyncio.create_task(waiting_on_target())
+        await asyncio.sleep(0)
+        second = asyncio.create_task(next_probe())
+        await asyncio.wait_for(second_in.wait(), 5)  # got in while the first still waits
+        waiting = not first.done()
+        gate.set()
+        await asyncio.gather(first, second)
+        return waiting, limit.in_flight
+
+    assert asyncio.run(main()) == (True, 0)

@@ -2,10 +2,11 @@
 event loop's lag, never more than `probe.concurrency`.
 
 A probe in flight costs CPU only while it sends or reads; one that waits on a slow target
-costs nothing. So the bound is not a fixed number: `AdaptiveLimit` starts low, doubles
-while the loop keeps up (lag under `target`), then grows by an eighth at a time, and
-halves whenever the loop falls behind. `watch_lag` measures the lag (how late a short
-sleep wakes) and feeds it in; tests feed their own measurements.
+costs nothing (so the runner counts a probe for its first moments only: `slot(hold=...)`).
+So the bound is not a fixed number: `AdaptiveLimit` starts low, doubles while the loop
+keeps up (lag under `target`), then grows by an eighth at a time, and halves whenever the
+loop falls behind. `watch_lag` measures the lag (how late a short sleep wakes) and feeds
+it in; tests feed their own measurements.
 """
 
 from __future__ import annotations
@@ -62,15 +63,28 @@ class AdaptiveLimit:
         self._wake()
 
     @contextlib.asynccontextmanager
-    async def slot(self, low: bool = False) -> AsyncIterator[None]:
+    async def slot(self, low: bool = False, hold: float | None = None) -> AsyncIterator[None]:
+        """A place among the probes counted; with `hold`, given back after that many
+        seconds even if the block is still running (a probe waiting on a slow target
+        uses no CPU)."""
         await self._acquire(low)
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self.in_flight -= 1
+                self.low_in_flight -= low
+                self._wake()
+
+        timer = None if hold is None else asyncio.get_running_loop().call_later(hold, release)
         try:
             yield
         finally:
-            self.in_flight -= 1
-            if low:
-                self.low_in_flight -= 1
-            self._wake()
+            if timer is not None:
+                timer.cancel()
+            release()
 
     async def _acquire(self, low: bool) -> None:
         queue = self._low_waiting if low else self._waiting
@@ -113,7 +127,9 @@ def _release(queue: deque[asyncio.Future[None]], count: int) -> int:
 
 
 async def measure_lag(interval: float = INTERVAL) -> float:
-    """How late a sleep of `interval` seconds woke up: the event loop's lag."""
+    """How late a sleep of `interval` seconds woke up: the event loop's lag. A loop that
+    waits for a CPU other processes hold is late too, and probing less helps it as well:
+    each answer then waits behind less work once the loop runs."""
     loop = asyncio.get_running_loop()
     before = loop.time()
     await asyncio.sleep(interval)

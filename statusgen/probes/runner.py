@@ -35,6 +35,10 @@ DEADLINE_EXCEEDED = "pass deadline exceeded"
 # Confirmation attempts in flight at once, and only while no first attempt waits for a
 # slot: a re-check measures the target, not a busy prober.
 CONFIRM_CONCURRENCY = 32
+# A probe counts against the lag-driven limit until it is answered or for this long,
+# whichever comes first: past it, it waits on its target and costs no CPU (the total in
+# flight stays bounded by probe.concurrency).
+ACTIVE_HOLD = 0.02
 
 OnResult = Callable[[ProbeResult], None]
 
@@ -240,6 +244,7 @@ async def run_probes(
     concurrency = config.probe.concurrency
     deadline = config.probe.deadline or default_deadline([t.metrics for t in todo], concurrency)
     limit = AdaptiveLimit(concurrency, low_limit=CONFIRM_CONCURRENCY)
+    in_flight = asyncio.Semaphore(concurrency)
     results: list[ProbeResult | None] = [None] * len(todo)
     began: set[int] = set()
     started = clock()
@@ -252,20 +257,16 @@ async def run_probes(
             pool.get(verify, ca_file)
 
         async def probe(index: int, target: Target) -> None:
-            service, node, replica, metrics = (
-                target.service,
-                target.node,
-                target.replica,
-                target.metrics,
-            )
-            async with limit.slot():
+            service, node, replica = target.service, target.node, target.replica
+            metrics = target.metrics
+            async with in_flight, limit.slot(hold=ACTIVE_HOLD):
                 began.add(index)
                 at = clock()
                 outcome, attempts = await _attempts(
                     service, node, replica, metrics, pool, metrics.retry
                 )
             if slow_only(outcome, metrics):
-                async with limit.slot(low=True):
+                async with in_flight, limit.slot(low=True, hold=ACTIVE_HOLD):
                     again, _ = await _attempts(service, node, replica, metrics, pool, 0)
                 outcome, attempts = confirmed(outcome, again), attempts + 1
             result = _result(service, node, replica, metrics, at, outcome, attempts)
