@@ -172,8 +172,10 @@ def static_files(env: Environment, config: Config, banner: str | None = None) ->
     if page.custom_domain:
         out["CNAME"] = page.custom_domain + "\n"
     files = {path: text.encode() for path, text in out.items()}
-    source, _, _ = env.loader.get_source(env, "site.js")  # as is: not a template
-    files["site.js"] = source.encode()
+    from rjsmin import jsmin  # only for builds: keeps start-up light
+
+    source, _, _ = env.loader.get_source(env, "site.js")  # not a template: minified as is
+    files["site.js"] = jsmin(source).encode()
     for name in ICONS:  # binary files of the theme, copied as they are
         files[name] = theme_file(env, name)
     return files

@@ -79,13 +79,23 @@ def _xs(count: int, step: float) -> tuple[int, ...]:
 
 
 def _y(value: float, top: float, height: int) -> int:
-    return height - 2 - round(value / top * (height - 4))
+    return height - round(value / top * height)
 
 
 def _known(values: Sequence[float | None], top: float, width: int, height: int) -> list:
     """(x, y) of the known values, spread evenly over the width."""
     xs = _xs(len(values), width / max(len(values) - 1, 1))
     return [(x, _y(v, top, height)) for x, v in zip(xs, values, strict=True) if v is not None]
+
+
+def _line(known: Sequence[tuple[int, int]]) -> str:
+    """`M x y` then relative steps (`l dx dy ...`): the shortest path text, since a page
+    holds a chart per node. A minus sign needs no separator before it."""
+    (x0, y0), steps = known[0], []
+    for (x1, y1), (x2, y2) in zip(known, known[1:], strict=False):
+        dx, dy = x2 - x1, y2 - y1
+        steps.append(f"{dx}{dy}" if dy < 0 else f"{dx} {dy}")
+    return f"M{x0} {y0}l" + " ".join(steps)
 
 
 def _path(known: Sequence[tuple[int, int]], dots: bool, css: str = "") -> str:
@@ -95,7 +105,7 @@ def _path(known: Sequence[tuple[int, int]], dots: bool, css: str = "") -> str:
     cls = f" class={css}" if css else ""
     out = ""
     if len(known) > 1:
-        out = f'<path{cls} d="M{"L".join(f"{x} {y}" for x, y in known)}"/>'
+        out = f'<path{cls} d="{_line(known)}"/>'
     if dots and known:
         marks = "".join(f"M{x} {y}h0" for x, y in known)
         out += f'<path class="pts{" " + css if css else ""}" d="{marks}"/>'
@@ -109,21 +119,21 @@ def _figures(t: Messages, key: str, **values: float | None) -> Markup:
 
 
 def _figure(svg: str, top: int, t: Messages, figures: Markup, wide: bool = False) -> Markup:
-    scale = f"<span class=ax aria-hidden=true><span>{escape(t.ms(top))}</span><span>0</span></span>"
+    # The scale's top, then (from style.css, `.ax::after`) its 0; the plot is hidden from
+    # assistive technology, which reads the caption's figures.
+    scale = f"<i class=ax>{escape(t.ms(top))}</i>"
+    css = '"lat wide"' if wide else "lat"
     return Markup(
-        f'<figure class="lat{" wide" if wide else ""}"><div class=plot>{scale}{svg}</div>'
+        f"<figure class={css}><div class=plot aria-hidden=true>{scale}{svg}</div>"
         f"<figcaption class=figs>{figures}</figcaption></figure>"
     )
 
 
-def _svg(width: int, height: int, label: str, body: str, wide: bool = False) -> str:
-    # <title> names the picture for assistive technology and shows on hover; grid lines
-    # mark the scale's top and its 0.
-    return (
-        f'<svg class="chart{" wide" if wide else ""}" viewBox="0 0 {width} {height}" '
-        f"preserveAspectRatio=none role=img><title>{escape(label)}</title>"
-        f'<path class=grid d="M0 2H{width}M0 {height - 2}H{width}"/>{body}</svg>'
-    )
+def _svg(width: int, height: int, body: str, wide: bool = False) -> str:
+    # The line pictures what the caption states in words. The svg's top and bottom
+    # borders (style.css) mark the scale's top and its 0.
+    css = '"chart wide"' if wide else "chart"
+    return f'<svg class={css} viewBox="0 0 {width} {height}" preserveAspectRatio=none>{body}</svg>'
 
 
 def latency_chart(
@@ -131,7 +141,7 @@ def latency_chart(
     now: datetime,
     t: Messages,
     hours: float = 24,
-    count: int = 48,
+    count: int = 24,
     width: int = 192,
     height: int = 32,
 ) -> Markup:
@@ -155,9 +165,8 @@ def latency_chart(
         values = buckets(inside, now, hours, count)
         xy = _known(values, top, width, height)
         body = _path(xy, dots=len(xy) <= FEW_POINTS)
-    label = t("chart_label", hours=round(hours), top=t.ms(top))
     figures = _figures(t, "chart_figures", now=known[-1], avg=avg, p95=high)
-    svg = _svg(width, height, label, body)
+    svg = _svg(width, height, body)
     return _figure(svg, top, t, figures)
 
 
@@ -176,7 +185,6 @@ def daily_chart(
         return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
     peak = max(v for v in [*means, *p95s] if v is not None)
     top = nice_top(peak)
-    label = t("daily_chart_label", days=len(rows), top=t.ms(top))
     dots = len(known_means) <= FEW_POINTS
     body = _path(_known(p95s, top, width, height), dots, "p95") + _path(
         _known(means, top, width, height), dots
@@ -185,4 +193,4 @@ def daily_chart(
     legend = Markup("<span class=key>{}</span> <span class='key p95'>{}</span> · ").format(
         t("chart_mean"), t("chart_p95")
     )
-    return _figure(_svg(width, height, label, body, wide=True), top, t, legend + figures, True)
+    return _figure(_svg(width, height, body, wide=True), top, t, legend + figures, True)

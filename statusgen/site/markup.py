@@ -78,6 +78,13 @@ def bar_summary(bars: Sequence[Bar], t: Messages, name: str) -> str:
     return t("bar_summary", name=name, days=len(bars), summary=summary)
 
 
+def _attr(value: str) -> str:
+    """An attribute value, quoted only when HTML needs it (a page may hold thousands)."""
+    if value and not any(c in value for c in " \t\n\"'=<>`\u00a0\u202f&"):
+        return value
+    return f'"{escape(value)}"'
+
+
 class NoteIndex:
     """The notes (incident and maintenance titles) of compact bars, each written once per
     page in a JSON list; a cell names them by position (`data-n="0 3"`)."""
@@ -108,6 +115,7 @@ def uptime_bar(
     Compact (home and service pages, many bars): such days carry their uptime (`data-u`)
     and note numbers (`data-n`), from which site.js builds the same text."""
     cells = []
+    full = t.percent(1)
     for bar in bars:
         if bar.status is Status.HEALTHY and not bar.notes:
             cells.append("<p>")  # most days: nothing to say
@@ -117,10 +125,13 @@ def uptime_bar(
         if index is None:
             attrs += f' title="{escape(day_tip(bar, t))}"'
         else:
-            if bar.uptime is not None:
-                attrs += f' data-u="{escape(t.percent(bar.uptime))}"'
+            # A healthy day's 100 % goes without saying: site.js reads a missing data-u
+            # on a class-less cell as 100 %.
+            uptime = t.percent(bar.uptime) if bar.uptime is not None else None
+            if uptime is not None and (css or uptime != full):
+                attrs += f" data-u={_attr(uptime)}"
             if bar.notes:
-                attrs += f' data-n="{index.refs(bar.notes)}"'
+                attrs += f" data-n={_attr(index.refs(bar.notes))}"
         cells.append(f"<p{attrs}>")
     end = bars[-1].day.isoformat() if bars else ""
     label = escape(bar_summary(bars, t, name))
@@ -178,7 +189,7 @@ class Helpers:
                 f"<dd>{escape(self.t.percent(uptime[window]))}</dd></div>"
                 for window in WINDOW_KEYS
             )
-            self._cache[key] = Markup(f'<dl class="up">{cells}</dl>')
+            self._cache[key] = Markup(f"<dl class=up>{cells}</dl>")
         return self._cache[key]
 
     def node_rows(self, nodes: Sequence[NodeState], base: str) -> Markup:
@@ -189,19 +200,19 @@ class Helpers:
         for node in nodes:
             href = f"{base}nodes/{escape(node.service)}/{escape(node.id)}.html"
             rows.append(
-                f'<li class="node">\n<div class="row"><a class="name" href="{href}">'
+                f'<li class=node>\n<div class=row><a class=name href="{href}">'
                 f"{escape(node.label)}</a>{self.pill(node.impact)}</div>\n"
             )
             if node.description:
-                rows.append(f'<p class="help">{escape(node.description)}</p>\n')
+                rows.append(f"<p class=help>{escape(node.description)}</p>\n")
             if len(node.replicas) > 1:
                 spans = "".join(
-                    f'<span class="h-{escape(r.health.value if r.health else "none")}">'
-                    f'{escape(r.label)}<span class="vh"> ({escape(self._state(r.health))})'
+                    f"<span class=h-{escape(r.health.value if r.health else 'none')}>"
+                    f"{escape(r.label)}<span class=vh> ({escape(self._state(r.health))})"
                     "</span></span>"
                     for r in node.replicas
                 )
-                rows.append(f'<p class="reps">{spans}</p>\n')
+                rows.append(f"<p class=reps>{spans}</p>\n")
             series = node.series
             rows.append(
                 f"{self.bar(series.bars, node.label)}\n{self.uptimes(series.uptime)}\n"
