@@ -12,7 +12,8 @@ from statusgen.probes import in_shard
 from statusgen.probes.base import SOURCE_ADDRESS
 from statusgen.probes.tcp import probe_tcp
 
-from .conftest import MINIMAL_CONFIG
+from .conftest import MINIMAL_CONFIG, write_project
+from .test_data_branch import BRANCH_CONFIG, git
 
 KEYS = [f"svc/node{i}/r{j}" for i in range(200) for j in range(5)]
 
@@ -76,3 +77,30 @@ def test_shard_needs_a_location_and_a_k_of_n(project):
     assert result.exit_code == 2 and "--shard needs --location" in result.output
     result = CliRunner().invoke(main, ["probe", "-c", path, "--location", "fra", "--shard", "3/2"])
     assert result.exit_code == 2 and "expected K/N with 1 <= K <= N <= 1000" in result.output
+
+
+def test_push_commits_each_locations_pass_to_the_data_branch(tmp_path):
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    first = tmp_path / "first"
+    git(tmp_path, "init", "-q", "-b", "main", str(first))
+    write_project(first, BRANCH_CONFIG + LOCATIONS)
+    git(first, "add", "-A")
+    git(first, "commit", "-q", "-m", "page")
+    git(first, "remote", "add", "origin", str(bare))
+    git(first, "push", "-q", "origin", "main")
+    for ident in ("fra", "par"):  # two hosts, each its own clone
+        git(tmp_path, "clone", "-q", str(bare), str(tmp_path / ident))
+        config = tmp_path / ident / "config" / "statusgen.toml"
+        args = ["probe", "-c", str(config), "--location", ident, "--push"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert "pushed to status-data" in result.output
+    files = git(bare, "ls-tree", "-r", "--name-only", "status-data").splitlines()
+    assert {f.split("/")[2] for f in files if f.startswith("history/samples/")} == {"fra", "par"}
+
+
+def test_push_needs_a_data_branch(project):
+    path = str(project(MINIMAL_CONFIG + LOCATIONS))
+    result = CliRunner().invoke(main, ["probe", "-c", path, "--location", "fra", "--push"])
+    assert result.exit_code == 2 and "--push needs history.branch" in result.output

@@ -137,6 +137,12 @@ location_option = click.option(
     help="With --location: probe only shard K of N (a stable 1/N of the replicas, by a "
     "hash of each replica's key).",
 )
+@click.option(
+    "--push",
+    is_flag=True,
+    help="With --location and history.branch: commit the pass to the data branch and push "
+    "it (a refused push is replayed and retried). Exit 1 when every push failed.",
+)
 def probe(
     config_path: str,
     as_json: bool,
@@ -144,6 +150,7 @@ def probe(
     dry_run: bool,
     location: str | None,
     shard: tuple[int, int] | None,
+    push: bool,
 ) -> None:
     """Probe every poll-mode replica once, append to the history, notify on changes and
     print the results. With --location, only record that location's pass (no
@@ -152,12 +159,17 @@ def probe(
     A dead replica is data, not an error: the exit code is 0."""
     from statusgen.run import run_all
 
-    if shard is not None and location is None:
-        raise click.UsageError("--shard needs --location: each location probes its own shards")
+    if (shard is not None or push) and location is None:
+        flag = "--shard" if shard is not None else "--push"
+        raise click.UsageError(f"{flag} needs --location")
     config = open_config(config_path, announce=False)  # each pass warns
     total = sum(len(n.replicas) for _, n in config.iter_nodes() if n.mode == "poll")
     if location is not None:
+        if push and config.history.branch is None:
+            raise click.UsageError("--push needs history.branch (the data branch) in the config")
         _probe_location(config, location, shard, as_json, dry_run)
+        if push and not dry_run:
+            _push_location(config, location, shard)
         return
     options = {"notify": not no_notify, "dry_run": dry_run, "build": False}
     if sys.stderr.isatty() and not as_json and total > 20:
@@ -197,6 +209,17 @@ def _probe_location(
         click.echo(format_table(outcome.results))
     where = f"location {location}" + (f" (shard {shard[0]}/{shard[1]})" if shard else "")
     click.echo(f"{where}: {summary_line(outcome)}")
+
+
+def _push_location(config: Config, location: str, shard: tuple[int, int] | None) -> None:
+    from statusgen.history.branch import push
+
+    where = location + (f" shard {shard[0]}/{shard[1]}" if shard else "")
+    stamp = system_clock().strftime("%Y-%m-%dT%H:%MZ")
+    report = push(config, f"status: {where} pass at {stamp}")
+    click.echo(report.message, err=True)
+    if report.committed and not report.pushed and report.attempts:
+        raise click.exceptions.Exit(1)
 
 
 def outcome_json(outcome: PassOutcome) -> dict:
