@@ -71,8 +71,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _Quiet(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a prober that hangs up early is no news
+
+
 def _serve_targets(conn) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = _Quiet(("127.0.0.1", 0), _Handler)
     conn.send(server.server_address[1])
     server.serve_forever()
 
@@ -192,13 +199,15 @@ def cron_pass(project: Path, code: Path | None) -> dict[str, float]:
     env["STATUSGEN_CONFIG"] = "config/statusgen.toml"
     steps = {}
     began, cpu = time.perf_counter(), _children_cpu()
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "statusgen", "run", "--no-notify"],
         cwd=project,
         env=env,
-        check=True,
         capture_output=True,
+        text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"statusgen run ({code or 'this checkout'}) failed:\n{done.stderr}")
     steps["statusgen run"] = time.perf_counter() - began
     steps["its CPU"] = _children_cpu() - cpu
     began = time.perf_counter()
@@ -215,8 +224,11 @@ def _children_cpu() -> float:
 
 def baseline_code(ref: str, into: Path) -> Path:
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, "statusgen"], check=True, capture_output=True
+        ["git", "-C", str(ROOT), "archive", ref, "statusgen", "site-templates"],
+        check=True,
+        capture_output=True,
     ).stdout
+    into.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
