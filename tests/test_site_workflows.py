@@ -6,6 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 
@@ -32,13 +33,17 @@ def run_lines(data: dict) -> list[str]:
 
 @pytest.mark.parametrize("name", ["status.yml", "check.yml"])
 def test_every_statusgen_command_a_workflow_calls_exists(name):
-    calls = [shlex.split(line) for line in run_lines(load(name)) if line.startswith("statusgen")]
+    lines = [re.sub(r"^if ! |; then$", "", line) for line in run_lines(load(name))]
+    calls = [shlex.split(line) for line in lines if line.startswith("statusgen")]
     assert calls
     for argv in calls:
-        command = main.commands.get(argv[1])
-        assert command is not None, f"{name}: statusgen {argv[1]} does not exist"
+        command, rest = main, argv[1:]
+        while isinstance(command, click.Group):  # statusgen data push: a group's command
+            command = command.commands.get(rest[0])
+            assert command is not None, f"{name}: {' '.join(argv)}: no such command"
+            rest = rest[1:]
         options = {opt for param in command.params for opt in getattr(param, "opts", [])}
-        for arg in argv[2:]:
+        for arg in rest:
             if arg.startswith("-"):
                 assert arg.split("=")[0] in options, f"{name}: {arg} is not an option"
 
@@ -49,7 +54,7 @@ def steps(data: dict, job: str) -> list[dict]:
 
 def test_status_workflow_runs_on_schedule_push_and_dispatch_one_at_a_time():
     data = load("status.yml")
-    assert data["on"]["schedule"] == [{"cron": "*/5 * * * *"}]
+    assert data["on"]["schedule"] == [{"cron": "*/5 * * * *"}, {"cron": "23 4 * * 1"}]
     assert data["on"]["push"] == {"branches": ["main"]}
     assert "workflow_dispatch" in data["on"]
     assert data["concurrency"]["group"] and data["concurrency"]["cancel-in-progress"] is False
@@ -63,9 +68,13 @@ def test_status_workflow_runs_on_schedule_push_and_dispatch_one_at_a_time():
     assert upload["with"] == {"path": "output", "include-hidden-files": True}
     lines = run_lines(data)
     assert "statusgen run" in lines
-    assert any(re.match(r"git add history config/incidents$", line) for line in lines)
+    # main gets the incidents, and the history only when it is there (no data branch).
+    assert "paths=(config/incidents)" in lines
+    assert "if [ -d history ]; then paths+=(history); fi" in lines
+    assert 'git add --all -- "${paths[@]}"' in lines
     assert any("git diff --cached --quiet" in line for line in lines)  # commit only changes
-    assert any("github-actions[bot]" in line for line in lines)
+    assert any(line.startswith("if ! statusgen data push --squash") for line in lines)
+    assert "github-actions[bot]" in data["jobs"]["status"]["env"]["GIT_COMMITTER_NAME"]
 
 
 @pytest.mark.parametrize("name", ["status.yml", "check.yml"])
@@ -91,6 +100,14 @@ def test_each_job_has_only_the_permissions_it_needs():
     assert status["permissions"] == {}
     assert status["jobs"]["status"]["permissions"] == {"contents": "write"}
     assert status["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    keepalive = status["jobs"]["keepalive"]
+    assert keepalive["permissions"] == {"actions": "write"}
+    assert keepalive["if"] == f"github.event.schedule == '{status['on']['schedule'][1]['cron']}'"
+    (step,) = keepalive["steps"]
+    assert step["run"].startswith("gh api --method PUT") and step["run"].endswith(
+        '/actions/workflows/status.yml/enable"'
+    )
+    assert "secrets." not in yaml.safe_dump(keepalive)
     deploy_text = yaml.safe_dump(status["jobs"]["deploy"])
     assert "secrets." not in deploy_text  # no notifier secret reaches the deploy job
     check = load("check.yml")
@@ -112,6 +129,16 @@ def test_the_deploy_does_not_depend_on_the_commit_back():
     assert "GITHUB_STEP_SUMMARY" in script
 
 
+def test_the_deploy_is_skipped_when_the_site_is_unchanged():
+    data = load("status.yml")
+    names = [s.get("id") or s.get("name") for s in steps(data, "status")]
+    site = steps(data, "status")[names.index("site")]
+    assert site["run"] == 'statusgen data deploy-due >> "$GITHUB_OUTPUT"'
+    upload = steps(data, "status")[names.index("upload")]
+    assert names.index("site") < names.index("upload")
+    assert upload["if"] == "steps.site.outputs.deploy == 'true'"
+
+
 def test_check_workflow_validates_pull_requests_from_forks_without_secrets():
     data = load("check.yml")
     assert list(data["on"]) == ["pull_request"]  # never pull_request_target
@@ -119,6 +146,8 @@ def test_check_workflow_validates_pull_requests_from_forks_without_secrets():
     assert "statusgen check --allow-missing-secrets" in lines
     assert "statusgen build --allow-missing-secrets" in lines
     assert "secrets." not in (WORKFLOWS / "check.yml").read_text(encoding="utf-8")
+    # The data branch comes with the checkout: no credentials needed to read the history.
+    assert steps(data, "check")[0]["with"]["fetch-depth"] == 0
 
 
 def test_the_workflow_runner_fails_on_what_it_does_not_stand_in_for(tmp_path):

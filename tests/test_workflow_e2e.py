@@ -1,7 +1,8 @@
 """The publishing workflow end to end on real git: a bare origin, a page repository made
 by `statusgen init`, and `.github/workflows/status.yml` run pass after pass by
 tests/workflow_runner.py (so this breaks when the workflow changes), with a person
-pushing an edit of an automatic incident during a pass."""
+pushing an edit of an automatic incident during a pass. Both layouts: the history on the
+data branch (what `init` writes) and on main (a config without history.branch)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from tests.workflow_runner import Runner
 
 pytestmark = pytest.mark.timeout(600)
 STEP = "Commit the history and automatic incidents"
+DATA_STEP = "Commit the status data"
+BOT = "github-actions[bot]"
 
 
 class Target(BaseHTTPRequestHandler):
@@ -63,19 +66,31 @@ def commit_all(repo: Path, message: str) -> None:
         "commit", "-q", "-m", message)  # fmt: skip
 
 
-@pytest.fixture
-def page(tmp_path_factory, target):
-    """origin (bare) holding a page made by `statusgen init`, with one node probing
-    `target`, automatic incidents on and a notifier URL that comes from a secret."""
-    home = tmp_path_factory.mktemp("e2e")
+@pytest.fixture(scope="module")
+def runner_python(tmp_path_factory):
+    """A wheel of this checkout and the runner's Python (a fresh venv), shared by both
+    layouts."""
+    home = tmp_path_factory.mktemp("runner")
     wheel = build_wheel(home)
-    env = fresh_venv(home / "venv", None, with_pip=True)  # the runner's Python
+    return wheel, fresh_venv(home / "venv", None, with_pip=True)
+
+
+@pytest.fixture(params=["status-data", "main"])
+def page(request, tmp_path_factory, target, runner_python):
+    """origin (bare) holding a page made by `statusgen init`, with one node probing
+    `target`, automatic incidents on and a notifier URL that comes from a secret; its
+    history on the data branch (as init writes it) or on main (the key removed)."""
+    home = tmp_path_factory.mktemp("e2e")
+    wheel, env = runner_python
     origin = home / "origin.git"
     run("git", "init", "-q", "--bare", "-b", "main", origin, cwd=home)
     local = home / "page"
     run(sys.executable, "-m", "statusgen", "init", local, "--pin", wheel, cwd=home)
     config = local / "config" / "statusgen.toml"
     text = config.read_text().split("[[services]]", 1)[0]
+    assert 'branch = "status-data"' in text
+    if request.param == "main":
+        text = "\n".join(li for li in text.splitlines() if not li.startswith("branch =")) + "\n"
     text = text.replace("[history]", "[content]\nauto_incidents = true\n\n[history]")
     text += f"""
 [notify]
@@ -119,18 +134,26 @@ name = "Website"
         secrets={"NOTIFY_URL": f"json://{target.removeprefix('http://')}/notify"},
         env={"PATH": f"{fake}:/usr/local/bin:/usr/bin:/bin"},
     )
-    return runner, origin, home
+    return runner, origin, home, request.param
 
 
 def at_origin(origin: Path, *args: str) -> str:
     return git(origin, *args)
 
 
-def passes_at_origin(origin: Path) -> int:
-    files = at_origin(origin, "ls-tree", "-r", "--name-only", "main", "history/samples")
+def passes_at_origin(origin: Path, ref: str) -> int:
+    files = at_origin(origin, "ls-tree", "-r", "--name-only", ref, "history/samples")
     return sum(
-        len(at_origin(origin, "show", f"main:{name}").splitlines()) for name in files.split()
+        len(at_origin(origin, "show", f"{ref}:{name}").splitlines()) for name in files.split()
     )
+
+
+def runner_commits_on_main(origin: Path) -> list[list[str]]:
+    """The files each of the runner's commits on main touched."""
+    log = at_origin(
+        origin, "log", "main", "-F", f"--author={BOT}", "--format=tformat:@", "--name-only"
+    )
+    return [chunk.split() for chunk in log.split("@")[1:]]
 
 
 def incident_at_origin(origin: Path) -> tuple[str, str]:
@@ -139,13 +162,13 @@ def incident_at_origin(origin: Path) -> tuple[str, str]:
 
 
 def test_passes_commit_back_around_a_person_and_always_deploy(page):
-    runner, origin, home = page
+    runner, origin, home, ref = page
 
     # Pass 1: the site is down: an automatic incident opens, the notifier hears of it.
     jobs = runner.run()
     assert jobs["status"].result == "success", "\n".join(jobs["status"].log)
     assert jobs["deploy"].result == "success"
-    assert passes_at_origin(origin) == 1
+    assert passes_at_origin(origin, ref) == 1
     name, text = incident_at_origin(origin)
     assert "auto: web/site" in text and "resolved" not in text
     assert Target.notified, "the secret did not reach statusgen run"
@@ -163,19 +186,32 @@ def test_passes_commit_back_around_a_person_and_always_deploy(page):
         commit_all(clone, "incident: a note")
         git(clone, "push", "-q", "origin", "main")
 
+    def writer_pushes(workspace: Path) -> None:
+        # Another writer of the data branch (a probe location) pushes first: the pass's
+        # push is refused, fetches, replays itself on top and pushes.
+        clone = home / "writer"
+        run("git", "clone", "-q", "--branch", "status-data", origin, clone, cwd=home)
+        (clone / "another-writer.txt").write_text("kept\n")
+        commit_all(clone, "another writer")
+        git(clone, "push", "-q", "origin", "status-data")
+
     runner.hooks[STEP] = person_pushes
+    if ref == "status-data":
+        runner.hooks[DATA_STEP] = writer_pushes
     jobs = runner.run()
     runner.hooks.clear()
     assert jobs["status"].result == "success", "\n".join(jobs["status"].log)
     assert jobs["deploy"].result == "success"
-    assert passes_at_origin(origin) == 2  # no pass lost
+    assert passes_at_origin(origin, ref) == 2  # no pass lost
     _, text = incident_at_origin(origin)
     assert "A person's note: the host was rebooted." in text  # the person's edit wins
+    if ref == "status-data":
+        assert at_origin(origin, "show", "status-data:another-writer.txt") == "kept"
 
     # Pass 3: the runner re-applies what the person's edit displaced: the resolution.
     jobs = runner.run()
     assert jobs["status"].result == "success", "\n".join(jobs["status"].log)
-    assert passes_at_origin(origin) == 3
+    assert passes_at_origin(origin, ref) == 3
     _, text = incident_at_origin(origin)
     assert "A person's note: the host was rebooted." in text and "resolved" in text
 
@@ -185,6 +221,15 @@ def test_passes_commit_back_around_a_person_and_always_deploy(page):
     deployed = {p.relative_to(runner.deployed) for p in runner.deployed.rglob("*")}
     assert built == deployed and Path(".nojekyll") in deployed
     assert json.loads((runner.deployed / "api/v1/status.json").read_text())
+    if ref == "status-data":
+        # main: nothing of the history; the runner committed only incident files there.
+        assert not at_origin(origin, "ls-tree", "main", "history")
+        touched = runner_commits_on_main(origin)
+        assert touched and all(
+            name.startswith("config/incidents/") for names in touched for name in names
+        ), touched
+        record = json.loads(at_origin(origin, "show", "status-data:deployed.json"))
+        assert set(record) == {"hash", "deployed_at"}
 
     # Pass 4: pushing is refused (branch protection): the site is deployed all the same
     # and the job summary says what happened.
@@ -192,10 +237,11 @@ def test_passes_commit_back_around_a_person_and_always_deploy(page):
     hook.write_text("#!/bin/sh\necho protected >&2\nexit 1\n")
     hook.chmod(0o755)
     (runner.deployed / "index.html").unlink()
+    Target.up = False  # the page changes: this pass deploys whatever the deploy record says
     jobs = runner.run()
     assert jobs["status"].result == "failure"
     assert jobs["status"].steps["upload"]["outcome"] == "success"
     assert jobs["deploy"].result == "success"
     assert (runner.deployed / "index.html").is_file()
-    assert "deployed but not committed" in jobs["status"].summary
-    assert passes_at_origin(origin) == 3
+    assert "deployed but" in jobs["status"].summary
+    assert passes_at_origin(origin, ref) == 3

@@ -6,6 +6,7 @@ It supports a named subset and fails on anything else: `run:` (bash -eo pipefail
 `env:` at workflow, job and step level, `if:` with `success()`, `failure()`, `always()`,
 `cancelled()`, `!`, `&&`, `||`, `==`, `!=`, `${{ secrets.X }}`, `${{ env.X }}`,
 `${{ steps.ID.outputs.X }}`, `${{ needs.JOB.outputs.X }}` and `needs.JOB.result`,
+`github.event.X` (the `event` given), `github.token` (a placeholder),
 `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, `continue-on-error`, `needs:` and job
 `outputs:`, `strategy.matrix` (lists, one run per combination, `${{ matrix.X }}`). It stands
 in for the `uses:` steps it knows: checkout (a clone of the origin), setup-python (the
@@ -96,6 +97,7 @@ class Runner:
     ref: str = "main"
     env: dict[str, str] = field(default_factory=dict)
     hooks: dict[str, Callable[[Path], None]] = field(default_factory=dict)
+    event: dict[str, Any] = field(default_factory=dict)  # github.event, e.g. {"schedule": ...}
     artifacts: Path = field(init=False)
     deployed: Path = field(init=False)
     runs: int = 0
@@ -128,7 +130,7 @@ class Runner:
         condition = spec.get("if", default)
         upstream_ok = all(done[n].result == "success" for n in _needs(spec))
         status = "success" if upstream_ok else "failure"
-        context = {"needs": needs, "secrets": self.secrets, "env": {}}
+        context = {"needs": needs, "secrets": self.secrets, "env": {}, "github": self._github()}
         if not self._truth(condition, status, context):
             return Job(name)
         matrix = spec.get("strategy", {}).get("matrix", {})
@@ -153,6 +155,7 @@ class Runner:
             "PATH": os.environ["PATH"],
             "GITHUB_WORKSPACE": str(workspace),
             "GITHUB_REF_NAME": self.ref,
+            "GITHUB_REPOSITORY": "owner/page",
             "GITHUB_STEP_SUMMARY": str(summary),
             "RUNNER_TEMP": str(files),
             "CI": "true",
@@ -180,6 +183,14 @@ class Runner:
         job.summary = summary.read_text()
         job.outputs = self._values(spec.get("outputs", {}), {**context, "steps": job.steps})
         return job
+
+    def _github(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "ref_name": self.ref,
+            "repository": "owner/page",
+            "token": "github-token",
+        }
 
     # --- steps --------------------------------------------------------------------
 

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from statusgen.cli import config_option, main, open_config
+from statusgen.cli import config_option, main
 from statusgen.clock import system_clock
+
+if TYPE_CHECKING:
+    from statusgen.config import Config
+
+
+def open_config(config_path: str) -> Config:
+    """The config, without its secrets: these commands handle git and the built site,
+    never a channel, so the workflow gives them no secret (a ${NAME} left unset is fine)."""
+    from statusgen.config import load_config
+
+    return load_config(config_path, allow_missing_secrets=True)
 
 
 @main.group()
@@ -28,16 +41,23 @@ def sync(config_path: str) -> None:
 @config_option
 @click.option("-m", "--message", help="The commit message (default: 'status: pass at TIME').")
 @click.option("--attempts", default=5, show_default=True, help="Pushes tried before giving up.")
-def push(config_path: str, message: str | None, attempts: int) -> None:
+@click.option(
+    "--squash", is_flag=True, help="Then squash the branch, once a UTC day (see data squash)."
+)
+def push(config_path: str, message: str | None, attempts: int, squash: bool) -> None:
     """Commit what changed in the data branch's worktree and push it; a refused push
     fetches, replays this commit on top and retries. Exit 1 when every push failed."""
     from statusgen.history.branch import push as push_branch
+    from statusgen.history.branch import squash as squash_branch
 
-    stamp = system_clock().strftime("%Y-%m-%dT%H:%MZ")
-    report = push_branch(open_config(config_path), message or f"status: pass at {stamp}", attempts)
+    config, now = open_config(config_path), system_clock()
+    stamp = now.strftime("%Y-%m-%dT%H:%MZ")
+    report = push_branch(config, message or f"status: pass at {stamp}", attempts)
     click.echo(report.message)
     if report.committed and not report.pushed and report.attempts:
         raise click.exceptions.Exit(1)
+    if squash and config.history.branch:
+        click.echo(squash_branch(config, now))
 
 
 @data.command()
@@ -49,3 +69,23 @@ def squash(config_path: str, force: bool) -> None:
     from statusgen.history.branch import squash as squash_branch
 
     click.echo(squash_branch(open_config(config_path), system_clock(), force=force))
+
+
+@data.command("deploy-due")
+@config_option
+@click.option(
+    "--next-pass-within",
+    default=900.0,
+    show_default=True,
+    help="Seconds until the next pass may decide again (GitHub's schedule: up to 15 min).",
+)
+def deploy_due(config_path: str, next_pass_within: float) -> None:
+    """Print deploy=true or deploy=false (a line for $GITHUB_OUTPUT): false when the built
+    site's content hash equals the one recorded at the last deploy on the data branch and
+    the page stays younger than page.stale_after / 2 until the next pass. Deciding to
+    deploy records the hash on the data branch."""
+    from statusgen.site.fingerprint import decide_deploy
+
+    decision = decide_deploy(open_config(config_path), system_clock(), next_pass_within)
+    click.echo(f"deploy={'true' if decision.deploy else 'false'}")
+    click.echo(decision.reason, err=True)

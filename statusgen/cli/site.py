@@ -46,6 +46,21 @@ def build(config_path: str, now: datetime | None, full: bool, allow_missing_secr
     click.echo(report.summary())
 
 
+@main.command("site-hash")
+@config_option
+@click.argument("folder", type=click.Path(file_okay=False), required=False)
+def site_hash(config_path: str, folder: str | None) -> None:
+    """Print the content hash of a built site (default: the config's output folder): every
+    file, with the build's times (generated_at, the "Updated" line) left out."""
+    from statusgen.site.fingerprint import content_hash
+
+    target = Path(folder) if folder else open_config(config_path).output_dir
+    try:
+        click.echo(content_hash(target))
+    except FileNotFoundError as exc:
+        raise click.ClickException(f"{exc}; run statusgen build first") from None
+
+
 @main.command()
 @config_option
 @click.option("--no-notify", is_flag=True, help="Probe and build, but send no notifications.")
