@@ -51,3 +51,26 @@ def status_command(config_path: str) -> None:
             f"outbox: {item.kind} {item.target}: {item.title} "
             f"({item.attempts} failed attempt(s), next at {iso(item.next_attempt)})"
         )
+
+
+@main.command()
+@config_option
+@click.argument("url")
+@click.option(
+    "--max-age",
+    type=click.FloatRange(min=1, max=86400 * 7),
+    help="Seconds after which the page is stale (default: [page] stale_after).",
+)
+def watch(config_path: str, url: str, max_age: float | None) -> None:
+    """Read a published page's api/v1/status.json (URL: the page or the document) and
+    tell every channel once when it is stale or unreachable, and once when it is fresh
+    again. Run it from another host's cron. Exit 1 while the page is not fresh."""
+    from statusgen.clock import system_clock
+    from statusgen.notify.watch import watch_page
+
+    report = watch_page(open_config(config_path), url, system_clock(), max_age)
+    click.echo(f"{report.state}: {report.detail}")
+    for name, error in report.deliveries:
+        click.echo(f"sent to channel {name}" if error is None else f"not sent to {name}: {error}")
+    if not report.ok:
+        raise click.exceptions.Exit(1)
