@@ -15,6 +15,14 @@ Prints, never asserts (tests check behaviour):
    and for the v1 layout; and a simulated week with one commit per pass, extrapolated
    to a year.
 
+4. `--layouts`: a year of 5-minute passes at `--year-replicas` replicas, one commit per
+   pass (105,120 commits, generated with `git fast-import`), for both layouts: the
+   history on main (never squashed) and on the data branch (`history.branch`: raw days
+   packed once sealed, the branch squashed to one commit at the first pass of each UTC
+   day). Prints `.git` of a fresh clone (only what is reachable: what GitHub keeps and a
+   clone downloads) at the end of the year's last day, the data branch at its largest
+   (287 commits on its daily root). Takes tens of minutes; `--layouts-days` shortens it.
+
 `--tiny` runs every step with small sizes in a few seconds (the CI smoke run).
 """
 
@@ -280,6 +288,113 @@ def bench_git(root: Path, replicas: int, days: int, week: float) -> None:
     )
 
 
+# --- 4. both layouts, one commit per pass -------------------------------------------------
+
+
+class PassStream:
+    """A `git fast-import` stream of one branch, one commit per pass: `commit` gets the
+    paths that changed (re-read from `folder`) and those deleted; `squash` starts the
+    branch again from one parentless commit holding every file."""
+
+    def __init__(self, repo: Path, branch: str) -> None:
+        subprocess.run(["git", "init", "-q", "-b", branch, str(repo)], check=True)
+        self.repo, self.ref = repo, f"refs/heads/{branch}".encode()
+        self.proc = subprocess.Popen(
+            ["git", "fast-import", "--quiet", "--depth=50"], cwd=repo, stdin=subprocess.PIPE
+        )
+        self.commits = 0
+        self.since_squash = 0
+
+    def _header(self, at: datetime, message: str) -> None:
+        out = self.proc.stdin
+        out.write(b"commit %s\n" % self.ref)
+        out.write(b"committer bench <bench@example.com> %d +0000\n" % int(at.timestamp()))
+        out.write(b"data %d\n%s\n" % (len(message), message.encode()))
+        self.commits += 1
+        self.since_squash += 1
+
+    def _file(self, folder: Path, path: str) -> None:
+        data = (folder / path).read_bytes()
+        self.proc.stdin.write(b"M 100644 inline history/%s\ndata %d\n" % (path.encode(), len(data)))
+        self.proc.stdin.write(data)
+        self.proc.stdin.write(b"\n")
+
+    def commit(self, folder: Path, at: datetime, changed: set[str], gone: set[str]) -> None:
+        self._header(at, f"status: pass at {at:%Y-%m-%dT%H:%MZ}")
+        for path in sorted(gone):
+            self.proc.stdin.write(b"D history/%s\n" % path.encode())
+        for path in sorted(changed):
+            self._file(folder, path)
+
+    def squash(self, folder: Path, at: datetime, files: set[str]) -> None:
+        self.proc.stdin.write(b"reset %s\n\n" % self.ref)  # the next commit has no parent
+        self.since_squash = 0
+        self._header(at, f"status data as of {at:%Y-%m-%dT%H:%MZ} (squashed daily)")
+        self.proc.stdin.write(b"deleteall\n")
+        for path in sorted(files):
+            self._file(folder, path)
+
+    def clone_size(self, scratch: Path) -> float:
+        """MB of `.git` in a fresh clone (reachable objects only, packed)."""
+        self.proc.stdin.close()
+        if self.proc.wait() != 0:
+            raise RuntimeError("git fast-import failed")
+        clone = scratch / f"{self.repo.name}-clone.git"
+        subprocess.run(
+            ["git", "clone", "-q", "--bare", "--no-local", str(self.repo), str(clone)], check=True
+        )
+        return sum(p.stat().st_size for p in clone.rglob("*") if p.is_file()) / 1e6
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
+        for p in _files(folder)
+    }
+
+
+def layouts_year(root: Path, replicas: int, days: float) -> None:
+    fleet = Fleet(replicas, seed=5)
+    main_dir, data_dir = root / "main-history", root / "data-history"
+    main = PassStream(root / "main-layout", "main")
+    data = PassStream(root / "data-layout", "status-data")
+    before = {"main": {}, "data": {}}
+    began = time.perf_counter()
+    today = None
+    for at in passes(START, days):
+        for name, folder, pack in (("main", main_dir, False), ("data", data_dir, True)):
+            written = Store(folder, pack=pack).append(fleet.record(at), at)
+            if at.hour == 2 and at.minute == 0 or not before[name]:  # sealing, retention
+                now = _snapshot(folder)
+                changed = {p for p, v in now.items() if before[name].get(p) != v}
+                gone = set(before[name]) - set(now)
+                before[name] = now
+            else:  # an ordinary pass appends to its raw file only
+                path = written.relative_to(folder).as_posix()
+                changed, gone = {path}, set()
+                before[name][path] = ((folder / path).stat().st_mtime_ns, 0)
+            if name == "main":
+                main.commit(folder, at, changed, gone)
+            elif at.date() != today:  # the first pass of a UTC day squashes the branch
+                before["data"] = _snapshot(folder)
+                data.squash(folder, at, set(before["data"]))
+            else:
+                data.commit(folder, at, changed, gone)
+        today = at.date()
+    main_size, data_size = main.clone_size(root), data.clone_size(root)
+    tree = sum(p.stat().st_size for p in _files(data_dir)) / 1e6
+    print(
+        f"a year of passes, {replicas} replicas, {main.commits} passes, one commit each "
+        f"(git fast-import, {time.perf_counter() - began:.0f} s):"
+    )
+    print(f"  history on main (never squashed): .git of a clone {main_size:.2f} MB")
+    print(
+        f"  data branch (squashed daily; its root and {data.since_squash - 1} commits on "
+        f"it): .git of a clone {data_size:.2f} MB, files {tree:.2f} MB "
+        f"(data/main {data_size / main_size:.3f}x; target <= 10 MB)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicas", type=int, default=1000)
@@ -288,15 +403,27 @@ def main() -> None:
     parser.add_argument("--year-replicas", type=int, default=20)
     parser.add_argument("--week-days", type=float, default=7)
     parser.add_argument("--tiny", action="store_true", help="small sizes, a few seconds")
+    parser.add_argument(
+        "--layouts", action="store_true", help="only step 4: a year of passes, both layouts"
+    )
+    parser.add_argument("--layouts-days", type=float, default=365)
     args = parser.parse_args()
     if args.tiny:
         args.replicas, args.days, args.year_days, args.week_days = 20, 1, 3, 0.25
-        args.year_replicas = 4
+        args.year_replicas, args.layouts_days = 4, 2.5
     root = Path(tempfile.mkdtemp(prefix="statusgen-bench-history-"))
+    if args.layouts:
+        try:
+            layouts_year(root / "layouts", args.year_replicas, args.layouts_days)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     try:
         bench_append(root / "append", args.replicas)
         bench_read(root / "read", args.replicas, args.days)
         bench_git(root / "git", args.year_replicas, args.year_days, args.week_days)
+        if args.tiny:
+            layouts_year(root / "layouts", args.year_replicas, args.layouts_days)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

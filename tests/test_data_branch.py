@@ -165,6 +165,21 @@ def test_the_worktree_is_a_folder_of_its_own(tmp_path, worktree, problem):
         load_config(write_project(tmp_path, text))
 
 
+def test_a_lock_taken_before_first_use_does_not_block_the_worktree(origin):
+    _, clone = origin
+    a = clone("a")
+    (a.history_dir).mkdir(parents=True)
+    (a.history_dir / ".lock").write_text("")  # e.g. the management API locks the history
+    assert (data.ensure_worktree(a) / ".git").is_file()
+    (a.root / "elsewhere").mkdir()
+    (a.root / "elsewhere" / "notes.txt").write_text("mine")
+    b = a.model_copy(update={"history": a.history.model_copy(update={"worktree": "elsewhere"})})
+    b._root, b._path = a.root, a.path
+    with pytest.raises(StatusgenError, match="'elsewhere' exists and is not a checkout"):
+        data.ensure_worktree(b)
+    assert (a.root / "elsewhere" / "notes.txt").read_text() == "mine"
+
+
 def test_a_data_branch_outside_a_repository_is_a_clear_error(tmp_path):
     config = load_config(write_project(tmp_path, BRANCH_CONFIG))
     with pytest.raises(StatusgenError, match=r"history.branch = 'status-data'.*git init"):

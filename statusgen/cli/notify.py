@@ -32,9 +32,11 @@ def test_command(config_path: str, channel_name: str | None) -> None:
 @config_option
 def status_command(config_path: str) -> None:
     """Show channels, hooks' last delivery and the messages waiting in the outbox."""
+    from statusgen.history.branch import ensure_worktree
     from statusgen.notify import channel_names, load_state
 
     config = open_config(config_path)
+    ensure_worktree(config)  # with history.branch, the state is on the data branch
     state = load_state(config.notify_state_file)
     for name in channel_names(config.notify.channels):
         click.echo(f"channel {name}")

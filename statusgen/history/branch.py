@@ -16,6 +16,7 @@ lives here; docs/history.md ("The data branch") describes the layout and the API
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -146,7 +147,9 @@ def ensure_worktree(config: Config) -> Path | None:
         return worktree
     data = data_branch(config)
     assert data is not None
-    if worktree.exists() and any(worktree.iterdir()):
+    if worktree.is_dir() and not _holds_data(worktree):
+        shutil.rmtree(worktree)  # only lock files (a lock taken before first use)
+    if worktree.exists():
         raise StatusgenError(
             f"{config.path}: history.worktree: {config.history.worktree!r} exists and is not "
             f"a checkout of the data branch {data.branch!r}; expected an empty or missing "
@@ -161,6 +164,10 @@ def ensure_worktree(config: Config) -> Path | None:
     _git(data.repo, "worktree", "add", "--quiet", str(worktree), data.branch)
     _exclude(data)
     return worktree
+
+
+def _holds_data(folder: Path) -> bool:
+    return any(p.name != ".lock" and not p.is_dir() for p in folder.rglob("*"))
 
 
 def _start_branch(data: DataBranch) -> None:
