@@ -61,6 +61,15 @@ def test_maintenance_is_created_when_announced_not_at_its_future_start(tmp_path)
     assert new["incident_updates"][0]["created_at"] == "2026-11-23T12:00:00Z"
     assert new["updated_at"] == "2026-11-23T12:00:00Z"  # not the future start either
     assert windows["older"]["created_at"] == "2026-11-20T10:00:00Z"
+    # Hand-written, with neither `created` nor an update: never its future start.
+    (tmp_path / "config" / "maintenance" / "bare.md").write_text(
+        "---\ntitle: Bare\nstarts: 2026-12-05T08:00:00Z\nends: 2026-12-05T09:00:00Z\n"
+        "affected: [web]\n---\n\nPlanned.\n"
+    )
+    build_site(config, T0 + timedelta(hours=1))
+    bare = v2(config, "scheduled-maintenances.json")["scheduled_maintenances"]
+    [bare] = [m for m in bare if m["id"] == "bare"]
+    assert bare["created_at"] <= "2026-11-23T13:00:00Z" < bare["scheduled_for"]
 
 
 def test_created_survives_updates_to_incidents_and_maintenance(tmp_path):

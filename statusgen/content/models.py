@@ -100,14 +100,6 @@ class Maintenance:
     created: datetime | None = None  # when it was announced (older files: None)
 
     @property
-    def announced(self) -> datetime:
-        """When the window was announced: `created`, else its first update, else (a
-        hand-written file with neither) its start."""
-        if self.created is not None:
-            return self.created
-        return self.updates[-1].at if self.updates else self.starts
-
-    @property
     def end(self) -> datetime:
         done = [u.at for u in self.updates if u.status == "completed"]
         return max(self.starts, min([self.ends, *done]))

@@ -13,6 +13,7 @@ from typing import Any
 
 from statusgen.clock import iso
 from statusgen.content.models import Incident, Maintenance, Update
+from statusgen.site import feeds
 from statusgen.site.snapshot import NodeState, ServiceState, Snapshot
 
 LIMIT = 50  # Statuspage lists the 50 most recent incidents and maintenances
@@ -172,7 +173,8 @@ def incident(snapshot: Snapshot, item: Incident) -> dict[str, Any]:
 
 
 def maintenance(snapshot: Snapshot, item: Maintenance) -> dict[str, Any]:
-    announced = item.announced  # `created`, else its first update: not its (future) start
+    # `created`, else its first update; never its (future) start: the feeds' own rule.
+    announced = feeds.announced(item, snapshot.now, snapshot.updated_at)
     updates = [_update(item.id, u) for u in item.updates]
     if not updates:
         # Statuspage always has a first update: the announcement of the window.
