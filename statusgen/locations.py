@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from statusgen.clock import Clock, iso, parse_iso
-from statusgen.config import Config
+from statusgen.config import Config, Location
 from statusgen.errors import ConfigError
 from statusgen.health import Evaluation, evaluate
 from statusgen.history import merge_at, open_store, pass_record, writer_name
@@ -36,7 +36,8 @@ class LocationPass:
     warnings: list[str]
 
 
-def find_location(config: Config, ident: str):  # noqa: ANN201 - a config Location
+def find_location(config: Config, ident: str) -> Location:
+    """The `[[locations]]` entry `ident`, or a ConfigError naming the known ids."""
     found = config.location(ident)
     if found is None:
         known = ", ".join(loc.id for loc in config.locations) or "none are configured"
@@ -89,9 +90,9 @@ def merged_state(config: Config, now: datetime) -> MergedState:
     """Each replica's vote over the locations' latest records within `stale_after`
     before `now` (records after `now` are left out)."""
     store = open_store(config)
-    floor = (now - timedelta(seconds=config.health.stale_after)).date().isoformat()
-    days = [day for day in store.raw_day_names() if floor <= day <= now.date().isoformat()]
-    store.read_days(days)
+    since = iso((now - timedelta(seconds=config.health.stale_after)).replace(microsecond=0))
+    days = [day for day in store.raw_day_names() if since[:10] <= day <= now.date().isoformat()]
+    store.read_days(days, dict.fromkeys(days, since))  # only the records that can vote
     latest = {
         location: {key: item for key, item in table.items() if item[0] <= iso(now)}
         for location, table in store.latest.items()
