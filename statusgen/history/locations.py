@@ -145,12 +145,15 @@ def merge_at(at: str, latest: Latest, policy: MergePolicy) -> dict:
     replicas: dict[str, list[Any]] = {}
     statuses: dict[str, Status] = {}
     configured = len(policy.names)
+    healthy = Status.HEALTHY
     for key, pairs in fresh_votes(latest, at, policy.stale_after).items():
-        if all(entry[0] == "h" for _, entry in pairs):  # the common case, kept cheap
-            answered = sorted(e[1] for _, e in pairs if e[1] is not None)
-            latency = answered[(len(answered) - 1) // 2] if answered else None
-            replicas[key] = ["h", latency]
-            statuses[key] = Status.HEALTHY
+        codes = [entry[0] for _, entry in pairs]
+        if codes.count("h") == len(codes):  # the common case, kept cheap
+            answered = [e[1] for _, e in pairs if e[1] is not None]
+            if len(answered) > 1:
+                answered.sort()
+            replicas[key] = ["h", answered[(len(answered) - 1) // 2] if answered else None]
+            statuses[key] = healthy
             continue
         pairs.sort(key=lambda pair: policy.order(pair[0]))
         votes = [
