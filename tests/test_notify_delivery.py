@@ -379,3 +379,15 @@ def test_a_damaged_state_file_keeps_the_queued_message_and_the_original(
     assert line.startswith(f"{state_path}: notifier state damaged: tracks['api/gw'].announced")
     assert "(and 2 more); kept 1 outbox message, 1 track, 0 hook states, 1 certificate" in line
     assert f"dropped 3 record(s); the original is copied to {aside}" in line
+
+
+def test_a_state_file_that_cannot_be_read_is_never_replaced(tmp_path, httpserver, caplog):
+    httpserver.expect_request("/n").respond_with_data("ok")
+    config = make_config(tmp_path, json_channel(httpserver.url_for("/n").replace("http", "json")))
+    state_path = config.resolve(config.notify.state_path)
+    (state_path / "inside").mkdir(parents=True)  # a folder where the file should be
+    report = run(config, D, T0)
+    assert report.sent == [] and httpserver.log == []
+    assert (state_path / "inside").is_dir()
+    (line,) = [r.getMessage() for r in caplog.records if "nothing sent" in r.getMessage()]
+    assert f"{state_path}: cannot read the notifier state (is a directory)" in line

@@ -9,7 +9,7 @@ from functools import partial
 
 from statusgen.clock import iso, system_clock
 from statusgen.config import Channel, Config
-from statusgen.errors import ConfigError
+from statusgen.errors import ConfigError, StatusgenError
 from statusgen.health import Evaluation
 from statusgen.notify import outbox as box
 from statusgen.notify.certificates import (
@@ -69,7 +69,13 @@ def notify_pass(
     """
     results = list(results)
     path = config.notify_state_file
-    state = load_state(path)
+    try:
+        state = load_state(path)
+    except StatusgenError as exc:
+        # Replacing a state file that cannot be read would lose its outbox: this pass
+        # announces nothing and the next one, once it can be read, catches up.
+        log.warning("notify: nothing sent this pass: %s", "; ".join(exc.problems))
+        return NotifyReport()
     report = NotifyReport()
     node_keys = [f"{s.id}/{n.id}" for s, n in config.iter_nodes()]
     tracks, report.transitions = advance(

@@ -102,7 +102,7 @@ def load_state(path: Path) -> NotifierState:
     except OSError as exc:
         raise StatusgenError(
             f"{path}: cannot read the notifier state ({(exc.strerror or 'error').lower()}); "
-            "it holds the outbox and what was announced: make it readable"
+            "it holds the outbox and what was announced: make it a readable file"
         ) from None
     try:
         data = json.loads(raw)
