@@ -169,3 +169,19 @@ def test_offline_keeps_the_last_result_and_says_so(tmp_path, ca, https):
     assert domain["unchecked"].startswith("DNS: no answer")
     assert second.domain is not None
     assert second.domain.summary().startswith(f"domain {DOMAIN}: could not check (DNS: no answer")
+
+
+def test_serve_checks_the_domain_and_publishes_it_live(tmp_path, ca, https):
+    from statusgen.server.app import create_app
+    from tests.server_support import REPORTER_ONLY, running_server, wait_for
+
+    def live_domain(app) -> dict | None:
+        document = app.state.ctx.documents.by_path.get("api/v1/status.json")
+        return json.loads(document)["domain"] if document else None
+
+    with dns_server(PAGES) as port:
+        config = project(tmp_path, ca, port, https.port)
+        app = create_app(config, FixedClock(T0), route_modules=REPORTER_ONLY, notify=False)
+        with running_server(app):
+            wait_for(lambda: (live_domain(app) or {}).get("verified"), what="a verified domain")
+    assert live_domain(app)["verified_at"] == "2026-11-23T12:00:00Z"

@@ -6,7 +6,9 @@
   `delay_dead` (the scheduler wakes exactly then), and at least every heartbeat (the
   shortest poll/local interval), so the history keeps sampling a push-only page;
 - `output/` and the live API documents are rebuilt after anything visible changed,
-  debounced by `server.rebuild_debounce` seconds.
+  debounced by `server.rebuild_debounce` seconds;
+- the custom domain is checked at start and every DOMAIN_EVERY seconds (as a cron
+  `statusgen run` would), outside the write lock, then published by a rebuild.
 
 Blocking work (history writes, notification sends, the build) runs in worker threads
 under the context's `write_lock`. `stop()` lets a pass or build that has started finish,
@@ -31,12 +33,14 @@ from statusgen.errors import StatusgenError
 from statusgen.files import locked
 from statusgen.health import Evaluation
 from statusgen.probes import ClientFactory, ClientPool
-from statusgen.run import PassOutcome, merged_pass, record_pass
+from statusgen.run import PassOutcome, merged_pass, record_pass, refresh_domain
 from statusgen.server.context import ServerContext
 from statusgen.server.polling import probe_node
 from statusgen.status import ProbeResult, Status
 
 log = logging.getLogger("statusgen.server")
+
+DOMAIN_EVERY = 300.0  # seconds between two checks of page.custom_domain
 
 Builder = Callable[[Config, datetime, dict[str, Status]], dict[str, bytes]]
 """Rebuilds `output/` for (config, now, live statuses); returns the API documents."""
@@ -106,6 +110,8 @@ class Scheduler:
             asyncio.create_task(self._pass_loop(), name="passes"),
             asyncio.create_task(self._rebuild_loop(), name="rebuilds"),
         ]
+        if config.page.custom_domain and config.domain.verify:
+            self._loops.append(asyncio.create_task(self._domain_loop(), name="domain"))
         self.request_rebuild()
 
     async def stop(self) -> None:
@@ -190,6 +196,16 @@ class Scheduler:
             self._rebuild_wanted.clear()
             async with self._busy:
                 await self._guarded(self.rebuild)
+
+    async def _domain_loop(self) -> None:
+        # Outside the write lock: a silent resolver must not hold up reports or passes.
+        while not self._stopping.is_set():
+            status = await asyncio.to_thread(refresh_domain, self.ctx.config, self.ctx.clock())
+            if status is not None:
+                log.info("event=domain %s", status.summary())
+                self.request_rebuild()
+            if await self._stopped_within(DOMAIN_EVERY):
+                return
 
     async def _wait(self, event: asyncio.Event, timeout: float | None) -> None:
         """Until `event` is set, `stop()` is called or `timeout` seconds have passed."""
