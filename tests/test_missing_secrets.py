@@ -278,3 +278,13 @@ def test_notify_commands_say_a_channel_is_disabled_and_why(tmp_path):
     result = run_cli(tmp_path, ["notify", "test", "--channel", "ops"], env)
     assert result.exit_code == 2
     assert "OPS_URL is not set; channel 'ops' is disabled" in result.stderr
+
+
+def test_a_disabled_channel_named_by_a_secret_is_never_shown_by_it(tmp_path):
+    text = project_text(closed_port()).replace('name = "ops"', 'name = "${CHANNEL_NAME}"')
+    path = write_project(tmp_path, text)
+    env = {"CHANNEL_NAME": "Sekrit-Name-1", "CHANNEL_PASS": CHANNEL_PASS}
+    config = load_config(path, env=env, allow_missing_secrets=True)
+    assert config.disabled[0].name == "Sekrit-Name-1"  # what the outbox knows it by
+    warnings = "\n".join(config.secret_warnings())
+    assert "channel '***' is disabled" in warnings and "Sekrit-Name-1" not in warnings

@@ -42,7 +42,7 @@ def status_command(config_path: str) -> None:
         click.echo(f"channel {name}")
     for item in config.disabled:
         if item.kind in ("channel", "hook"):
-            click.echo(f"{item.kind} {item.name}: disabled ({item.reason})")
+            click.echo(f"{item.kind} {item.label or item.name}: disabled ({item.reason})")
     for hook in config.notify.hooks:
         hook_state = state.hooks.get(hook.label)
         status = hook_state.status if hook_state else "inactive"

@@ -84,7 +84,7 @@ def load_config(
     raw = read_toml(path)
     env = dict(os.environ if env is None else env)
     data, found = substitute_env(raw, env)
-    plan = plan_missing(data, found.missing, allow_missing_secrets)
+    plan = plan_missing(data, found.missing, allow_missing_secrets, found.values)
     if plan.problems:
         raise ConfigError(mask_all([f"{path}: {p}" for p in plan.problems], found.values))
     try:

@@ -16,9 +16,12 @@ Where secrets may be missing (`run`, `serve`, `probe`, `build`, ..., and `check
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from statusgen.secrets import SHORTEST, mask
 
 Kind = Literal["channel", "hook", "node"]
 
@@ -44,13 +47,15 @@ def unset_reason(names: tuple[str, ...]) -> str:
 class Disabled:
     """A channel, hook or node left out because `${NAME}`s it uses are not set. `key` is
     its config key (`notify.channels[0]`), `keys` the keys that hold the unset names,
-    `name` the channel's name, hook's label or node's `service/node`."""
+    `name` the channel's name, hook's label or node's `service/node` (what the outbox and
+    the notifier state know it by)."""
 
     kind: Kind
     key: str
     name: str
     secrets: tuple[str, ...]
     keys: tuple[str, ...]
+    label: str = ""  # `name` as shown: masked, should a substituted secret be part of it
 
     @property
     def reason(self) -> str:
@@ -62,10 +67,11 @@ class Disabled:
         variables = "environment variable" + (f" {names} is" if len(self.secrets) == 1 else "s")
         if len(self.secrets) > 1:
             variables += f" {names} are"
+        label = self.label or self.name
         what = {
-            "channel": f"channel {self.name!r} is disabled (its waiting messages are kept)",
-            "hook": f"hook {self.name!r} is disabled (nothing is sent unsigned)",
-            "node": f"node {self.name} is not probed and shows No data",
+            "channel": f"channel {label!r} is disabled (its waiting messages are kept)",
+            "hook": f"hook {label!r} is disabled (nothing is sent unsigned)",
+            "node": f"node {label} is not probed and shows No data",
         }[self.kind]
         return f"{path}: {', '.join(self.keys)}: {variables} not set; {what}"
 
@@ -80,10 +86,13 @@ class Plan:
     nodes: dict[tuple[int, int], tuple[str, ...]]  # (service, node) index -> unset names
 
 
-def plan_missing(data: Any, missing: list[tuple[str, str]], allow: bool) -> Plan:
+def plan_missing(
+    data: Any, missing: list[tuple[str, str]], allow: bool, secrets: Iterable[str] = ()
+) -> Plan:
     """Apply the rule to the substituted config `data` (channels and hooks to leave out
     are removed from it) given the `(key path, NAME)` of every unset variable. Without
-    `allow` every unset variable is an error."""
+    `allow` every unset variable is an error. Names shown are masked with `secrets` (the
+    values substituted: a name may be one)."""
     problems: list[str] = []
     found: dict[tuple[Kind, tuple[int, ...]], dict[str, list[str]]] = {}
     for path, name in missing:
@@ -99,15 +108,16 @@ def plan_missing(data: Any, missing: list[tuple[str, str]], allow: bool) -> Plan
     notify = data.get("notify") if isinstance(data, dict) else None
     channels = _items(notify, "channels")
     hooks = _items(notify, "hooks")
+    shown = [s for s in secrets if len(s) >= SHORTEST]
     disabled: list[Disabled] = []
     nodes: dict[tuple[int, int], tuple[str, ...]] = {}
     gone: dict[str, set[int]] = {"channel": set(), "hook": set()}
     for (kind, index), names in found.items():
-        secrets = tuple(sorted(names))
+        unset = tuple(sorted(names))
         keys = tuple(dict.fromkeys(p for paths in names.values() for p in paths))
         if kind == "node":
             service, node = index
-            nodes[(service, node)] = secrets
+            nodes[(service, node)] = unset
             name = _node_name(data, service, node)
             key = f"services[{service}].nodes[{node}]"
         elif kind == "channel":
@@ -119,7 +129,7 @@ def plan_missing(data: Any, missing: list[tuple[str, str]], allow: bool) -> Plan
             key = f"notify.hooks[{index[0]}]"
         if kind != "node":
             gone[kind].add(index[0])
-        disabled.append(Disabled(kind, key, name, secrets, keys))
+        disabled.append(Disabled(kind, key, name, unset, keys, mask(name, shown)))
     if gone["channel"] or gone["hook"]:
         assert isinstance(notify, dict)
         notify["channels"] = [c for i, c in enumerate(channels) if i not in gone["channel"]]
