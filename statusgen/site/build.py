@@ -21,6 +21,7 @@ from statusgen.content import load_content
 from statusgen.errors import ConfigError
 from statusgen.files import locked, private_folder
 from statusgen.history import HistoryView, open_store
+from statusgen.resources import theme_dir
 from statusgen.site.cache import FOLDER as CACHE_FOLDER
 from statusgen.site.cache import PageCache, build_inputs
 from statusgen.site.calendar import maintenance_calendar
@@ -174,8 +175,10 @@ def static_files(env: Environment, config: Config, banner: str | None = None) ->
     files = {path: text.encode() for path, text in out.items()}
     from rjsmin import jsmin  # only for builds: keeps start-up light
 
-    source, _, _ = env.loader.get_source(env, "site.js")  # not a template: minified as is
-    files["site.js"] = jsmin(source).encode()
+    # Not a template. The default theme's is minified; a project's own is served as written.
+    source, filename, _ = env.loader.get_source(env, "site.js")
+    default = Path(filename or "").resolve().parent == theme_dir().resolve()
+    files["site.js"] = (jsmin(source) if default else source).encode()
     for name in ICONS:  # binary files of the theme, copied as they are
         files[name] = theme_file(env, name)
     return files
