@@ -347,6 +347,10 @@ def bench_soak(args: argparse.Namespace, tmp: Path) -> None:
         warm = max(SOAK_INTERVAL * 1.5, args.soak_seconds * 0.1)
         time.sleep(min(warm, args.soak_seconds / 2))  # every replica has reported once
         start_rss = rss(server.pid)
+        samples = []  # RSS at each tenth of the soak: growth that levels off, or not
+        step = args.soak_seconds / 10
+        while not receive.poll(max(0.0, began + step * (len(samples) + 1) - time.monotonic())):
+            samples.append(rss(server.pid))
         sent = receive.recv()
         end_rss = rss(server.pid)
         load.join()
@@ -365,6 +369,9 @@ def bench_soak(args: argparse.Namespace, tmp: Path) -> None:
         f"{end_rss / 2**20:.1f} MiB at the end: growth {growth * 100:+.1f}% "
         f"(target <= 5%: {'meets' if growth <= 0.05 else 'MISSES'})"
     )
+    if samples:
+        shown = ", ".join(f"{sample / 2**20:.1f}" for sample in samples)
+        print(f"  RSS at each tenth of the soak (MiB): {shown}")
 
 
 def main() -> None:
