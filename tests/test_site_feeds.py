@@ -134,3 +134,9 @@ def test_the_subscribe_page_lists_every_way_to_follow(sites):
     assert '<a href="subscribe.html">Subscribe</a>' in (sites["url"] / "index.html").read_text()
     extra = (sites["url"] / "api-only" / "subscribe.html").read_text()
     assert 'data-page="api-only"' in extra and "services/web/rss.xml" not in extra
+
+
+def test_a_service_page_links_to_its_own_feeds(sites):
+    page = (sites["bare"] / "services" / "api.html").read_text()
+    assert 'href="../services/api/rss.xml"' in page and 'href="../services/api/atom.xml"' in page
+    assert "Follow this service:" in page

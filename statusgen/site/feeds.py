@@ -51,9 +51,8 @@ def announced(window: Maintenance, now: datetime, seen: datetime | None = None) 
     one (written by the CLI and the API), else its first update, else its start once
     passed, else `seen` (the history's latest pass: a data time, not the build's) or
     `now`; never later than `now`."""
-    created = getattr(window, "created", None)
     first = min((u.at for u in window.updates), default=None)
-    when = created or first or min(window.starts, seen or now)
+    when = window.created or first or min(window.starts, seen or now)
     return min(when, now)
 
 
