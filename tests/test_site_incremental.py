@@ -104,3 +104,27 @@ def test_a_theme_edit_re_renders_exactly_the_pages_that_use_the_template(tmp_pat
     assert build_site(config, T0).cached == everything
     (theme / "_base.html").write_text((theme / "_base.html").read_text() + "<!-- 2 -->\n")
     assert build_site(config, T0).cached == 0
+
+
+def test_content_markdown_is_rendered_again_only_where_its_text_changed(tmp_path, monkeypatch):
+    from statusgen.content import render
+
+    config = make_fixture(tmp_path)
+    build_site(config, T0)
+    rendered = []
+    real = render.sanitize_html
+
+    def counting(html):
+        rendered.append(html)
+        return real(html)
+
+    monkeypatch.setattr(render, "sanitize_html", counting)
+    build_site(config, T0)
+    assert rendered == []
+    edited = tmp_path / "config" / "incidents" / "2026-11-23-rest-down.md"
+    edited.write_text(edited.read_text().replace("rolling back.", "rolled back."))
+    build_site(config, T0)
+    assert rendered == ["<p>A bad deploy; rolled back.</p>"]
+    rendered.clear()
+    build_site(config, T0, full=True)
+    assert len(rendered) > 3

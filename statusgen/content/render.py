@@ -9,6 +9,8 @@ handler attributes and links with schemes other than the few below.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import markdown
 import nh3
@@ -22,13 +24,34 @@ _local = threading.local()
 
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML. Safe to embed in a page as is."""
+    memo = getattr(_local, "memo", None)
+    if memo is not None:
+        found = memo.get(text)
+        if found is not None:
+            return found
     # Building a Markdown instance (loading extensions) costs more than rendering a short
     # update, so each thread keeps one and resets it between texts.
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    html = parser.reset().convert(text)
-    return sanitize_html(html)
+    html = sanitize_html(parser.reset().convert(text))
+    if memo is not None:
+        memo[text] = html
+    return html
+
+
+@contextmanager
+def remembered(memo: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Within the block (in this thread), `render_markdown` takes a text's HTML from
+    `memo` when it is there and adds what it renders: the build cache keeps the memo
+    between builds, so unchanged incidents are not rendered again (the output is a pure
+    function of the text and of the Markdown and nh3 versions, which key the memo)."""
+    before = getattr(_local, "memo", None)
+    _local.memo = memo
+    try:
+        yield memo
+    finally:
+        _local.memo = before
 
 
 def sanitize_html(html: str) -> str:

@@ -18,6 +18,7 @@ from jinja2 import Environment
 
 from statusgen.config import LOCALES, Config
 from statusgen.content import load_content
+from statusgen.content.render import remembered
 from statusgen.errors import ConfigError
 from statusgen.files import locked, private_folder
 from statusgen.history import HistoryView, open_store
@@ -73,11 +74,12 @@ def build_site(
 
     Raises ConfigError / ContentError (nothing written) on bad input."""
     check_site_config(config)
-    snapshot, warnings = snapshot_at(config, now, live)
-    assets, asset_files = resolve_assets(config)
-    documents = api_documents(snapshot)
     state = private_folder(config.resolve(config.server.state_dir))
     cache = PageCache(state / CACHE_FOLDER, read=not full)
+    with remembered(cache.markdown()):
+        snapshot, warnings = snapshot_at(config, now, live)
+    assets, asset_files = resolve_assets(config)
+    documents = api_documents(snapshot)
     files = site_files(snapshot, assets, documents=documents, cache=cache)
     files.update(asset_files)
     with locked(state / "build"):

@@ -13,21 +13,32 @@ A page's key is a SHA-256 over everything its bytes depend on:
 - the page's own content: the incident, the maintenance window and its state at the
   build's moment, or the items of a history page.
 
+The HTML of content Markdown (incident updates, maintenance and announcement texts) is
+kept too (`markdown.json`), by text, under a key over statusgen's code and the Markdown
+and nh3 versions: loading 200 incidents renders only the texts that changed.
+
 Node, service and home pages and the API documents show the latest pass: they are
 rendered on every build. Pages whose templates the project overrides are never taken from
 the cache (an override may show anything). `statusgen build --full` reads nothing from
 it (and refills it). Whatever a build did not use is removed from the cache at its end,
 so it holds one build's pages.
+
+A template change that makes an incident, maintenance or history page show something
+that changes with the passes must add it to that page's key (`PageRenderer.cached`):
+`tests/test_site_incremental.py`, which builds both ways over a few passes, fails until
+it does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from jinja2 import Environment
@@ -54,15 +65,32 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def markdown_digest() -> str:
+    """What the HTML of a Markdown text depends on besides the text: statusgen's code and
+    the Markdown and nh3 versions."""
+    versions = [_version(name) for name in ("markdown", "nh3")]
+    return page_key(code_digest(), *versions)
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:  # pragma: no cover - both are dependencies
+        return ""
+
+
 class PageCache:
-    """Rendered pages by key. `folder` None: a cache that never finds anything (a build
-    with `--full`, or one whose state folder is unusable) but still keeps what it is
-    given for the next build."""
+    """Rendered pages by key, and the HTML of content Markdown by text. With `read`
+    False (`--full`) nothing is taken from it, but what the build renders is kept for the
+    next one."""
 
     def __init__(self, folder: Path, read: bool = True) -> None:
         self.folder = folder / "pages"
+        self.markdown_file = folder / "markdown.json"
         self.read = read
         self.used: set[str] = set()
+        self._markdown: Memo | None = None
         self.new: dict[str, bytes] = {}
         self.hits = 0
         self._templates: dict[str, str | None] = {}
@@ -79,6 +107,23 @@ class PageCache:
         self.hits += 1
         return data.decode()
 
+    def markdown(self) -> dict[str, str]:
+        """The Markdown memo of the last build (empty when unreadable, stale or `--full`),
+        for `statusgen.content.render.remembered`; `save` keeps the texts this build
+        asked for."""
+        memo = self._markdown = Memo()
+        if not self.read:
+            return memo
+        try:
+            found = json.loads(self.markdown_file.read_bytes())
+        except (OSError, ValueError):
+            return memo
+        if type(found) is dict and found.get("key") == markdown_digest():
+            html = found.get("html")
+            if type(html) is dict:
+                memo.update((k, v) for k, v in html.items() if type(k) is str and type(v) is str)
+        return memo
+
     def put(self, key: str, page: str) -> None:
         self.used.add(key)
         self.new[key] = page.encode()
@@ -94,6 +139,13 @@ class PageCache:
                 if entry.name not in self.used:
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
+            memo = self._markdown
+            if memo is not None:
+                kept = {text: memo[text] for text in sorted(memo.asked) if text in memo}
+                document = {"key": markdown_digest(), "html": kept}
+                write_atomic(
+                    self.markdown_file, json.dumps(document, ensure_ascii=False), mode=0o600
+                )
 
     def template_digest(self, env: Environment, name: str) -> str | None:
         """A digest of `name` and every template it reaches, or None when the project
@@ -101,6 +153,18 @@ class PageCache:
         if name not in self._templates:
             self._templates[name] = _template_digest(env, name)
         return self._templates[name]
+
+
+class Memo(dict):
+    """A dict that notes which keys were asked for (`get`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key, default=None):  # type: ignore[override]
+        self.asked.add(key)
+        return super().get(key, default)
 
 
 def _template_digest(env: Environment, name: str) -> str | None:
