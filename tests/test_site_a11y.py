@@ -121,6 +121,15 @@ def test_nothing_scrolls_sideways_at_320_px_even_with_the_last_days_tooltip(brow
     context.close()
 
 
+@pytest.mark.parametrize("path", ["subscribe.html", "services/web.html", "history.html"])
+def test_pages_without_a_tooltip_do_not_scroll_sideways_at_320_px(browser, site, path):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(site + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
+
+
 def test_a_phone_lists_the_days_with_issues_behind_one_real_button(browser, site):
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
     page = context.new_page()

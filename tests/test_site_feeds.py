@@ -132,6 +132,7 @@ def test_the_subscribe_page_lists_every_way_to_follow(sites):
         '&lt;script src="https://status.acme.test/widget.js"' in page
     )
     assert '<a href="subscribe.html">Subscribe</a>' in (sites["url"] / "index.html").read_text()
+    assert "webcal:" not in (sites["bare"] / "subscribe.html").read_text()  # no address
     extra = (sites["url"] / "api-only" / "subscribe.html").read_text()
     assert 'data-page="api-only"' in extra and "services/web/rss.xml" not in extra
 
