@@ -28,12 +28,15 @@ class FixedClock:
 
 
 def iso(dt: datetime) -> str:
-    """Compact ISO 8601 in UTC with a Z, the one format statusgen writes."""
+    """Compact ISO 8601 in UTC with a Z, the one format statusgen writes (the year always
+    four digits: strftime writes year 334 as '334', which no ISO reader takes)."""
     dt = dt.astimezone(UTC)
+    text = (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    )
     if dt.microsecond:
-        dt = dt.replace(microsecond=(dt.microsecond // 1000) * 1000)
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{text}.{dt.microsecond // 1000:03d}Z"
+    return text + "Z"
 
 
 def parse_iso(text: str) -> datetime:

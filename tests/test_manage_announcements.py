@@ -68,6 +68,23 @@ def test_expire_at_may_be_crisp_milliseconds_or_absent(api, page):
     assert saved.json()["announcement"]["expire_at"] is None
 
 
+def test_an_early_year_is_written_with_four_digits_and_reads_back(api, page):
+    # strftime wrote year 334 as '334-07-23...', which the file's reader then refused.
+    body = {"title": "A", "message": "B", "expire_at": "0334-07-23T12:10:23-07:44"}
+    saved = api.put(url(page), json=body)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["announcement"]["expire_at"] == "0334-07-23T19:54:23Z"
+    assert api.get(url(page)).json()["announcement"]["expire_at"] == "0334-07-23T19:54:23Z"
+
+
+@pytest.mark.parametrize("when", ["2026-12-01", "2026-12-01 00:00 UTC", "2026-12-01T00:00"])
+def test_expire_at_is_an_rfc_3339_time_as_the_document_says(api, page, when):
+    body = {"title": "A", "message": "B", "expire_at": when}
+    refused = api.put(url(page), json=body)
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("expire_at: expected a time like")
+
+
 def test_put_replaces_the_previous_announcement(api, config, page, clock):
     api.put(url(page), json={"title": "First", "message": "One"})
     clock.advance(hours=1)

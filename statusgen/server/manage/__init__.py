@@ -30,7 +30,7 @@ def routes(ctx: ServerContext) -> list[BaseRoute]:
     """The management routes and `/openapi.json` over one server context."""
     api = ManageApi(ctx)
     ops = operations()
-    document = openapi_document(ops)
+    document = openapi_document(ops, sorted(ctx.config.known_ids()))
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(document)

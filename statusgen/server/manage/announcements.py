@@ -9,6 +9,7 @@ old one. `expire_at` is the file's `expires`; a PUT replaces the announcement, s
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,10 +38,16 @@ def expire_time(value: str | float | None) -> datetime | None:
         return None
     try:
         if isinstance(value, str):
+            if not re.match(m.TIME_PATTERN, value):
+                raise ValueError(value)
             return to_utc(value)
+        if not m.MS_RANGE[0] <= value <= m.MS_RANGE[1]:
+            raise ValueError(value)
         return datetime.fromtimestamp(value / 1000, UTC)
     except (ValueError, OverflowError, OSError):
-        raise ApiError(400, "expire_at: expected an ISO 8601 time or Unix milliseconds") from None
+        raise ApiError(
+            400, "expire_at: expected a time like 2026-05-24T18:42:11Z or Unix milliseconds"
+        ) from None
 
 
 def announcement_out(item: Announcement) -> m.AnnouncementOut:

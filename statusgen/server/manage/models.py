@@ -8,17 +8,29 @@ the documented shapes and the served ones cannot drift apart.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
 from statusgen.config import SLUG_PATTERN
 from statusgen.content.timeline import normalise_newlines
+from statusgen.site.problems import RESERVED
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAK = re.compile(r"[\r\n]")
 UPDATE_HEADING = re.compile(r"^ {0,3}##(?!#)", re.MULTILINE)
+# What the validators below enforce, as JSON Schema for /openapi.json (each pattern means
+# the same to ECMA 262 and to Python's re): schemathesis checks that the server accepts
+# every value these allow and refuses every other.
+TEXT_SCHEMA = {"pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
+LINE_SCHEMA = {"pattern": r"^[^\x00-\x1f\x7f]*$"}
+# `require`: a required text must hold more than white space.
+FILLED_SCHEMA = {"pattern": r"\S"}
+NO_REFERENCE = {"not": {"pattern": r"\$\{"}}
+NO_UPDATE_HEADING = {"not": {"pattern": r"(^|[\r\n]) {0,3}##(?!#)"}}
+_URL_CHAR = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+URL_PATTERN = rf"^https?://[^{_URL_CHAR}/?#]+[^{_URL_CHAR}]*$"
 
 
 def _text(value: str) -> str:
@@ -32,6 +44,12 @@ def _text(value: str) -> str:
     # A bare \r is a line break to a reader of the file: normalise before any check, so
     # a `## <time> — <status>` after one is seen (and refused) as the heading it is.
     return normalise_newlines(value)
+
+
+def _filled(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
 
 
 def _line(value: str) -> str:
@@ -57,31 +75,56 @@ def _no_update_heading(value: str) -> str:
 
 
 def _url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value):
+    if not re.match(URL_PATTERN, value):
         raise ValueError("must be an absolute http:// or https:// URL")
     return value
 
 
-Line = Annotated[str, AfterValidator(_line)]
-Text = Annotated[str, AfterValidator(_text)]
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=64)]
+def _rules(*schemas: dict) -> Any:
+    """The JSON Schema of a field's validators (see TEXT_SCHEMA)."""
+    return Field(json_schema_extra={"allOf": list(schemas)})
+
+
+Line = Annotated[str, AfterValidator(_line), _rules(LINE_SCHEMA)]
+Text = Annotated[str, AfterValidator(_text), _rules(TEXT_SCHEMA)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, min_length=1, max_length=64),
+                 Field(json_schema_extra={"not": {"enum": sorted(RESERVED)}})]  # fmt: skip
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_line),
-                 AfterValidator(_config_text)]  # fmt: skip
-Description = Annotated[str, Field(max_length=2000), AfterValidator(_config_text)]
+                 AfterValidator(_config_text), AfterValidator(_filled),
+                 _rules(LINE_SCHEMA, FILLED_SCHEMA, NO_REFERENCE)]  # fmt: skip
+Description = Annotated[str, Field(max_length=2000), AfterValidator(_config_text),
+                        _rules(TEXT_SCHEMA, NO_REFERENCE)]  # fmt: skip
 LogoUrl = Annotated[str, Field(max_length=2000), AfterValidator(_url), AfterValidator(_line),
-                    AfterValidator(_config_text)]  # fmt: skip
+                    AfterValidator(_config_text),
+                    _rules({"pattern": URL_PATTERN}, NO_REFERENCE)]  # fmt: skip
 ServerId = Annotated[str, Field(min_length=1, max_length=64)]
 Servers = Annotated[list[ServerId], Field(max_length=50)]
 Theme = Literal["dark", "light", "auto"]
 Severity = Literal["minor", "major", "critical"]
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_line)]
-Message = Annotated[str, Field(min_length=1, max_length=10000), AfterValidator(_text)]
-UpdateMessage = Annotated[Message, AfterValidator(_no_update_heading)]
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_line),
+                  AfterValidator(_filled), _rules(LINE_SCHEMA, FILLED_SCHEMA)]  # fmt: skip
+Message = Annotated[str, Field(min_length=1, max_length=10000), AfterValidator(_text),
+                    AfterValidator(_filled), _rules(TEXT_SCHEMA, FILLED_SCHEMA)]  # fmt: skip
+UpdateMessage = Annotated[Message, AfterValidator(_no_update_heading),
+                          _rules(TEXT_SCHEMA, FILLED_SCHEMA, NO_UPDATE_HEADING)]  # fmt: skip
 Timestamp = Annotated[str, Field(description="ISO 8601 UTC, e.g. 2026-05-24T18:42:11Z")]
+# An RFC 3339 time (the ISO 8601 profile the API takes), or Unix milliseconds within the
+# years 1 to 9999.
+TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
+MS_RANGE = (-62135596800000, 253402300799000)
 ExpireAt = Annotated[
     str | float,
-    Field(description="ISO 8601 time, or a Unix time in milliseconds (Crisp's format)"),
+    WithJsonSchema(
+        {
+            "description": "RFC 3339 time (ISO 8601), or a Unix time in milliseconds "
+            "(Crisp's format)",
+            "anyOf": [
+                {"type": "string", "format": "date-time", "pattern": TIME_PATTERN},
+                {"type": "number", "minimum": MS_RANGE[0], "maximum": MS_RANGE[1]},
+            ],
+        }
+    ),
 ]
 
 

@@ -20,17 +20,21 @@ from statusgen.server.manage.api import Operation
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {
-    400: "Missing or invalid fields (the message says which)",
+    400: "Missing or invalid fields (the message says which), or a body that is not a JSON "
+    "object or nests too deeply",
     401: "Missing or invalid bearer token",
     404: "Not found",
-    409: "A file on disk is invalid (a hand edit): fix it first",
+    409: "The slug is taken, or a file on disk is invalid (a hand edit): fix it first",
     500: "git commit failed: nothing was changed",
     503: "Another statusgen writer held the lock too long: retry",
 }
 
 
-def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
-    """An OpenAPI 3.1 document of `operations`."""
+def openapi_document(
+    operations: Sequence[Operation], server_ids: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """An OpenAPI 3.1 document of `operations`; `server_ids` (the config's service and
+    node ids, all that `servers` and `affected_servers` accept) are listed as an enum."""
     models: list[tuple[type[BaseModel], str]] = [(m.Error, "serialization")]
     for op in operations:
         if op.request is not None:
@@ -38,6 +42,7 @@ def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
         if op.reply is not None:
             models.append((op.reply, "serialization"))
     unique = list(dict.fromkeys(models))
+    requests = {op.request.__name__ for op in operations if op.request is not None}
     _, schemas = models_json_schema(unique, ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
@@ -53,7 +58,7 @@ def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": _tidy(schemas.get("$defs", {})),
+            "schemas": _servers(_tidy(schemas.get("$defs", {})), requests, server_ids),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
@@ -93,6 +98,23 @@ def _operation(op: Operation) -> dict[str, Any]:
         body = _ref(op.request)
         entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     return entry
+
+
+def _servers(
+    schemas: dict[str, Any], requests: set[str], ids: Sequence[str] | None
+) -> dict[str, Any]:
+    """`servers` and `affected_servers` of requests as the ids this server knows."""
+    if ids is None:
+        return schemas
+    for name in requests:
+        schema = schemas[name]
+        for field, prop in schema.get("properties", {}).items():
+            if field in ("servers", "affected_servers") and "items" in prop:
+                if ids:
+                    prop["items"] = {"type": "string", "enum": list(ids)}
+                else:
+                    prop["maxItems"] = 0
+    return schemas
 
 
 def _tidy(value: Any) -> Any:

@@ -75,7 +75,7 @@ async def create_page(api: ManageApi, request: Request, body: dict[str, Any]) ->
     def run(guard: FileGuard) -> Written:
         current = api.ctx.config
         if data.slug == current.page.id or any(p.slug == data.slug for p in current.pages):
-            raise ApiError(400, "Slug already taken")
+            raise ApiError(409, "Slug already taken")
         written = add_page(guard.watch(current.path), fields)
         page = next(p for p in written.pages if p.slug == data.slug)
         return Written(page, data.slug, written)
