@@ -136,3 +136,17 @@ def merged_state(config: Config, now: datetime) -> MergedState:
 
 def _tree(config: Config) -> list[tuple[str, str]]:
     return [(service.id, node.id) for service, node in config.iter_nodes()]
+
+
+def workflow_matrix(config: Config, shards: int = 1) -> dict[str, list[dict[str, object]]]:
+    """The status workflow's matrix: one entry per GitHub-hosted or self-hosted location
+    and shard (`location`, `shard` "K/N", `runs-on` labels). An empty `include` when no
+    location runs in Actions."""
+    return {
+        "include": [
+            {"location": location.id, "shard": f"{k}/{shards}", "runs-on": location.labels}
+            for location in config.locations
+            if location.runner != "external"
+            for k in range(1, shards + 1)
+        ]
+    }

@@ -99,6 +99,8 @@ def test_each_job_has_only_the_permissions_it_needs():
     status = load("status.yml")
     assert status["permissions"] == {}
     assert status["jobs"]["status"]["permissions"] == {"contents": "write"}
+    assert status["jobs"]["probe"]["permissions"] == {"contents": "write"}
+    assert "secrets." not in yaml.safe_dump(status["jobs"]["probe"])  # no notifier secret
     assert status["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     keepalive = status["jobs"]["keepalive"]
     assert keepalive["permissions"] == {"actions": "write"}
@@ -162,7 +164,7 @@ def test_the_workflow_runner_fails_on_what_it_does_not_stand_in_for(tmp_path):
         "!=",
         "''",
     ]
-    for expression in ("contains(github.ref, 'x')", "vars.X", "a > 1", "hashFiles('x')"):
+    for expression in ("contains(github.ref, 'x')", "inputs.X", "a > 1", "hashFiles('x')"):
         with pytest.raises(Unsupported):
             to_python(expression)
     workflow = tmp_path / "w.yml"
@@ -170,3 +172,16 @@ def test_the_workflow_runner_fails_on_what_it_does_not_stand_in_for(tmp_path):
     runner = Runner(workflow, origin=tmp_path, home=tmp_path, python_bin=tmp_path)
     with pytest.raises(Unsupported, match="someone/else@v1"):
         runner.run()
+
+
+def test_the_location_matrix_is_off_by_default_and_the_status_job_runs_either_way():
+    data = load("status.yml")
+    probe = data["jobs"]["probe"]
+    assert probe["if"] == "vars.STATUSGEN_MATRIX != ''"
+    assert probe["strategy"]["fail-fast"] is False
+    assert probe["strategy"]["matrix"] == "${{ fromJSON(vars.STATUSGEN_MATRIX) }}"
+    assert probe["runs-on"] == "${{ matrix.runs-on }}"
+    (run,) = [s["run"] for s in probe["steps"] if "run" in s and "probe" in s["run"]]
+    assert run == 'statusgen probe --location "$LOCATION" --shard "$SHARD" --push'
+    status = data["jobs"]["status"]
+    assert status["needs"] == "probe" and status["if"] == "${{ !cancelled() }}"

@@ -245,3 +245,42 @@ def test_passes_commit_back_around_a_person_and_always_deploy(page):
     assert (runner.deployed / "index.html").is_file()
     assert "deployed but" in jobs["status"].summary
     assert passes_at_origin(origin, ref) == 3
+
+
+@pytest.mark.parametrize("page", ["status-data"], indirect=True)
+def test_the_location_matrix_probes_at_once_and_the_status_job_merges(page):
+    runner, origin, home, ref = page
+    clone = home / "maintainer"
+    run("git", "clone", "-q", origin, clone, cwd=home)
+    config = clone / "config" / "statusgen.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[[locations]]\nid = "gh1"\nname = "Runner one"\n'
+        + '\n[[locations]]\nid = "gh2"\nname = "Runner two"\n'
+    )
+    commit_all(clone, "probe from two runners")
+    git(clone, "push", "-q", "origin", "main")
+    matrix = run(
+        sys.executable, "-m", "statusgen", "locations", "matrix", "-c", config, cwd=clone
+    ).stdout.strip()
+    assert json.loads(matrix) == {
+        "include": [
+            {"location": "gh1", "shard": "1/1", "runs-on": ["ubuntu-latest"]},
+            {"location": "gh2", "shard": "1/1", "runs-on": ["ubuntu-latest"]},
+        ]
+    }
+    runner.vars["STATUSGEN_MATRIX"] = matrix
+
+    jobs = runner.run()  # the site is down from both runners: a quorum, dead
+    for name in ("probe", "status", "deploy"):
+        assert jobs[name].result == "success", "\n".join(jobs[name].log)
+    samples = at_origin(origin, "ls-tree", "-r", "--name-only", ref, "history/samples")
+    assert {path.split("/")[2] for path in samples.split()} == {"gh1", "gh2"}  # no main
+    document = json.loads((runner.deployed / "api/v1/status.json").read_text())
+    node = document["services"][0]["nodes"][0]
+    assert node["probe"] == "dead"
+    assert [(x["name"], x["health"]) for x in node["locations"]] == [
+        ("Runner one", "dead"),
+        ("Runner two", "dead"),
+    ]
+    assert any("(2 of 2 locations)" in json.dumps(n) for n in Target.notified)

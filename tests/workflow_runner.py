@@ -6,9 +6,11 @@ It supports a named subset and fails on anything else: `run:` (bash -eo pipefail
 `env:` at workflow, job and step level, `if:` with `success()`, `failure()`, `always()`,
 `cancelled()`, `!`, `&&`, `||`, `==`, `!=`, `${{ secrets.X }}`, `${{ env.X }}`,
 `${{ steps.ID.outputs.X }}`, `${{ needs.JOB.outputs.X }}` and `needs.JOB.result`,
-`github.event.X` (the `event` given), `github.token` (a placeholder),
-`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`, `continue-on-error`, `needs:` and job
-`outputs:`, `strategy.matrix` (lists, one run per combination, `${{ matrix.X }}`). It stands
+`github.event.X` (the `event` given), `github.token` (a placeholder), `vars.X` (the
+`vars` given), `fromJSON(...)`, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`,
+`continue-on-error`, `needs:` and job `outputs:`, `strategy.matrix` (lists, one run per
+combination, or `include` entries, or an expression giving either; `${{ matrix.X }}`):
+a matrix's jobs run at once, as GitHub runs them, each in its own workspace. It stands
 in for the `uses:` steps it knows: checkout (a clone of the origin), setup-python (the
 given Python first on PATH), upload-pages-artifact and deploy-pages (a folder each),
 upload-artifact and download-artifact.
@@ -17,12 +19,14 @@ upload-artifact and download-artifact.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
 import subprocess
 import tarfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,8 @@ from typing import Any
 import yaml
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-KNOWN_CONTEXTS = {"secrets", "env", "steps", "needs", "matrix", "github", "runner"}
+KNOWN_CONTEXTS = {"secrets", "env", "steps", "needs", "matrix", "github", "runner", "vars"}
+FUNCTIONS = {"fromJSON": json.loads}
 
 
 class Unsupported(Exception):
@@ -47,7 +52,9 @@ class Context(dict):
 
 def to_python(expression: str) -> str:
     """An expression of the supported subset as Python source; Unsupported otherwise."""
-    tokens = re.findall(r"'[^']*'|&&|\|\||!=|==|!|\(|\)|[\w.-]+\(\)|[\w.-]+|\s+", expression)
+    tokens = re.findall(
+        r"'[^']*'|&&|\|\||!=|==|!|\(|\)|[\w.-]+\(\)|[\w.-]+\(|[\w.-]+|\s+", expression
+    )
     if "".join(tokens) != expression:
         raise Unsupported(f"expression {expression!r}")
     out = []
@@ -60,6 +67,10 @@ def to_python(expression: str) -> str:
             out.append(" not ")
         elif token in ("true", "false", "null"):
             out.append({"true": "True", "false": "False", "null": "None"}[token])
+        elif re.fullmatch(r"[\w.-]+\(", token):
+            if token[:-1] not in FUNCTIONS:
+                raise Unsupported(f"function {token})")
+            out.append(token[:-1] + "_(")
         elif re.fullmatch(r"[a-z_]+\(\)", token):
             if token not in ("success()", "failure()", "always()", "cancelled()"):
                 raise Unsupported(f"function {token}")
@@ -98,6 +109,7 @@ class Runner:
     env: dict[str, str] = field(default_factory=dict)
     hooks: dict[str, Callable[[Path], None]] = field(default_factory=dict)
     event: dict[str, Any] = field(default_factory=dict)  # github.event, e.g. {"schedule": ...}
+    vars: dict[str, str] = field(default_factory=dict)  # repository variables
     artifacts: Path = field(init=False)
     deployed: Path = field(init=False)
     runs: int = 0
@@ -130,16 +142,50 @@ class Runner:
         condition = spec.get("if", default)
         upstream_ok = all(done[n].result == "success" for n in _needs(spec))
         status = "success" if upstream_ok else "failure"
-        context = {"needs": needs, "secrets": self.secrets, "env": {}, "github": self._github()}
+        context = {
+            "needs": needs,
+            "secrets": self.secrets,
+            "env": {},
+            "github": self._github(),
+            "vars": self.vars,
+        }
         if not self._truth(condition, status, context):
             return Job(name)
-        matrix = spec.get("strategy", {}).get("matrix", {})
-        combos = [dict(zip(matrix, values, strict=True)) for values in itertools.product(
-            *(v for v in matrix.values()))] if matrix else [{}]  # fmt: skip
-        jobs = [self._steps(name, spec, {**context, "matrix": combo}) for combo in combos]
+        combos = self._combos(spec.get("strategy", {}).get("matrix", {}), context)
+        if len(combos) == 1:
+            jobs = [self._steps(name, spec, {**context, "matrix": combos[0]})]
+        else:  # a matrix: its jobs at once, as on GitHub
+            with ThreadPoolExecutor(max_workers=len(combos)) as pool:
+                runs = [
+                    pool.submit(self._steps, name, spec, {**context, "matrix": combo})
+                    for combo in combos
+                ]
+                jobs = [run.result() for run in runs]
         job = jobs[-1]
         job.result = "success" if all(j.result == "success" for j in jobs) else "failure"
         return job
+
+    def _combos(self, matrix: Any, context: dict) -> list[dict]:
+        if isinstance(matrix, str):  # ${{ fromJSON(...) }}
+            match = EXPRESSION.fullmatch(matrix.strip())
+            if match is None:
+                raise Unsupported(f"matrix {matrix!r}")
+            matrix = self._eval(match.group(1), context)
+        if not matrix:
+            return [{}]
+        include = matrix.get("include", [])
+        axes = {k: v for k, v in matrix.items() if k != "include"}
+        if include and axes:
+            raise Unsupported("a matrix with both axes and include")
+        if include:
+            return list(include)
+        return [dict(zip(axes, values, strict=True)) for values in itertools.product(
+            *axes.values())]  # fmt: skip
+
+    def _eval(self, expression: str, context: dict) -> Any:
+        names = {k: Context(v) if isinstance(v, dict) else v for k, v in context.items()}
+        names.update({f"{name}_": fn for name, fn in FUNCTIONS.items()})
+        return eval(to_python(expression), {"__builtins__": {}}, names)  # noqa: S307
 
     def _steps(self, name: str, spec: dict, context: dict) -> Job:
         job = Job(name, result="success")
@@ -230,6 +276,7 @@ class Runner:
         match = EXPRESSION.fullmatch(text)
         source = to_python(match.group(1) if match else text)
         names = {k: Context(v) if isinstance(v, dict) else v for k, v in context.items()}
+        names.update({f"{name}_": fn for name, fn in FUNCTIONS.items()})
         names.update(
             success_=lambda: status == "success",
             failure_=lambda: status == "failure",

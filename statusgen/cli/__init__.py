@@ -110,6 +110,7 @@ def _register() -> None:
         data,
         domain,
         importing,
+        locations,
         manage,
         notify,
         server,

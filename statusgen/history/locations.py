@@ -48,8 +48,9 @@ def location_of(writer: str) -> str:
 
 
 def writer_name(location: str, shard: tuple[int, int] | None = None) -> str:
-    """The writer folder of a location's pass (`fra`), or of one shard of it (`fra.2-4`)."""
-    return location if shard is None else f"{location}.{shard[0]}-{shard[1]}"
+    """The writer folder of a location's pass (`fra`), or of one shard of it (`fra.2-4`);
+    shard 1/1 is the whole location."""
+    return location if shard is None or shard[1] == 1 else f"{location}.{shard[0]}-{shard[1]}"
 
 
 def combine(
