@@ -108,6 +108,24 @@ def test_a_rejected_writer_replays_its_own_commit_and_both_passes_stay(origin):
     ]
 
 
+def test_on_a_conflict_the_writer_keeps_its_state_and_a_sealed_day_stays_first(origin):
+    bare, clone = origin
+    a, b = clone("a"), clone("b")
+    data.ensure_worktree(a)
+    data.push(a, "start", pause=lambda _: None)
+    data.ensure_worktree(b)
+    for config, who in ((a, "a"), (b, "b")):
+        (config.history_dir / "days").mkdir(parents=True)
+        (config.history_dir / "days" / "2026-11-22.json").write_text(f'{{"by": "{who}"}}\n')
+        config.notify_state_file.write_text(f'{{"by": "{who}"}}\n')
+    data.push(a, "a", pause=lambda _: None)
+    report = data.push(b, "b", pause=lambda _: None)
+    assert report.pushed and report.attempts == 2, report.message
+    assert '"a"' in git(bare, "show", "status-data:history/days/2026-11-22.json")
+    assert '"b"' in git(bare, "show", "status-data:history/notify-state.json")
+    assert git(b.data_dir, "status", "--porcelain") == ""
+
+
 def test_squash_once_a_day_and_a_writer_behind_it_adds_no_line_twice(origin):
     bare, clone = origin
     a, b = clone("a"), clone("b")

@@ -258,11 +258,15 @@ def _replay(data: DataBranch) -> None:
     upstream = data.tracking
     since = ["--root"] if base is None else [base]
     ok, _ = _ok(data.worktree, "rebase", "--quiet", "--onto", upstream, *since)
-    while not ok:
+    for _ in range(10_000):  # one round per replayed commit at most
+        if ok:
+            return
         conflicted = _git(data.worktree, "diff", "--name-only", "--diff-filter=U").split("\n")
         if not any(conflicted):
-            _ok(data.worktree, "rebase", "--abort")
-            raise GitError(f"replaying onto {data.branch} failed in {data.worktree}")
+            if not _rebasing(data.worktree):
+                break
+            ok, _ = _ok(data.worktree, "rebase", "--skip")  # made empty by the other side
+            continue
         for path in filter(None, conflicted):
             side = "--ours" if path.startswith(UPSTREAM_WINS) else "--theirs"  # ours = upstream
             if _ok(data.worktree, "checkout", side, "--", path)[0]:
@@ -270,6 +274,13 @@ def _replay(data: DataBranch) -> None:
             else:  # that side deleted it (retention)
                 _git(data.worktree, "rm", "--quiet", "--force", "--", path)
         ok, _ = _ok(data.worktree, "-c", "core.editor=true", "rebase", "--continue")
+    _ok(data.worktree, "rebase", "--abort")
+    raise GitError(f"replaying onto {data.branch} failed in {data.worktree}")
+
+
+def _rebasing(worktree: Path) -> bool:
+    path = Path(_git(worktree, "rev-parse", "--path-format=absolute", "--git-path", "rebase-merge"))
+    return path.is_dir()
 
 
 def squash_due(config: Config, now: datetime) -> bool:
