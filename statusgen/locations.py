@@ -34,6 +34,7 @@ class LocationPass:
     evaluation: Evaluation
     history_file: Path | None
     warnings: list[str]
+    line: dict  # the pass line: what was appended, or what --report-to sends
 
 
 def find_location(config: Config, ident: str) -> Location:
@@ -66,13 +67,46 @@ def probe_location(
     )
     now = clock()
     evaluation = evaluate(_tree(config), {r.key: r.status for r in results}, config.health.rule)
+    line = pass_record(evaluation, results, now)
     path = None
     warnings: list[str] = []
     if record:
         store = open_store(config, writer=writer_name(location, shard))
-        path = store.append(pass_record(evaluation, results, now), now)
+        path = store.append(line, now)
         warnings = list(store.warnings)
-    return LocationPass(location, shard, results, evaluation, path, warnings)
+    return LocationPass(location, shard, results, evaluation, path, warnings, line)
+
+
+class ReportError(Exception):
+    """A pass `--report-to` could not deliver, with one line saying why."""
+
+
+def report_pass(url: str, token: str, done: LocationPass, timeout: float = 30.0) -> dict:
+    """Send `done`'s pass line to a running `statusgen serve` at `url` (its base URL) as
+    location `done.location`, with that location's token (see statusgen.server.locations).
+    Returns the server's answer; raises ReportError naming the status and its reason."""
+    import httpx
+
+    from statusgen import USER_AGENT
+
+    target = url.rstrip("/") + f"/locations/{done.location}/passes"
+    shard = f"{done.shard[0]}/{done.shard[1]}" if done.shard else None
+    try:
+        response = httpx.post(
+            target,
+            json={"shard": shard, "pass": done.line},
+            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+            timeout=timeout,
+        )
+    except httpx.HTTPError as exc:
+        raise ReportError(f"{target}: cannot send the pass: {type(exc).__name__}: {exc}") from None
+    if response.status_code != 200:
+        try:
+            reason = str(response.json().get("error"))
+        except ValueError:
+            reason = response.text.strip()[:200]
+        raise ReportError(f"{target}: HTTP {response.status_code}: {reason}")
+    return response.json()
 
 
 @dataclass

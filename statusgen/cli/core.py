@@ -16,6 +16,7 @@ from statusgen.scaffold import PIN_FILE
 
 if TYPE_CHECKING:
     from statusgen.config import Config
+    from statusgen.locations import LocationPass
     from statusgen.run import PassOutcome
     from statusgen.status import ProbeResult
 
@@ -143,6 +144,18 @@ location_option = click.option(
     help="With --location and history.branch: commit the pass to the data branch and push "
     "it (a refused push is replayed and retried). Exit 1 when every push failed.",
 )
+@click.option(
+    "--report-to",
+    metavar="URL",
+    help="With --location: send the pass to the statusgen serve at URL (its base URL) "
+    "instead of writing it here, with the location's token. Exit 1 when it is refused.",
+)
+@click.option(
+    "--token",
+    envvar="STATUSGEN_LOCATION_TOKEN",
+    help="With --report-to: the location's token (statusgen token location ID on the "
+    "server), or $STATUSGEN_LOCATION_TOKEN, which keeps it out of `ps`.",
+)
 def probe(
     config_path: str,
     as_json: bool,
@@ -151,6 +164,8 @@ def probe(
     location: str | None,
     shard: tuple[int, int] | None,
     push: bool,
+    report_to: str | None,
+    token: str | None,
 ) -> None:
     """Probe every poll-mode replica once, append to the history, notify on changes and
     print the results. With --location, only record that location's pass (no
@@ -159,15 +174,24 @@ def probe(
     A dead replica is data, not an error: the exit code is 0."""
     from statusgen.run import run_all
 
-    if (shard is not None or push) and location is None:
-        flag = "--shard" if shard is not None else "--push"
+    if (shard is not None or push or report_to) and location is None:
+        flag = "--shard" if shard is not None else "--push" if push else "--report-to"
         raise click.UsageError(f"{flag} needs --location")
+    if push and report_to:
+        raise click.UsageError("--push and --report-to: pick one way to deliver the pass")
+    if report_to and not token:
+        raise click.UsageError(
+            "--report-to needs the location's token: --token or $STATUSGEN_LOCATION_TOKEN "
+            "(statusgen token location ID prints it on the server)"
+        )
     config = open_config(config_path, announce=False)  # each pass warns
     total = sum(len(n.replicas) for _, n in config.iter_nodes() if n.mode == "poll")
     if location is not None:
         if push and config.history.branch is None:
             raise click.UsageError("--push needs history.branch (the data branch) in the config")
-        _probe_location(config, location, shard, as_json, dry_run)
+        done = _probe_location(config, location, shard, as_json, dry_run or bool(report_to))
+        if report_to and not dry_run:
+            _report_location(report_to, token or "", done)
         if push and not dry_run:
             _push_location(config, location, shard)
         return
@@ -193,7 +217,7 @@ def probe(
 
 def _probe_location(
     config: Config, location: str, shard: tuple[int, int] | None, as_json: bool, dry_run: bool
-) -> None:
+) -> LocationPass:
     from statusgen.locations import probe_location
     from statusgen.run import PassOutcome
 
@@ -204,11 +228,23 @@ def _probe_location(
         click.echo(f"warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps({"location": location, **outcome_json(outcome)}, indent=2))
-        return
+        return done
     if sys.stdout.isatty() or len(outcome.results) <= 200:
         click.echo(format_table(outcome.results))
     where = f"location {location}" + (f" (shard {shard[0]}/{shard[1]})" if shard else "")
     click.echo(f"{where}: {summary_line(outcome)}")
+    return done
+
+
+def _report_location(url: str, token: str, done: LocationPass) -> None:
+    from statusgen.locations import ReportError, report_pass
+
+    try:
+        answer = report_pass(url, token, done)
+    except ReportError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise click.exceptions.Exit(1) from None
+    click.echo(f"sent the pass of {answer['t']} to {url} as {answer['writer']}", err=True)
 
 
 def _push_location(config: Config, location: str, shard: tuple[int, int] | None) -> None:

@@ -1,4 +1,4 @@
-"""`statusgen serve | local | report | token show | token roll`.
+"""`statusgen serve | local | report | token show | token roll | token location`.
 
 `token` is a click group: the management API adds its own subcommands to it
 (`from statusgen.cli.server import token`).
@@ -160,3 +160,19 @@ def token_roll(config_path: str) -> None:
     from statusgen.server.tokens import ReporterToken
 
     click.echo(ReporterToken.of(open_config(config_path)).roll())
+
+
+@token.command("location")
+@config_option
+@click.argument("location_id", metavar="ID")
+@click.option("--roll", is_flag=True, help="Replace it; the old one is refused from now on.")
+def token_location(config_path: str, location_id: str, roll: bool) -> None:
+    """Print the token of location ID (created on first use, stored in server.state_dir):
+    what `statusgen probe --location ID --report-to URL` sends its passes with."""
+    from statusgen.locations import find_location
+    from statusgen.server.tokens import LocationToken
+
+    config = open_config(config_path)
+    find_location(config, location_id)
+    token = LocationToken.of(config, location_id)
+    click.echo(token.roll() if roll else token.show())

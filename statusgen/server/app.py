@@ -49,7 +49,11 @@ from statusgen.site.csp import content_security_policy
 log = logging.getLogger("statusgen.server")
 access_log = logging.getLogger("statusgen.server.access")
 
-ROUTE_MODULES = ("statusgen.server.reporter", "statusgen.server.manage")
+ROUTE_MODULES = (
+    "statusgen.server.reporter",
+    "statusgen.server.locations",
+    "statusgen.server.manage",
+)
 DEFAULT = object()
 
 

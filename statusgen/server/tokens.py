@@ -1,10 +1,16 @@
-"""The reporter token: the shared secret push reporters and local agents send.
+"""The reporter token: the shared secret push reporters and local agents send; and each
+location's token, which `statusgen probe --location ID --report-to URL` sends.
 
 It is the seeds' "reporter token" (get, roll). It lives in `<state_dir>/reporter-token`
 (mode 0600), never under `output/` or in git. `show` creates one on first use; `roll`
 replaces it, and every reporter still holding the old one is refused from then on. The
 server re-reads the file when it changes on disk, so `statusgen token roll` takes effect
 on a running server within a second, without a restart.
+
+A location token (`LocationToken`) is the same kind of file, one per `[[locations]]` id:
+`<state_dir>/location-token-<id>` (mode 0600, in the 0700 state folder), shown or
+created by `statusgen token location ID`, replaced by `--roll`. A location's token lets
+in only that location's passes.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from statusgen.files import private_folder, set_aside, write_atomic
 log = logging.getLogger("statusgen.server")
 
 TOKEN_FILE = "reporter-token"
+LOCATION_TOKEN_FILE = "location-token-{}"
 TOKEN_BYTES = 32
 RECHECK = 1.0  # seconds between looks at the token file
 
@@ -37,18 +44,18 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-class ReporterToken:
-    """The reporter token of one project, read from and written to its state folder."""
+class TokenFile:
+    """One shared-secret token in one file of the state folder: created on first `show`,
+    replaced by `roll`, checked in constant time, re-read when the file changes."""
 
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / TOKEN_FILE
+    what = "token"  # what the token is, in messages
+    show_command = "statusgen token show"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._lock = threading.Lock()
         self._cached: tuple[tuple[int, int], str] | None = None
         self._checked = 0.0
-
-    @classmethod
-    def of(cls, config: Config) -> ReporterToken:
-        return cls(state_dir(config))
 
     def show(self) -> str:
         """The current token, creating (and storing) one when there is none yet. A damaged
@@ -110,7 +117,7 @@ class ReporterToken:
             return ""
         except OSError as exc:
             raise StatusgenError(
-                f"{self.path}: cannot read the reporter token "
+                f"{self.path}: cannot read the {self.what} "
                 f"({(exc.strerror or 'error').lower()}); make it readable by this user only"
             ) from None
         self._cached = ((stat.st_ino, stat.st_mtime_ns), token)
@@ -123,10 +130,11 @@ class ReporterToken:
             return
         if raw.strip():
             log.warning(
-                "%s: reporter token file damaged (not one line of printable ASCII); a new "
-                "token replaces it (give it to the reporters: statusgen token show); the "
-                "original is %s",
+                "%s: %s file damaged (not one line of printable ASCII); a new token "
+                "replaces it (give it to its senders: %s); the original is %s",
                 self.path,
+                self.what,
+                self.show_command,
                 set_aside(self.path, raw, private=True),
             )
 
@@ -135,6 +143,32 @@ class ReporterToken:
         write_atomic(self.path, token + "\n", mode=0o600)
         self._read()
         return token
+
+
+class ReporterToken(TokenFile):
+    """The reporter token of one project, read from and written to its state folder."""
+
+    what = "reporter token"
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory / TOKEN_FILE)
+
+    @classmethod
+    def of(cls, config: Config) -> ReporterToken:
+        return cls(state_dir(config))
+
+
+class LocationToken(TokenFile):
+    """The token of one `[[locations]]` id: what its `--report-to` passes are sent with."""
+
+    def __init__(self, directory: Path, location: str) -> None:
+        super().__init__(directory / LOCATION_TOKEN_FILE.format(location))
+        self.what = f"token of location {location}"
+        self.show_command = f"statusgen token location {location}"
+
+    @classmethod
+    def of(cls, config: Config, location: str) -> LocationToken:
+        return cls(state_dir(config), location)
 
 
 def _token_of(raw: bytes) -> str:
