@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from statusgen.health import evaluate
 from statusgen.history import open_store
 from statusgen.notify import load_state, notify_pass
 from statusgen.server.app import create_app
+from statusgen.site import build_site
 from statusgen.status import Status
 from tests.conftest import T0, write_project
 from tests.fault_support import run_cli
@@ -288,3 +290,62 @@ def test_a_disabled_channel_named_by_a_secret_is_never_shown_by_it(tmp_path):
     assert config.disabled[0].name == "Sekrit-Name-1"  # what the outbox knows it by
     warnings = "\n".join(config.secret_warnings())
     assert "channel '***' is disabled" in warnings and "Sekrit-Name-1" not in warnings
+
+
+NO_DATA_PAGE = """
+[page]
+name = "Acme"
+locale_picker = true
+
+[[services]]
+id = "web"
+name = "Web"
+
+  [[services.nodes]]
+  id = "private"
+  label = "Private"
+  replicas = ["http://127.0.0.1:9/secret?token=${PROBE_TOKEN}"]
+
+  [[services.nodes]]
+  id = "workers"
+  label = "Workers"
+  mode = "push"
+"""
+
+WHY = {
+    "": ("Not checked: secret PROBE_TOKEN is not set.", "No report received yet."),
+    "fr/": (
+        "Non vérifié : le secret PROBE_TOKEN n’est pas défini.",
+        "Aucun rapport reçu pour l’instant.",
+    ),
+    "de/": (
+        "Nicht geprüft: Das Secret PROBE_TOKEN ist nicht gesetzt.",
+        "Noch kein Bericht eingegangen.",
+    ),
+    "es/": (
+        "No comprobado: el secreto PROBE_TOKEN no está definido.",
+        "Todavía no se ha recibido ningún informe.",
+    ),
+}
+
+
+def test_the_node_and_service_pages_say_why_a_node_has_no_data(tmp_path):
+    path = write_project(tmp_path, NO_DATA_PAGE)
+    config = load_config(path, env={}, allow_missing_secrets=True)
+    build_site(config, T0)
+    for prefix, (secret, no_report) in WHY.items():
+        folder = config.output_dir / prefix
+        private = (folder / "nodes" / "web" / "private.html").read_text(encoding="utf-8")
+        workers = (folder / "nodes" / "web" / "workers.html").read_text(encoding="utf-8")
+        service = (folder / "services" / "web.html").read_text(encoding="utf-8")
+        # Right under the heading with its "No data" pill, on each node's own page...
+        assert re.search(
+            r"c-no_data\">[^<]+</span></h1>\n<p class=help>" + re.escape(secret), private
+        )
+        assert re.search(
+            r"c-no_data\">[^<]+</span></h1>\n<p class=help>" + re.escape(no_report), workers
+        )
+        # ...and under each node's row on its service's page.
+        rows = service.split("<li class=node>")[1:]
+        assert [secret in row for row in rows] == [True, False]
+        assert [no_report in row for row in rows] == [False, True]

@@ -219,6 +219,8 @@ def test_a_push_node_nobody_reported_to_has_no_data_everywhere(app, config, cloc
     build_site(config, clock())
     home = (config.output_dir / "index.html").read_text(encoding="utf-8")
     assert '<span class="pill c-no_data">No data</span>' in home
+    workers = (config.output_dir / "nodes" / "api" / "workers.html").read_text(encoding="utf-8")
+    assert "No data</span></h1>\n<p class=help>No report received yet.</p>" in workers
 
 
 def test_flushing_the_only_replica_of_a_push_node_leaves_no_data(app, config, clock):
@@ -236,3 +238,7 @@ def test_flushing_the_only_replica_of_a_push_node_leaves_no_data(app, config, cl
     v1 = json.loads(documents["api/v1/status.json"])
     assert node_of(v1, "api", "workers")["status"] == "no_data"
     assert v1["status"]["description"] != "Partial System Outage"
+    # It did report once: its page does not claim it never did.
+    build_site(config, clock())
+    workers = (config.output_dir / "nodes" / "api" / "workers.html").read_text(encoding="utf-8")
+    assert "c-no_data" in workers and "No report received yet" not in workers

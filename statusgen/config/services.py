@@ -225,6 +225,11 @@ class Node(Strict):
         return unset_reason(self._unset) if self._unset else None
 
     @property
+    def unset_secrets(self) -> tuple[str, ...]:
+        """The names of the unset `${NAME}`s that keep it from being probed (never values)."""
+        return self._unset
+
+    @property
     def ca_file(self) -> Path | None:
         """The CA file its HTTPS replicas trust besides the system's: its own `tls.ca_file`,
         else the global one, resolved against the project folder when the config loads."""

@@ -205,6 +205,7 @@ class Helpers:
             )
             if node.description:
                 rows.append(f"<p class=help>{escape(node.description)}</p>\n")
+            rows.append(self.no_data_note(node))
             if len(node.replicas) > 1:
                 spans = "".join(
                     f"<span class=h-{escape(r.health.value if r.health else 'none')}>"
@@ -219,6 +220,13 @@ class Helpers:
                 f"{self.chart(series.latency)}\n</li>\n"
             )
         return Markup("".join(rows))
+
+    def no_data_note(self, node: NodeState) -> Markup:
+        """Why a node shows "No data" (an unset secret, no report yet), when known."""
+        if node.no_data_note is None:
+            return Markup("")
+        key, names = node.no_data_note
+        return Markup(f"<p class=help>{escape(self.t(key, names=names))}</p>\n")
 
     def day_rows(self, bars: Sequence[Bar], base: str) -> Markup:
         """The rows of a node page's notable days: day, status, uptime and linked notes."""

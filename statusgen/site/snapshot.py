@@ -67,6 +67,8 @@ class NodeState:
     description: str = ""
     first_seen: datetime | None = None  # the history's first pass with it (meta.json)
     no_data_reason: str | None = None  # why a node without data has none, when known
+    # The same for the pages, to translate: a message key and its `names` field.
+    no_data_note: tuple[str, str] | None = None
     locations: tuple[LocationState, ...] = ()  # each [[locations]] entry's view of it
 
 
@@ -216,6 +218,7 @@ def build_snapshot(
             description=node.description,
             first_seen=view.first_seen(key),
             no_data_reason=_no_data_reason(node, impacts.nodes[key]),
+            no_data_note=_no_data_note(node, impacts.nodes[key], view, key),
             locations=located.get(key, ()),
         )
     main = _page_snapshot(config, view, content, now, impacts, nodes, reach, _main_info(config))
@@ -253,6 +256,21 @@ def _no_data_reason(node: Node, impact: Impact) -> str | None:
     """A poll node that was not probed because a secret it uses is not set says so."""
     if impact.no_data and node.mode == "poll":
         return node.unavailable
+    return None
+
+
+def _no_data_note(
+    node: Node, impact: Impact, view: HistoryView, key: str
+) -> tuple[str, str] | None:
+    """Why a node page says "No data", as (message key, secret names): a poll node's unset
+    secrets, or a push node that never reported (the history never saw it)."""
+    if not impact.no_data:
+        return None
+    names = node.unset_secrets
+    if names and node.mode == "poll":
+        return ("why_secret" if len(names) == 1 else "why_secrets", ", ".join(names))
+    if node.mode == "push" and view.first_seen(key) is None and view.latest(key) is None:
+        return ("why_no_report", "")
     return None
 
 
