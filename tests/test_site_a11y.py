@@ -26,6 +26,7 @@ PAGES = {
     "home": "",
     "service": "services/web.html",
     "node": "nodes/web/site.html",
+    "node without data": "nodes/api/queue.html",  # says why: no report yet
     "incident": "incidents/2026-11-23-rest-down.html",
     "maintenance": "maintenance/2026-11-23-docs-upgrade.html",
     "history": "history.html",
@@ -41,6 +42,7 @@ def site(tmp_path_factory):
     upcoming, open and resolved incidents, an announcement), theme `auto`, served."""
     root = tmp_path_factory.mktemp("a11y")
     text = FIXTURE_CONFIG.replace('url = "https://status.acme.test/"\n', "")
+    text += '\n  [[services.nodes]]\n  id = "queue"\n  label = "Queue"\n  mode = "push"\n'
     config = make_fixture(root, text)
     build_site(config, T0)
     with serve_folder(config.output_dir) as server:
@@ -75,6 +77,8 @@ def test_every_kind_of_page_has_no_wcag_violation(browser, site, scheme, size):
         page.goto(site + path)
         page.wait_for_load_state("load")
         found[name] = axe_violations(page)
+        if name == "node without data":  # the reason under its pill is part of the check
+            assert "No report received yet." in page.inner_text("h1 + p")
         if name == "home" and size == "phone":
             # The narrow-screen list of days with issues, opened.
             page.locator("button.days").first.click()
