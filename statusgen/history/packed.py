@@ -1,4 +1,5 @@
-"""Raw day files, plain or packed.
+"""Raw day files, plain or packed: names, reading (whole, or a few lines from the end),
+appending and packing.
 
 A raw file is plain (`<date>.jsonl`) while it is written and while builds read it (the
 last 24 hours); once its day is sealed and older than yesterday, the seal step packs it
@@ -10,12 +11,17 @@ that starts a plain file beside it, and readers read both.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import gzip
+import json
 import os
 import zlib
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+
+from statusgen.history.lines import _TIME, pass_problem
 
 PLAIN = ".jsonl"
 PACKED = ".jsonl.gz"
@@ -89,3 +95,56 @@ def open_for_append(path: Path, mode: int = 0o644) -> int:
         except FileNotFoundError:
             pass
         os.close(fd)
+
+
+def time_of(raw: bytes) -> bytes:
+    """The time of a line as statusgen writes it (keys sorted: "t" comes last), read
+    without parsing the line; b"~" (after every time) when it is not there."""
+    at = raw[-27:-2]
+    if at.startswith(b'"t":"') and _TIME.match(at[5:].decode("ascii", "replace")):
+        return at[5:]
+    return b"~"
+
+
+def tail(path: Path, count: int, day: str, until: str = "9999", block: int = 1 << 16) -> list[dict]:
+    """Up to `count` good whole lines at or before the ISO time `until` from the end of
+    `path`."""
+    try:
+        if is_packed(path):  # old and small: read whole
+            data, start = read_raw_bytes(path)[0], 0
+        else:
+            data, start = _tail_bytes(path, count, block)
+    except OSError:  # missing, or not a file: a full read names it
+        return []
+    pieces = data[: data.rfind(b"\n") + 1].split(b"\n")[:-1]
+    if start > 0:
+        pieces = pieces[1:]  # may be cut: the line before it starts before `start`
+    out: list[dict] = []
+    for raw in reversed(pieces):
+        if len(out) >= count:
+            break
+        try:
+            line = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            continue
+        if line is not None and pass_problem(line, day) is None and line["t"] <= until:
+            out.append(line)
+    return out[::-1]
+
+
+def _tail_bytes(path: Path, count: int, block: int) -> tuple[bytes, int]:
+    """The end of a plain file holding more than `count` lines, and where it starts."""
+    with open(path, "rb") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        data, start = b"", end
+        while start > 0 and data.count(b"\n") <= count:
+            start = max(0, start - block)
+            handle.seek(start)
+            data = handle.read(end - start)
+    return data, start
+
+
+def is_day(name: str) -> bool:
+    with contextlib.suppress(ValueError):
+        return date.fromisoformat(name).isoformat() == name
+    return False

@@ -14,25 +14,23 @@ format is in docs/history.md.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from statusgen.clock import iso
 from statusgen.errors import fs_error, os_reason
-from statusgen.files import locked, write_atomic
+from statusgen.files import locked
 from statusgen.health import Evaluation
 from statusgen.history import meta as metafile
 from statusgen.history import packed
-from statusgen.history.days import sealed_record
-from statusgen.history.lines import _TIME, Corrupt, dumps, pass_problem, sealed_problem
+from statusgen.history.lines import Corrupt, dumps, pass_problem, sealed_problem
 from statusgen.history.locations import Latest, MergePolicy, combine
+from statusgen.history.sealing import Sealing
 from statusgen.history.spool import Spool, append_lines
 from statusgen.status import ProbeResult
 
@@ -66,7 +64,7 @@ def pass_record(evaluation: Evaluation, results: list[ProbeResult], at: datetime
     }
 
 
-class Store:
+class Store(Sealing):
     """One history folder. `writer` names this process's raw files (`main`, or a
     location id). With `pack`, sealed raw days older than yesterday are packed (on the
     data branch, where squashing drops old blobs; on main every blob stays in git and a
@@ -226,101 +224,12 @@ class Store:
             metafile.write(self.directory, meta)
             self._meta = meta
 
-    def seal(self, now: datetime) -> list[str]:
-        """Seal every day that ended `grace` ago and is not sealed, then delete raw files
-        older than `retention_days` (once sealed) and sealed days older than
-        `aggregate_days`. Takes the lock only when there is something to do."""
-        if not self._due(now):
-            return []
-        sealed = []
-        with locked(self.directory):
-            due = self._due(now)  # again: another writer may have sealed meanwhile
-            if due is None:
-                return []
-            raw, expired_raw, expired_days, to_pack = due
-            for day in raw:
-                if self._seal_day(day, now):
-                    sealed.append(day)
-            is_sealed = set(self.sealed_day_names())  # a day that failed to seal keeps its raw
-            for day in expired_raw:
-                for path in self.raw_files(day) if day in is_sealed else ():
-                    path.unlink(missing_ok=True)
-            for path in to_pack:
-                with contextlib.suppress(FileNotFoundError):
-                    packed.pack(path, self._write_new)
-            for day in expired_days:
-                (self.days_dir / f"{day}.json").unlink(missing_ok=True)
-                self._sealed.pop(day, None)
-        return sealed
-
-    def _due(self, now: datetime) -> tuple[list[str], list[str], list[str], list[Path]] | None:
-        raw_days = self.raw_day_names()
-        sealed = set(self.sealed_day_names())
-        last_due = (now - self.grace).date() - timedelta(days=1)
-        to_seal = [d for d in raw_days if d not in sealed and date.fromisoformat(d) <= last_due]
-        keep_raw = (now.date() - timedelta(days=self.retention_days)).isoformat()
-        keep_days = (now.date() - timedelta(days=self.aggregate_days)).isoformat()
-        will_be = sealed | set(to_seal)
-        expired_raw = [d for d in raw_days if d < keep_raw and d in will_be]
-        expired_days = [d for d in sealed if d < keep_days]
-        # Builds read raw lines of the last 24 hours only: older sealed days are packed.
-        pack_before = (now.date() - timedelta(days=1)).isoformat() if self.pack else ""
-        to_pack = [
-            path
-            for day in raw_days
-            if day < pack_before and day in will_be and day not in expired_raw
-            for path in self.raw_files(day)
-            if not packed.is_packed(path) and not path.with_name(day + packed.PACKED).exists()
-        ]
-        if not (to_seal or expired_raw or expired_days or to_pack):
-            return None
-        return to_seal, expired_raw, expired_days, to_pack
-
-    @staticmethod
-    def _write_new(path: Path, data: bytes) -> None:
-        write_atomic(path, data, new=True)
-
-    def _seal_day(self, day: str, now: datetime) -> bool:
-        by_writer: list[tuple[str, list[dict]]] = []
-        sources: dict[str, dict[str, int]] = {}
-        for path in self.raw_files(day):
-            found, size = self._read_file(path, day)
-            by_writer.append((path.parent.name, found))
-            sources[path.parent.name] = {"bytes": size, "lines": len(found)}
-        lines = combine(by_writer, self.policy)
-        record = sealed_record(day, lines, sources, now)
-        path = self.days_dir / f"{day}.json"
-        try:
-            write_atomic(path, dumps(record) + "\n", new=True)
-        except FileExistsError:
-            if not path.is_file():
-                self._warn(
-                    f"{path}: is not a file, so {day} cannot be sealed; its raw samples are "
-                    f"kept (move it away)",
-                    quiet=True,
-                )
-            return False
-        self._sealed[day] = record
-        return True
-
-    def write_sealed_day(self, day: str, aggregates: dict[str, list], now: datetime) -> None:
-        """Seal `day` with aggregates made elsewhere (the demo's and benchmarks' made-up
-        past); refuses to replace a sealed day."""
-        record = {"schema": 2, "date": day, "sealed_at": iso(now.replace(microsecond=0))}
-        record.update({"k": aggregates, "changes": {}, "sources": {}})
-        problem = sealed_problem(record, day)
-        if problem:
-            raise ValueError(f"not a sealed day: {problem}")
-        self.upgrade()
-        with locked(self.directory):
-            write_atomic(self.days_dir / f"{day}.json", dumps(record) + "\n", new=True)
-
     # --- reading -----------------------------------------------------------------------
 
     def raw_day_names(self) -> list[str]:
         """Days that have raw samples (any writer), oldest first."""
         names = {packed.day_of(p) for p in self._files(self.samples_dir, "*/*.jsonl*")}
-        return sorted(name for name in names if _is_day(name))
+        return sorted(name for name in names if packed.is_day(name))
 
     def raw_files(self, day: str) -> list[Path]:
         """Every writer's raw file of `day`, plain or packed (a packed one first)."""
@@ -329,7 +238,7 @@ class Store:
         return sorted(paths, key=lambda p: (p.parent.name, not packed.is_packed(p)))
 
     def sealed_day_names(self) -> list[str]:
-        return sorted(p.stem for p in self._files(self.days_dir, "*.json") if _is_day(p.stem))
+        return sorted(p.stem for p in self._files(self.days_dir, "*.json") if packed.is_day(p.stem))
 
     def _files(self, folder: Path, pattern: str) -> list[Path]:
         """The regular files of `folder` that match `pattern`; anything else in their
@@ -395,9 +304,9 @@ class Store:
         good, late, offset = [], 0, 0
         for number, raw in enumerate(data[:end].split(b"\n")[:-1], start=1):
             start, offset = offset, offset + len(raw) + 1
-            if not raw.strip() or (since and _time_of(raw) < since):
+            if not raw.strip() or (since and packed.time_of(raw) < since):
                 continue
-            if until and (at := _time_of(raw)) != b"~" and at > until:
+            if until and (at := packed.time_of(raw)) != b"~" and at > until:
                 continue
             line = self._parse(path, number, raw, day)
             if line is not None:
@@ -469,7 +378,9 @@ class Store:
             if day > ceiling[:10]:
                 continue
             for path in self.raw_files(day):
-                kept = [x for x in _tail(path, count, day, ceiling) if floor <= x["t"] <= ceiling]
+                kept = [
+                    x for x in packed.tail(path, count, day, ceiling) if floor <= x["t"] <= ceiling
+                ]
                 found.setdefault(path.parent.name, [])[:0] = kept
         merged = combine(found.items(), self.policy)
         return merged[-count:] if count else []
@@ -498,58 +409,3 @@ class Store:
             return
         self.warnings.append(message)
         log.log(level, message)
-
-
-def _time_of(raw: bytes) -> bytes:
-    """The time of a line as statusgen writes it (keys sorted: "t" comes last), read
-    without parsing the line; b"~" (after every time) when it is not there."""
-    at = raw[-27:-2]
-    if at.startswith(b'"t":"') and _TIME.match(at[5:].decode("ascii", "replace")):
-        return at[5:]
-    return b"~"
-
-
-def _tail(
-    path: Path, count: int, day: str, until: str = "9999", block: int = 1 << 16
-) -> list[dict]:
-    """Up to `count` good whole lines at or before the ISO time `until` from the end of
-    `path`."""
-    try:
-        if packed.is_packed(path):  # old and small: read whole
-            data, start = packed.read_raw_bytes(path)[0], 0
-        else:
-            data, start = _tail_bytes(path, count, block)
-    except OSError:  # missing, or not a file: a full read names it
-        return []
-    pieces = data[: data.rfind(b"\n") + 1].split(b"\n")[:-1]
-    if start > 0:
-        pieces = pieces[1:]  # may be cut: the line before it starts before `start`
-    out: list[dict] = []
-    for raw in reversed(pieces):
-        if len(out) >= count:
-            break
-        try:
-            line = json.loads(raw) if raw.strip() else None
-        except ValueError:
-            continue
-        if line is not None and pass_problem(line, day) is None and line["t"] <= until:
-            out.append(line)
-    return out[::-1]
-
-
-def _tail_bytes(path: Path, count: int, block: int) -> tuple[bytes, int]:
-    """The end of a plain file holding more than `count` lines, and where it starts."""
-    with open(path, "rb") as handle:
-        end = handle.seek(0, os.SEEK_END)
-        data, start = b"", end
-        while start > 0 and data.count(b"\n") <= count:
-            start = max(0, start - block)
-            handle.seek(start)
-            data = handle.read(end - start)
-    return data, start
-
-
-def _is_day(name: str) -> bool:
-    with contextlib.suppress(ValueError):
-        return date.fromisoformat(name).isoformat() == name
-    return False
