@@ -3,7 +3,13 @@
 Every row runs a whole probe pass against one faulty server and asserts the replica's
 status, its reason (a regular expression over the whole reason) and that the pass ended
 within its deadline. One more test runs every fault in a single pass: a pass survives all
-of them at once. Attempts are bounded by delay_dead = 0.5 s, so a hang costs 0.5 s.
+of them at once.
+
+A fault judged by the attempt's timeout (a hang) gets delay_dead = 0.5 s, so a hang costs
+0.5 s. A fault judged by what the server sends gets a generous delay_dead: that bound
+costs time only when the probe is broken, while a tight one turns a slow handshake on a
+loaded runner into "timed out" (or a healthy answer into a sick one) instead of the
+verdict under test.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from statusgen.status import ProbeResult, Status
 from tests import fault_servers as fs
 from tests.conftest import write_project
 
-DEADLINE = 3.0  # seconds for a whole pass: every fault must be judged well within it
-DEAD = 0.5  # seconds per attempt
+DEAD = 0.5  # seconds per attempt of a fault whose verdict is the timeout: a hang's cost
+ANSWERED = 10.0  # seconds per attempt of a fault judged by its answer: only a bug waits it out
+GRACE = 3.0  # seconds a pass may take beyond its slowest attempt (client, set-up, clean-up)
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ class Fault:
     tls: Callable[[Env], ssl.SSLContext] | None = None
     scheme: str | None = None  # default: https when `tls` is set
     node: Callable[[Env], dict[str, object]] = lambda env: {}
-    dead: float = DEAD  # seconds per attempt
+    dead: float = ANSWERED  # seconds per attempt (DEAD for a fault that hangs)
 
 
 def _ok(env: Env) -> fs.Handler:
@@ -77,18 +84,26 @@ FAULTS = [
         Status.DEAD,
         "connection reset",
     ),
-    Fault("hang-before-headers", lambda env: fs.hang, Status.DEAD, "timed out after {dead} s"),
+    Fault(
+        "hang-before-headers",
+        lambda env: fs.hang,
+        Status.DEAD,
+        "timed out after {dead} s",
+        dead=DEAD,
+    ),
     Fault(
         "hang-mid-headers",
         lambda env: fs.respond(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", then="hang"),
         Status.DEAD,
         "timed out after {dead} s",
+        dead=DEAD,
     ),
     Fault(
         "dribble-headers",
         lambda env: fs.dribble(fs.OK),
         Status.DEAD,
         "timed out after {dead} s",
+        dead=DEAD,
     ),
     # --- bodies
     Fault(
@@ -97,6 +112,7 @@ FAULTS = [
         Status.DEAD,
         "timed out after {dead} s",
         http={"healthy_match": "OK"},
+        dead=DEAD,
     ),
     Fault(
         "reset-mid-body",
@@ -146,6 +162,7 @@ FAULTS = [
         Status.DEAD,
         "body match timed out",
         http={"healthy_match": "/(x+x+)+y/"},
+        dead=4 * DEAD,  # the body must arrive before the deadline falls, mid-match
     ),
     # --- not quite HTTP
     Fault(
@@ -185,7 +202,6 @@ FAULTS = [
         lambda env: fs.redirect("/"),
         Status.DEAD,
         "too many redirects",
-        dead=2.5,  # 21 requests
     ),
     Fault(
         "redirect-to-closed-port",
@@ -266,6 +282,7 @@ FAULTS = [
         Status.DEAD,
         "timed out after {dead} s",
         scheme="https",
+        dead=DEAD,
     ),
     Fault(
         "tls-close-mid-handshake",
@@ -342,6 +359,12 @@ def serve(fault: Fault, env: Env, thread: fs.ServerThread) -> tuple[asyncio.Serv
     return server, f"{scheme}://127.0.0.1:{port}/"
 
 
+def pass_deadline(faults: list[Fault], slack: float = 0) -> float:
+    """The pass's deadline: its slowest attempt and a grace. Every fault is judged by its
+    own attempt's bound, well within it (a verdict from the deadline fails the row)."""
+    return max(f.dead for f in faults) + slack + GRACE
+
+
 def run_pass(
     faults: list[Fault],
     env: Env,
@@ -351,23 +374,25 @@ def run_pass(
     slack: float = 0,
 ) -> tuple[list[ProbeResult], float]:
     """Serve each fault and probe them all in one pass, each attempt allowed `slack` more
-    seconds than the fault's own; the results and the pass's seconds."""
+    seconds than the fault's own; the results and the pass's own seconds (serving the
+    faults and loading the config are the test's, not the pass's)."""
     servers = [serve(fault, env, thread) for fault in faults]
     nodes = "".join(
         node_toml(i, f, url, env, f.dead + slack)
         for i, (f, (_, url)) in enumerate(zip(faults, servers, strict=True))
     )
-    text = f'[page]\nname = "Faults"\n[probe]\ndeadline = {DEADLINE + slack}\n'
+    text = f'[page]\nname = "Faults"\n[probe]\ndeadline = {pass_deadline(faults, slack)}\n'
     text += f'[[services]]\nid = "faults"\nname = "Faults"\n{nodes}'
     config = load_config(write_project(root, text))
     clock = FixedClock(fs.days(0))
-    started = time.perf_counter()
     try:
+        started = time.perf_counter()
         results = asyncio.run(run_probes(config, clock, client_factory=trusting(env)))
+        elapsed = time.perf_counter() - started
     finally:
         for server, _ in servers:
             thread.close(server)
-    return results, time.perf_counter() - started
+    return results, elapsed
 
 
 def expected_reason(fault: Fault, dead: float) -> str:
@@ -392,15 +417,16 @@ def test_the_suite_has_at_least_twenty_network_faults() -> None:
 def test_fault(fault: Fault, env: Env, servers: fs.ServerThread, tmp_path: Path) -> None:
     (result,), elapsed = run_pass([fault], env, servers, tmp_path)
     assert_judged(fault, result)
-    assert elapsed < DEADLINE
+    assert elapsed < pass_deadline([fault])
 
 
 def test_one_pass_survives_every_fault_at_once(
     env: Env, servers: fs.ServerThread, tmp_path: Path
 ) -> None:
-    # Thirty-odd handshakes and streams at once on two shared cores: a wider attempt.
+    # Thirty-odd handshakes and streams at once on two shared cores: a wider attempt (the
+    # catastrophic regex's body must still arrive before its attempt's deadline).
     slack = 3.0
     results, elapsed = run_pass(FAULTS, env, servers, tmp_path, slack=slack)
     for fault, result in zip(FAULTS, results, strict=True):
         assert_judged(fault, result, slack=slack)
-    assert elapsed < DEADLINE + slack
+    assert elapsed < pass_deadline(FAULTS, slack)
