@@ -171,10 +171,11 @@ def test_a_pass_over_nothing_is_empty(project: Project, clock: FixedClock) -> No
 def test_fifty_slow_replicas_take_about_as_long_as_one(
     project: Project, server: HTTPServer, clock: FixedClock
 ) -> None:
-    handler = InFlight(0.2)
+    handler = InFlight(0.5)
     for n in range(50):
         server.expect_request(f"/slow/{n}").respond_with_handler(handler)
-    # Generous thresholds: the point is overlap, and a shared 2-core runner is slow.
+    # Generous thresholds: the point is overlap (one after another: 25 s), and a shared
+    # 2-core runner is slow.
     urls = [server.url_for(f"/slow/{n}") for n in range(50)]
     config = config_with(project, urls, sick=5, dead=10)
 
@@ -183,7 +184,7 @@ def test_fifty_slow_replicas_take_about_as_long_as_one(
     elapsed = time.perf_counter() - started
 
     assert len(results) == 50 and all(r.ok and r.reason == "HTTP 200" for r in results)
-    assert elapsed < 3, f"50 x 0.2 s took {elapsed:.2f} s"
+    assert elapsed < 10, f"50 x 0.5 s took {elapsed:.2f} s"
     assert handler.peak > 10  # they really overlapped
 
 
@@ -228,7 +229,7 @@ def test_replicas_unfinished_at_the_deadline_are_dead(
     assert (fast.status, fast.reason) == (Status.HEALTHY, "HTTP 200")
     assert hung.label == f"http://127.0.0.1:{hanging_port}/"
     assert len(seen) == 2
-    assert elapsed < 2
+    assert elapsed < 10  # cut at the 0.5 s deadline, not after the 30 s attempt
 
 
 def test_default_deadline_is_derived_from_the_targets(project: Project) -> None:
