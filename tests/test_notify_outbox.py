@@ -112,7 +112,7 @@ def test_a_hanging_sender_is_given_up_at_the_deadline():
     release = threading.Event()
 
     def hang(item: str, timeout: float) -> str | None:
-        release.wait(5)  # ignores its timeout, as a stuck library call would
+        release.wait(60)  # ignores its timeout, as a stuck library call would (freed below)
         return None
 
     def quick(item: str, timeout: float) -> str | None:
@@ -122,7 +122,9 @@ def test_a_hanging_sender_is_given_up_at_the_deadline():
     outcomes = run_batches([Batch("slow", ["x", "y"], hang), Batch("fast", ["z"], quick)], 0.3)
     elapsed = time.monotonic() - started
     release.set()
-    assert elapsed < 1.0
+    # Given up at the 0.3 s deadline, not after the sender's minute: a loaded runner's
+    # thread start-up fits in the margin.
+    assert elapsed < 5.0
     assert outcomes[0].sent == 0 and "deadline" in (outcomes[0].error or "")
     assert (outcomes[1].sent, outcomes[1].error) == (1, None)
 
