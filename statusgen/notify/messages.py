@@ -191,7 +191,13 @@ def trial_message(config: Config, channel_name: str, now: datetime) -> Message:
 
 
 def affected_nodes(node_keys: list[str], details: Details) -> list[dict[str, str]]:
-    """The hook payload's `nodes`: one entry per failing replica of each given node."""
+    """The hook payload's `nodes`: one entry per failing replica of each given node.
+
+    With `[[locations]]` an entry also says from where, in `reason`: the merged
+    replica's reason (`unreachable from Paris (1 of 3 locations): connection reset`,
+    `HTTP 500 from Paris and New York (2 of 3 locations)`, `only 1 of 3 locations
+    reporting; ...`). Without locations the entries keep the seeds' two keys."""
+    located = bool(details.config.locations)
     entries = []
     for key in node_keys:
         node = details.nodes.get(key)
@@ -200,9 +206,11 @@ def affected_nodes(node_keys: list[str], details: Details) -> list[dict[str, str
         if not replicas and node and node.replicas:
             replicas = [f"{key}/{node.replicas[0].id}"]
         for replica in replicas or [""]:
-            entries.append(
-                {"label": label, "replica": details.replica_label(replica) if replica else ""}
-            )
+            entry = {"label": label, "replica": details.replica_label(replica) if replica else ""}
+            result = details.results.get(replica) if located and replica else None
+            if result is not None and result.reason:
+                entry["reason"] = result.reason
+            entries.append(entry)
     return entries
 
 
