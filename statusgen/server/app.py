@@ -3,7 +3,8 @@
 What it serves, in route order:
 
 1. route modules, each a `routes(ctx) -> list[BaseRoute]` over one ServerContext:
-   `statusgen.server.reporter` (Vigil's reporter routes) and, when it is installed,
+   `statusgen.server.reporter` (Vigil's reporter routes), `statusgen.server.locations`
+   (a location's passes sent by `probe --report-to`) and, when it is installed,
    `statusgen.server.manage` (the management API). `ROUTE_MODULES` is the extension
    point: a new module is one more name there;
 2. the rest of `output/` from disk (`index.html` for folders, `404.html` when missing).
