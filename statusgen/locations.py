@@ -13,13 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from statusgen.clock import Clock, iso, parse_iso
 from statusgen.config import Config, Location
+from statusgen.config.services import public_url
 from statusgen.errors import ConfigError
 from statusgen.health import Evaluation, evaluate
 from statusgen.history import merge_at, open_store, pass_record, writer_name
 from statusgen.status import ProbeResult, Status
+from statusgen.validation import redact_userinfo
 
 Shard = tuple[int, int]
 
@@ -89,7 +92,10 @@ def report_pass(url: str, token: str, done: LocationPass, timeout: float = 30.0)
 
     from statusgen import USER_AGENT
 
-    target = url.rstrip("/") + f"/locations/{done.location}/passes"
+    parts = urlsplit(url)
+    target = parts._replace(path=parts.path.rstrip("/") + f"/locations/{done.location}/passes")
+    target = urlunsplit(target)
+    shown = public_url(target)  # errors never echo credentials or a query token
     shard = f"{done.shard[0]}/{done.shard[1]}" if done.shard else None
     try:
         response = httpx.post(
@@ -98,15 +104,19 @@ def report_pass(url: str, token: str, done: LocationPass, timeout: float = 30.0)
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
             timeout=timeout,
         )
-    except httpx.HTTPError as exc:
-        raise ReportError(f"{target}: cannot send the pass: {type(exc).__name__}: {exc}") from None
-    if response.status_code != 200:
-        try:
-            reason = str(response.json().get("error"))
-        except ValueError:
-            reason = response.text.strip()[:200]
-        raise ReportError(f"{target}: HTTP {response.status_code}: {reason}")
-    return response.json()
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        reason = redact_userinfo(str(exc))
+        raise ReportError(
+            f"{shown}: cannot send the pass: {type(exc).__name__}: {reason}"
+        ) from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if response.status_code != 200 or not isinstance(answer, dict):
+        reason = str(answer.get("error")) if isinstance(answer, dict) else response.text[:200]
+        raise ReportError(f"{shown}: HTTP {response.status_code}: {reason.strip()}")
+    return answer
 
 
 @dataclass

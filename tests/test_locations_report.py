@@ -180,3 +180,19 @@ def refusals(url: str, token: str, line: dict) -> None:
     assert text.status_code == 400 and "Content-Type" in text.json()["error"]
     big = {"shard": None, "pass": line, "pad": "x" * 5000}
     assert httpx.post(target, json=big, headers=auth).status_code == 413
+
+
+def test_a_report_that_fails_never_echoes_credentials_or_a_query_token(tmp_path):
+    from statusgen.health import evaluate
+    from statusgen.locations import LocationPass, ReportError, report_pass
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = LocationPass("a", None, [], evaluate([], {}), None, [], {"t": "x"})
+    url = f"http://user:hunter2@127.0.0.1:{port}/base?key=s3cret"
+    with pytest.raises(ReportError) as caught:
+        report_pass(url, "token", done, timeout=5)
+    message = str(caught.value)
+    assert f"http://127.0.0.1:{port}/base/locations/a/passes" in message
+    assert "hunter2" not in message and "s3cret" not in message and "user" not in message
