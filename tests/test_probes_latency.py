@@ -127,36 +127,40 @@ def _run(config: Config, clock: FixedClock):
 def test_a_slow_answer_is_re_checked_once_and_the_re_check_is_recorded(
     project, server: HTTPServer, clock: FixedClock
 ) -> None:
-    once = SlowFirst(0.4, slow=1)
-    always = SlowFirst(0.4, slow=99)
+    # Slow is twice delay_sick; an answer at once stays far below it on a loaded runner.
+    once = SlowFirst(1.0, slow=1)
+    always = SlowFirst(1.0, slow=99)
     server.expect_request("/once").respond_with_handler(once)
     server.expect_request("/always").respond_with_handler(always)
-    config = _config(project, [server.url_for("/once"), server.url_for("/always")])
+    config = _config(project, [server.url_for("/once"), server.url_for("/always")], sick=0.5)
 
     recovered, slow = _run(config, clock)
 
     assert (once.calls, always.calls) == (2, 2)  # one confirmation each, no more
     assert recovered.status is Status.HEALTHY and recovered.attempts == 2
     assert recovered.reason.startswith("HTTP 200 (re-checked: first answer took ")
-    assert recovered.latency is not None and recovered.latency < 0.2
+    assert recovered.latency is not None and recovered.latency < 0.5
     assert slow.status is Status.SICK and slow.attempts == 2
     assert slow.reason.startswith("HTTP 200 (re-checked: first answer took ")
-    assert slow.latency is not None and slow.latency >= 0.4
+    assert slow.latency is not None and slow.latency >= 1.0
 
 
 def test_timeouts_and_fast_answers_are_not_re_checked(
     project, server: HTTPServer, clock: FixedClock
 ) -> None:
     fast = SlowFirst(0, slow=0)
-    hanging = SlowFirst(1.0, slow=99)
+    hanging = SlowFirst(3.0, slow=99)
     server.expect_request("/fast").respond_with_handler(fast)
     server.expect_request("/hang").respond_with_handler(hanging)
-    config = _config(project, [server.url_for("/fast"), server.url_for("/hang")], dead=0.5)
+    # A fast answer must not look slow on a loaded runner: delay_sick well above a
+    # loopback request, the hang well past delay_dead.
+    urls = [server.url_for("/fast"), server.url_for("/hang")]
+    config = _config(project, urls, sick=0.9, dead=1.0)
 
     ok, timed_out = _run(config, clock)
 
     assert (ok.status, ok.reason, ok.attempts, fast.calls) == (Status.HEALTHY, "HTTP 200", 1, 1)
-    assert (timed_out.status, timed_out.reason) == (Status.DEAD, "timed out after 0.5 s")
+    assert (timed_out.status, timed_out.reason) == (Status.DEAD, "timed out after 1 s")
     assert timed_out.attempts == 1 and hanging.calls == 1
 
 
