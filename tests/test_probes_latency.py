@@ -14,12 +14,13 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from statusgen.clock import FixedClock
-from statusgen.config import Config, HttpOptions, load_config
+from statusgen.config import Config, HttpOptions
 from statusgen.probes import ClientPool, run_probes, runner
 from statusgen.probes.http import probe_http
 from statusgen.probes.limit import AdaptiveLimit
 from statusgen.probes.tcp import probe_tcp
 from statusgen.status import Status
+from tests.test_probes_runner import config_with
 
 BUSY = 0.4  # seconds the event loop is kept busy while a probe is under way
 
@@ -79,31 +80,6 @@ def test_tcp_latency_is_the_handshake_alone() -> None:
 # --- a slow verdict is confirmed once -----------------------------------------------------
 
 
-def _config(project, urls: list[str], sick: float = 0.2, dead: float = 2, extra: str = ""):
-    listed = ", ".join(f'"{u}"' for u in urls)
-    return load_config(
-        project(
-            f"""
-            [page]
-            name = "Test"
-            {extra}
-
-            [[services]]
-            id = "web"
-            name = "Web"
-
-            [[services.nodes]]
-            id = "site"
-            label = "Site"
-            retry = 0
-            delay_sick = {sick}
-            delay_dead = {dead}
-            replicas = [{listed}]
-            """
-        )
-    )
-
-
 class SlowFirst:
     """Answers slowly the first `slow` times, then at once; counts requests."""
 
@@ -132,7 +108,7 @@ def test_a_slow_answer_is_re_checked_once_and_the_re_check_is_recorded(
     always = SlowFirst(1.0, slow=99)
     server.expect_request("/once").respond_with_handler(once)
     server.expect_request("/always").respond_with_handler(always)
-    config = _config(project, [server.url_for("/once"), server.url_for("/always")], sick=0.5)
+    config = config_with(project, [server.url_for("/once"), server.url_for("/always")], sick=0.5)
 
     recovered, slow = _run(config, clock)
 
@@ -155,7 +131,7 @@ def test_timeouts_and_fast_answers_are_not_re_checked(
     # A fast answer must not look slow on a loaded runner: delay_sick well above a
     # loopback request, the hang well past delay_dead.
     urls = [server.url_for("/fast"), server.url_for("/hang")]
-    config = _config(project, urls, sick=0.9, dead=1.0)
+    config = config_with(project, urls, sick=0.9, dead=1.0)
 
     ok, timed_out = _run(config, clock)
 
@@ -212,7 +188,7 @@ def test_a_lagging_loop_keeps_fewer_probes_in_flight(
     for n in range(40):
         server.expect_request(f"/r/{n}").respond_with_handler(handler)
     urls = [server.url_for(f"/r/{n}") for n in range(40)]
-    config = _config(project, urls, sick=4, dead=5, extra="[probe]\nconcurrency = 64")
+    config = config_with(project, urls, sick=4, dead=5, extra="[probe]\nconcurrency = 64")
 
     async def measured() -> float:  # the injected lag measurement
         await asyncio.sleep(0.005)
