@@ -228,11 +228,20 @@ async def _certificate_reason(exc: BaseException, trip: _Trip, deadline: float) 
     if error is None or deadline <= asyncio.get_running_loop().time():
         return None
     host, port = trip.url.host, trip.url.port or 443
-    try:
-        async with asyncio.timeout_at(deadline):
-            cert = await tls.fetch(host, port)
-    except (OSError, TimeoutError, ValueError):
-        return None
+    loop = asyncio.get_running_loop()
+    # The second connection is an extra: it gets a share of the time left, and one more
+    # try when it stalls, so it never eats the attempt's own deadline.
+    cert = None
+    for share in (0.5, 0.9):
+        now = loop.time()
+        try:
+            async with asyncio.timeout_at(now + (deadline - now) * share):
+                cert = await tls.fetch(host, port)
+            break
+        except TimeoutError:
+            continue
+        except (OSError, ValueError):
+            return None
     if cert is None:
         return None
     found = tls.problems(cert, host, tls.utcnow(), error.verify_code, error.verify_message)
