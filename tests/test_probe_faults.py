@@ -15,6 +15,7 @@ verdict under test.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import socket
@@ -67,6 +68,33 @@ def _ok(env: Env) -> fs.Handler:
 
 def _status(line: bytes) -> Callable[[Env], fs.Handler]:
     return lambda env: fs.respond(line)
+
+
+def _second_connection_stalls(env: Env) -> fs.Handler:
+    """A TCP relay to a server with an expired certificate that leaves the second
+    connection (the probe's certificate read) silent."""
+    context = fs.server_context(fs.expired(env.ca))
+    state: dict[str, int] = {"count": 0, "port": 0}
+
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        sink.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        state["count"] += 1
+        if not state["port"]:
+            backend = await asyncio.start_server(fs.quiet(_ok(env)), "127.0.0.1", 0, ssl=context)
+            state["port"] = backend.sockets[0].getsockname()[1]
+        if state["count"] == 2:
+            await reader.read()  # silent until the probe gives up on it
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", state["port"])
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    return relay
 
 
 FAULTS = [
@@ -290,6 +318,14 @@ FAULTS = [
         Status.DEAD,
         "TLS: connection closed during the handshake",
         scheme="https",
+    ),
+    Fault(
+        "tls-expired-certificate-read-stalls",
+        _second_connection_stalls,
+        Status.DEAD,
+        "TLS: certificate expired on {expired}",
+        scheme="https",
+        dead=3.0,
     ),
     Fault(
         "https-to-plain-http",
