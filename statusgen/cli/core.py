@@ -151,6 +151,14 @@ location_option = click.option(
     "instead of writing it here, with the location's token. Exit 1 when it is refused.",
 )
 @click.option(
+    "--out",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --location: write the pass to DIR (DIR/samples/<writer>/<day>.jsonl, the "
+    "history's layout) instead of the history: a workflow artifact for `statusgen data "
+    "import`.",
+)
+@click.option(
     "--token",
     envvar="STATUSGEN_LOCATION_TOKEN",
     help="With --report-to: the location's token (statusgen token location ID on the "
@@ -165,6 +173,7 @@ def probe(
     shard: tuple[int, int] | None,
     push: bool,
     report_to: str | None,
+    out: Path | None,
     token: str | None,
 ) -> None:
     """Probe every poll-mode replica once, append to the history, notify on changes and
@@ -174,11 +183,12 @@ def probe(
     A dead replica is data, not an error: the exit code is 0."""
     from statusgen.run import run_all
 
-    if (shard is not None or push or report_to) and location is None:
-        flag = "--shard" if shard is not None else "--push" if push else "--report-to"
-        raise click.UsageError(f"{flag} needs --location")
-    if push and report_to:
-        raise click.UsageError("--push and --report-to: pick one way to deliver the pass")
+    given = {"--shard": shard is not None, "--push": push, "--report-to": report_to, "--out": out}
+    flags = [flag for flag, value in given.items() if value]
+    if flags and location is None:
+        raise click.UsageError(f"{flags[0]} needs --location")
+    if len([flag for flag in flags if flag != "--shard"]) > 1:
+        raise click.UsageError("--push, --report-to and --out: pick one way to deliver the pass")
     if report_to and not token:
         raise click.UsageError(
             "--report-to needs the location's token: --token or $STATUSGEN_LOCATION_TOKEN "
@@ -189,7 +199,10 @@ def probe(
     if location is not None:
         if push and config.history.branch is None:
             raise click.UsageError("--push needs history.branch (the data branch) in the config")
-        done = _probe_location(config, location, shard, as_json, dry_run or bool(report_to))
+        elsewhere = bool(report_to or out)
+        done = _probe_location(config, location, shard, as_json, dry_run or elsewhere)
+        if out is not None and not dry_run:
+            _write_location(out, done)
         if report_to and not dry_run:
             _report_location(report_to, token or "", done)
         if push and not dry_run:
@@ -245,6 +258,17 @@ def _report_location(url: str, token: str, done: LocationPass) -> None:
         click.echo(f"error: {exc}", err=True)
         raise click.exceptions.Exit(1) from None
     click.echo(f"sent the pass of {answer['t']} to {url} as {answer['writer']}", err=True)
+
+
+def _write_location(out: Path, done: LocationPass) -> None:
+    from statusgen.errors import fs_error
+    from statusgen.history import write_pass, writer_name
+
+    try:
+        path = write_pass(out, writer_name(done.location, done.shard), done.line)
+    except OSError as error:
+        raise fs_error(out, "write the pass", error) from None
+    click.echo(f"wrote the pass of {done.line['t']} to {path}", err=True)
 
 
 def _push_location(config: Config, location: str, shard: tuple[int, int] | None) -> None:

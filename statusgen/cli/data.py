@@ -1,7 +1,9 @@
-"""`statusgen data sync | push | squash`: the data branch (history.branch)."""
+"""`statusgen data sync | push | squash | deploy-due | import`: the data branch
+(history.branch) and the history it holds."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -89,3 +91,28 @@ def deploy_due(config_path: str, next_pass_within: float) -> None:
     decision = decide_deploy(open_config(config_path), system_clock(), next_pass_within)
     click.echo(f"deploy={'true' if decision.deploy else 'false'}")
     click.echo(decision.reason, err=True)
+
+
+@data.command("import")
+@config_option
+@click.argument(
+    "folders",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+def import_(config_path: str, folders: tuple[Path, ...]) -> None:
+    """Append the passes of pass folders (`statusgen probe --location ID --out DIR`; a
+    FOLDER holding samples/, or one whose sub-folders do, as download-artifact leaves
+    them) to the history, each to its location's own files. Importing twice changes
+    nothing; a damaged folder is quarantined in the history's corrupt/imports/ with a
+    warning and the others are imported (exit 0)."""
+    from statusgen.history import import_pass_folders
+
+    report = import_pass_folders(open_config(config_path), list(folders), system_clock())
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"imported {report.appended} pass(es) from {len(report.folders)} folder(s)"
+        f" ({report.already} already in the history, {len(report.quarantined)} quarantined)"
+    )

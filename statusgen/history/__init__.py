@@ -4,6 +4,9 @@ format is specified in docs/history.md."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from statusgen.config import Config
 from statusgen.history.branch import ensure_worktree
 from statusgen.history.days import aggregate_day
@@ -15,6 +18,7 @@ from statusgen.history.locations import (
     merge_at,
     writer_name,
 )
+from statusgen.history.passes import ImportReport, append_once, import_passes, write_pass
 from statusgen.history.query import DayBar, HistoryView, Sample
 from statusgen.history.store import GRACE, SCHEMA, Store, pass_record
 
@@ -23,17 +27,21 @@ __all__ = [
     "SCHEMA",
     "DayBar",
     "HistoryView",
+    "ImportReport",
     "Latest",
     "MergePolicy",
     "Sample",
     "Store",
     "aggregate_day",
+    "append_once",
     "fresh_votes",
+    "import_pass_folders",
     "location_of",
     "merge_at",
     "merge_policy",
     "open_store",
     "pass_record",
+    "write_pass",
     "writer_name",
 ]
 
@@ -52,6 +60,18 @@ def open_store(config: Config, writer: str = "main") -> Store:
         spool=config.resolve(config.server.state_dir) / "history-spool",
         policy=merge_policy(config),
         pack=bool(config.history.branch),
+    )
+
+
+def import_pass_folders(config: Config, paths: list[Path], at: datetime) -> ImportReport:
+    """Import pass folders (`statusgen probe --location ID --out DIR`, one per workflow
+    artifact) into the config's history: see `statusgen.history.passes`."""
+    return import_passes(
+        lambda writer: open_store(config, writer=writer),
+        paths,
+        {location.id for location in config.locations},
+        at,
+        config.history_dir / "corrupt" / "imports",
     )
 
 
