@@ -28,6 +28,7 @@ from statusgen.clock import Clock
 from statusgen.config import Config, Node, Service, public_url
 from statusgen.errors import StatusgenError
 from statusgen.probes import ClientFactory, ClientPool
+from statusgen.probes.limit import Gate, LagProbe, measure_lag
 from statusgen.server.polling import probe_node
 from statusgen.status import ProbeResult
 
@@ -79,8 +80,11 @@ async def run_agent(
     retries: int = RETRIES,
     retry_delay: float = RETRY_DELAY,
     stats: AgentStats | None = None,
+    lag: LagProbe = measure_lag,
 ) -> AgentStats:
-    """Probe and report every local node until `stop` is set; returns the stats."""
+    """Probe and report every local node until `stop` is set; returns the stats. All
+    nodes' probes share one `Gate`: at most `probe.concurrency` in flight, fewer while the
+    event loop lags (measured by `lag`), as in `statusgen run`."""
     stats = stats if stats is not None else AgentStats()
     nodes = local_nodes(config)
     local = {f"{s.id}/{n.id}" for s, n in config.iter_nodes() if n.mode == "local"}
@@ -88,7 +92,7 @@ async def run_agent(
         if item.kind == "node" and item.name in local:
             log.warning("%s", item.warning(config.path))
     concurrency = config.probe.concurrency
-    semaphore = asyncio.Semaphore(concurrency)
+    gate = Gate(concurrency, lag=lag)
     async with (
         ClientPool(client_factory, concurrency) as pool,
         httpx.AsyncClient(
@@ -104,9 +108,7 @@ async def run_agent(
             metrics = node.metrics(config.metrics)
             url = report_url(server, service.id, node.id)
             while not stop.is_set():
-                results = await probe_node(
-                    service, node, metrics, pool, clock, semaphore, concurrency
-                )
+                results = await probe_node(service, node, metrics, pool, clock, gate)
                 stats.rounds += 1
                 interval = math.ceil(metrics.interval)
                 await asyncio.gather(
@@ -118,7 +120,10 @@ async def run_agent(
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), metrics.interval)
 
-        await asyncio.gather(*(node_loop(s, n) for s, n in nodes))
+        try:
+            await asyncio.gather(*(node_loop(s, n) for s, n in nodes))
+        finally:
+            await gate.aclose()
     return stats
 
 

@@ -6,7 +6,9 @@ costs nothing (so the runner counts a probe for its first moments only: `slot(ho
 So the bound is not a fixed number: `AdaptiveLimit` starts low, doubles while the loop
 keeps up (lag under `target`), then grows by an eighth at a time, and halves whenever the
 loop falls behind. `watch_lag` measures the lag (how late a short sleep wakes) and feeds
-it in; tests feed their own measurements.
+it in; tests feed their own measurements. `Gate` puts both together for probers that run
+for a long time on a loop that does other work too (the server's poll nodes, the local
+agent).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ START = 16  # probes in flight before the first lag measurement
 MINIMUM = 4  # never fewer (a pass must progress even on a starved machine)
 TARGET_LAG = 0.005  # seconds: above this the loop is behind, and the limit halves
 INTERVAL = 0.01  # seconds between lag measurements
+# A probe counts against the lag-driven limit until it is answered or for this long,
+# whichever comes first: past it, it waits on its target and costs no CPU (the total in
+# flight stays bounded by probe.concurrency).
+ACTIVE_HOLD = 0.02
 
 LagProbe = Callable[[], Awaitable[float]]
 """Waits a little and returns the event loop's lag over that wait, in seconds."""
@@ -140,3 +146,58 @@ async def watch_lag(limit: AdaptiveLimit, lag: LagProbe = measure_lag) -> None:
     """Feed `limit` lag measurements until cancelled."""
     while True:
         limit.observe(await lag())
+
+
+class Gate:
+    """Where probes sharing one event loop for a long time wait for a place: at most
+    `maximum` (`probe.concurrency`) in flight, and at most an `AdaptiveLimit` counted, each
+    for its first `hold` seconds, as in a `statusgen run` pass. The loop's lag is measured
+    only while some probe holds or wants a place (the first measurement before the first
+    one starts), so an idle server does not wake every few milliseconds; the limit found
+    carries over from one round to the next."""
+
+    def __init__(
+        self,
+        maximum: int,
+        *,
+        lag: LagProbe = measure_lag,
+        hold: float | None = None,
+        low_limit: int = 1,
+    ) -> None:
+        self.maximum = maximum
+        self.limit = AdaptiveLimit(maximum, low_limit=low_limit)
+        self.hold = ACTIVE_HOLD if hold is None else hold
+        self._lag = lag
+        self._in_flight = asyncio.Semaphore(maximum)
+        self._users = 0
+        self._watcher: asyncio.Task[None] | None = None
+        self._measured = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, low: bool = False) -> AsyncIterator[None]:
+        """A place for one probe attempt (`low`: a confirmation, as `AdaptiveLimit.slot`)."""
+        self._users += 1
+        if self._watcher is None:
+            self._measured = asyncio.Event()
+            self._watcher = asyncio.create_task(self._watch(self._measured))
+        try:
+            await self._measured.wait()
+            async with self._in_flight, self.limit.slot(low=low, hold=self.hold):
+                yield
+        finally:
+            self._users -= 1
+            if not self._users and self._watcher is not None:
+                self._watcher.cancel()
+                self._watcher = None
+
+    async def _watch(self, measured: asyncio.Event) -> None:
+        self.limit.observe(await self._lag())  # how busy the loop is before any probe
+        measured.set()
+        await watch_lag(self.limit, self._lag)
+
+    async def aclose(self) -> None:
+        """Stop measuring (probes still waiting for a place should be cancelled first)."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)

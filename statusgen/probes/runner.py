@@ -25,7 +25,13 @@ from statusgen.probes.dns import probe_dns
 from statusgen.probes.http import ClientFactory, ClientPool, probe_http
 from statusgen.probes.icmp import probe_icmp
 from statusgen.probes.judge import apply_conditions, judge_certificate
-from statusgen.probes.limit import AdaptiveLimit, LagProbe, measure_lag, watch_lag
+from statusgen.probes.limit import (
+    ACTIVE_HOLD,
+    AdaptiveLimit,
+    LagProbe,
+    measure_lag,
+    watch_lag,
+)
 from statusgen.probes.tcp import probe_tcp
 from statusgen.probes.tlsconn import probe_tls
 from statusgen.status import ProbeResult, Status
@@ -35,10 +41,6 @@ DEADLINE_EXCEEDED = "pass deadline exceeded"
 # Confirmation attempts in flight at once, and only while no first attempt waits for a
 # slot: a re-check measures the target, not a busy prober.
 CONFIRM_CONCURRENCY = 32
-# A probe counts against the lag-driven limit until it is answered or for this long,
-# whichever comes first: past it, it waits on its target and costs no CPU (the total in
-# flight stays bounded by probe.concurrency).
-ACTIVE_HOLD = 0.02
 
 OnResult = Callable[[ProbeResult], None]
 

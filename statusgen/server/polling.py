@@ -8,6 +8,7 @@ import asyncio
 from statusgen.clock import Clock
 from statusgen.config import Node, NodeMetrics, Service
 from statusgen.probes import DEADLINE_EXCEEDED, ClientPool, default_deadline, probe_replica
+from statusgen.probes.limit import Gate
 from statusgen.status import ProbeResult, Status
 
 
@@ -17,16 +18,16 @@ async def probe_node(
     metrics: NodeMetrics,
     pool: ClientPool,
     clock: Clock,
-    semaphore: asyncio.Semaphore,
-    concurrency: int,
+    gate: Gate,
 ) -> list[ProbeResult]:
-    """One result per replica of `node`, in config order. Probes share `semaphore` with
-    every other node's; the round ends by the pass deadline the probe engine would give
-    these replicas, and a replica still running then is dead (`pass deadline exceeded`)."""
+    """One result per replica of `node`, in config order. Probes share `gate` with every
+    other node's (at most `probe.concurrency` in flight, fewer while the event loop lags);
+    the round ends by the pass deadline the probe engine would give these replicas, and a
+    replica still running then is dead (`pass deadline exceeded`)."""
     started = clock()
 
     async def one(replica_index: int) -> ProbeResult:
-        async with semaphore:
+        async with gate.slot():
             return await probe_replica(
                 service, node, node.replicas[replica_index], metrics, pool, clock
             )
@@ -34,7 +35,7 @@ async def probe_node(
     tasks = [asyncio.create_task(one(i)) for i in range(len(node.replicas))]
     if not tasks:
         return []
-    deadline = default_deadline([metrics] * len(tasks), concurrency)
+    deadline = default_deadline([metrics] * len(tasks), gate.maximum)
     done, pending = await asyncio.wait(tasks, timeout=deadline)
     for task in pending:
         task.cancel()

@@ -33,6 +33,7 @@ from statusgen.errors import StatusgenError
 from statusgen.files import locked
 from statusgen.health import Evaluation
 from statusgen.probes import ClientFactory, ClientPool
+from statusgen.probes.limit import Gate, LagProbe, measure_lag
 from statusgen.run import PassOutcome, merged_pass, record_pass, refresh_domain
 from statusgen.server.context import ServerContext
 from statusgen.server.polling import probe_node
@@ -70,8 +71,10 @@ class Scheduler:
         client_factory: ClientFactory | None = None,
         after_pass: Callable[[Config, PassOutcome, datetime], None] | None = None,
         coalesce: float = COALESCE,
+        lag: LagProbe = measure_lag,
     ) -> None:
         self.ctx = ctx
+        self.lag = lag
         self.builder = builder
         self.client_factory = client_factory
         self.after_pass = after_pass
@@ -88,13 +91,16 @@ class Scheduler:
         self._busy = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._pool: ClientPool | None = None
+        self._gate: Gate | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         config = self.ctx.config
         self._pool = ClientPool(self.client_factory, config.probe.concurrency)
-        semaphore = asyncio.Semaphore(config.probe.concurrency)
+        # Every poll node's probes share one gate: probe.concurrency at most, fewer while
+        # the loop (which also serves reports and pages) lags, as in `statusgen run`.
+        gate = self._gate = Gate(config.probe.concurrency, lag=self.lag)
         for service, node in config.iter_nodes():
             # With [[locations]] the locations probe poll nodes: the server merges them.
             if (
@@ -104,7 +110,7 @@ class Scheduler:
                 and node.unavailable is None
             ):
                 self._tasks.append(
-                    asyncio.create_task(self._poll(service, node.id, semaphore), name=node.id)
+                    asyncio.create_task(self._poll(service, node.id, gate), name=node.id)
                 )
         self._loops = [
             asyncio.create_task(self._pass_loop(), name="passes"),
@@ -123,6 +129,8 @@ class Scheduler:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         # The loops return by themselves once the step under way (if any) is done.
         await asyncio.gather(*self._loops, return_exceptions=True)
+        if self._gate is not None:
+            await self._gate.aclose()
         if self._pool is not None:
             await self._pool.aclose()
         await asyncio.to_thread(self._save_live)
@@ -149,22 +157,14 @@ class Scheduler:
 
     # --- loops -------------------------------------------------------------------------
 
-    async def _poll(self, service: Service, node_id: str, semaphore: asyncio.Semaphore) -> None:
+    async def _poll(self, service: Service, node_id: str, gate: Gate) -> None:
         node = next(n for n in service.nodes if n.id == node_id)
         metrics = node.metrics(self.ctx.config.metrics)
         loop = asyncio.get_running_loop()
         assert self._pool is not None
         while True:
             began = loop.time()
-            results = await probe_node(
-                service,
-                node,
-                metrics,
-                self._pool,
-                self.ctx.clock,
-                semaphore,
-                self.ctx.config.probe.concurrency,
-            )
+            results = await probe_node(service, node, metrics, self._pool, self.ctx.clock, gate)
             with self._latest_lock:
                 self._latest.update((r.key, r) for r in results)
             self.request_pass()

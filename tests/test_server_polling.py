@@ -1,0 +1,177 @@
+"""Probing on the server's own schedule and in the local agent: every node's probes share
+one gate, so a lagging event loop keeps fewer of them in flight, as in `statusgen run`."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+
+from statusgen.agent import run_agent
+from statusgen.clock import FixedClock
+from statusgen.config import Config
+from statusgen.probes import limit
+from statusgen.probes.limit import Gate
+from statusgen.server.context import ServerContext
+from statusgen.server.live import LiveState
+from statusgen.server.scheduler import Scheduler
+from statusgen.server.tokens import ReporterToken, state_dir
+from statusgen.status import Status
+from tests.server_support import make_project
+from tests.test_probes_latency import InFlight
+
+REPLICAS = 40
+NODE = """
+[page]
+name = "Gate"
+
+[probe]
+concurrency = 64
+
+[[services]]
+id = "web"
+name = "Web"
+
+  [[services.nodes]]
+  id = "site"
+  label = "Site"
+  mode = "{mode}"
+  interval = 600
+  retry = 0
+  delay_sick = 4
+  delay_dead = 5
+  replicas = [{replicas}]
+"""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HTTPServer]:
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def slow_fleet(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[InFlight]:
+    """REPLICAS endpoints that each take 0.2 s, counting requests served at once; each
+    probe counts against the limit for its whole request (by default its first 20 ms)."""
+    monkeypatch.setattr(limit, "ACTIVE_HOLD", 10.0)
+    handler = InFlight(0.2)
+    server.clear()
+    for n in range(REPLICAS):
+        server.expect_request(f"/r/{n}").respond_with_handler(handler)
+    yield handler
+    server.clear()
+
+
+def project(tmp_path, server: HTTPServer, mode: str) -> Config:
+    urls = ", ".join(f'"{server.url_for(f"/r/{n}")}"' for n in range(REPLICAS))
+    return make_project(tmp_path, NODE.format(mode=mode, replicas=urls))
+
+
+def lag_of(seconds: float):
+    async def measured() -> float:  # the injected lag measurement
+        await asyncio.sleep(0.005)
+        return seconds
+
+    return measured
+
+
+# (lag, busy): a lagging loop halves the limit from its start of 16 before any probe
+# starts; a loop that keeps up lets it grow past 16.
+LAGS = [(1.0, True), (0.0, False)]
+
+
+def check_peak(handler: InFlight, busy: bool) -> None:
+    if busy:
+        assert handler.peak <= 8
+    else:
+        assert handler.peak > 16
+
+
+@pytest.mark.parametrize(("lag", "busy"), LAGS)
+def test_a_lagging_loop_keeps_fewer_of_the_servers_probes_in_flight(
+    tmp_path, server: HTTPServer, slow_fleet: InFlight, clock: FixedClock, lag, busy
+) -> None:
+    config = project(tmp_path, server, "poll")
+    directory = state_dir(config)
+    ctx = ServerContext(
+        config, clock, LiveState(config, started=clock()), ReporterToken(directory), directory
+    )
+    passed = threading.Event()
+    scheduler = Scheduler(ctx, after_pass=lambda *_: passed.set(), coalesce=0, lag=lag_of(lag))
+
+    async def main() -> None:
+        await scheduler.start()
+        try:
+            assert await asyncio.to_thread(passed.wait, 30)  # the first round's pass
+        finally:
+            await scheduler.stop()
+
+    asyncio.run(main())
+    results = scheduler.poll_results()
+    assert len(results) == REPLICAS and all(r.status is Status.HEALTHY for r in results)
+    check_peak(slow_fleet, busy)
+
+
+@pytest.mark.parametrize(("lag", "busy"), LAGS)
+def test_a_lagging_loop_keeps_fewer_of_the_agents_probes_in_flight(
+    tmp_path, server: HTTPServer, slow_fleet: InFlight, clock: FixedClock, lag, busy
+) -> None:
+    config = project(tmp_path, server, "local")
+    reports: list[bytes] = []
+
+    async def main() -> None:
+        stop = asyncio.Event()
+
+        def accept(request: httpx.Request) -> httpx.Response:  # the server's reporter route
+            reports.append(request.content)
+            if len(reports) == REPLICAS:  # the first round is reported
+                stop.set()
+            return httpx.Response(200, text="OK")
+
+        transport = httpx.MockTransport(accept)
+        await asyncio.wait_for(
+            run_agent(
+                config, "http://server", "t", clock, stop, transport=transport, lag=lag_of(lag)
+            ),
+            30,
+        )
+
+    asyncio.run(main())
+    assert len(reports) == REPLICAS and all(b'"healthy"' in r for r in reports)
+    check_peak(slow_fleet, busy)
+
+
+def test_the_gate_measures_the_loop_only_while_probes_want_a_place() -> None:
+    measured: list[float] = []
+
+    async def lag() -> float:
+        measured.append(0.0)
+        await asyncio.sleep(0)
+        return 0.0
+
+    async def main() -> tuple[int, int, bool]:
+        gate = Gate(8, lag=lag)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        idle = len(measured)  # nothing probes yet: nothing measured
+        async with gate.slot():
+            while len(measured) < 3:  # measuring while a probe holds a place
+                await asyncio.sleep(0)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        after = len(measured)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        stopped = len(measured) == after  # the last place given back: measuring stops
+        await gate.aclose()
+        return idle, after, stopped
+
+    idle, after, stopped = asyncio.run(main())
+    assert idle == 0 and after >= 3 and stopped
