@@ -8,7 +8,9 @@ down; windows of whole days combine raw samples (recent days) with daily aggrega
 A view loaded from a Store reads only what a build needs: the raw passes of the last
 24 hours and of days not sealed yet, sealed days when asked for, and older raw days only
 when a question needs them (a key missing from the recent passes, maintenance inside a
-day that still has raw samples, a dead spell longer than the loaded passes).
+day that still has raw samples, a dead spell longer than the loaded passes). The loaded
+passes are held per key in compact columns (`statusgen.history.columns`), folded in line
+by line as they are decoded, never as the decoded lines.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from statusgen.clock import iso, parse_iso
-from statusgen.history.days import aggregate_day
+from statusgen.history.columns import DEAD, Column, Columns
 from statusgen.history.locations import Latest, MergePolicy
 from statusgen.history.older import Days, OlderDays, entry_of
 from statusgen.history.store import Store
+from statusgen.history.stream import each_line
 from statusgen.status import Status
 
 Window = tuple[datetime, datetime]
@@ -65,23 +68,20 @@ class HistoryView:
 
     def __init__(
         self,
-        passes: list[dict],
+        passes: Iterable[dict] | Columns,
         daily: dict[str, dict[str, list]],
         older: OlderDays | None = None,
         meta: dict | None = None,
     ) -> None:
-        self.passes = sorted(passes, key=lambda line: line["t"])
+        self._columns = passes if isinstance(passes, Columns) else Columns(passes)
         self.meta = meta or {}  # meta.json: first_seen, certificates
-        self._by_day: dict[str, list[dict]] = {}
-        for line in self.passes:
-            self._by_day.setdefault(line["t"][:10], []).append(line)
+        self._loaded_days = set(self._columns.days())
         self._older = older or OlderDays()
         computed = dict(daily)
-        for day, lines in self._by_day.items():
+        for day in self._loaded_days:
             if day not in self._older.partial:
-                computed[day] = aggregate_day(lines)
+                computed[day] = self._columns.aggregate(day, _next_day(day))
         self.days = Days(computed, self._older)
-        self._index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] | None = None
         self._calendars: dict[tuple[date, int], list[tuple[date, str, str]]] = {}
         self._aggregates: dict[tuple[date, int], list[tuple[date, dict[str, list]]]] = {}
         self._latest_older: dict[str, Sample | None] = {}
@@ -103,7 +103,7 @@ class HistoryView:
         partial = {d for d in loaded if d in sealed and d != ceiling[:10]}
         partial = {d for d in partial if store.sealed(d) is not None}
         since = {day: start for day in partial}
-        passes = [line for line in store.read_days(loaded, since) if line["t"] <= ceiling]
+        passes = Columns(line for line in each_line(store, loaded, since) if line["t"] <= ceiling)
         before = sorted({d for d in raw if d not in loaded} | partial)
         older = OlderDays(store, ceiling, start, before, raw, partial)
         view = cls(passes, {}, older, store.meta())
@@ -120,29 +120,57 @@ class HistoryView:
         return _time_or_none(self.meta.get("certificates", {}).get(key))
 
     @property
+    def pass_times(self) -> list[str]:
+        """The ISO times of the loaded passes, oldest first."""
+        return self._columns.times
+
+    @property
     def last_pass(self) -> dict | None:
         """The newest pass line (from older raw days when none is loaded)."""
-        return next(self.passes_newest_first(), None)
+        if self._columns.last is not None:
+            return self._columns.last
+        return next(self._older_newest_first(), None)
 
     @property
     def last_pass_at(self) -> datetime | None:
         last = self.last_pass
         return parse_iso(last["t"]) if last else None
 
-    def passes_newest_first(self) -> Iterator[dict]:
-        """Every pass line up to `until`, newest first: the loaded ones, then older raw
-        days, each read only when the walk gets there."""
-        yield from reversed(self.passes)
+    def _older_newest_first(self) -> Iterator[dict]:
+        """The pass lines before the loaded ones, newest first, each raw day read only
+        when the walk gets there."""
         for day in reversed(self._older.before):
             yield from reversed(self._older.lines_before(day))
 
+    def dead_run_start(self, keys: Sequence[str], ceiling: str) -> str | None:
+        """The ISO time of the first pass of the current run of passes (up to the ISO
+        time `ceiling`) in which one of the node or service `keys` was dead; None when
+        the latest pass had none dead."""
+        columns = [c for c in map(self._columns.get, keys) if c is not None]
+        times, since = self._columns.times, None
+        for index in range(len(times) - 1, -1, -1):
+            if times[index] > ceiling:
+                continue
+            if not any(_code_at(column, index) == DEAD for column in columns):
+                return since
+            since = times[index]
+        for line in self._older_newest_first():
+            if line["t"] > ceiling:
+                continue
+            nodes = line.get("n", {})
+            if not any(nodes.get(key) == "d" for key in keys):
+                break
+            since = line["t"]
+        return since
+
     def latest(self, key: str) -> Sample | None:
         """The most recent sample of `key`."""
-        times, entries = self._series(key)
-        if not times:
+        column = self._columns.get(key)
+        if column is None or not column.at:
             return self._latest_before_loaded(key)
-        code, latency, reason = entries[-1]
-        return Sample(parse_time(times[-1]), Status.from_code(code), latency, reason)
+        code, latency, reason = column.entry(len(column.at) - 1)
+        at = self._columns.times[column.at[-1]]
+        return Sample(parse_time(at), Status.from_code(code), latency, reason)
 
     def _latest_before_loaded(self, key: str) -> Sample | None:
         if key not in self._latest_older:
@@ -165,13 +193,16 @@ class HistoryView:
         samples, read from sealed days where they are not loaded."""
         out: list[tuple[str, str]] = []
         floor, ceiling = iso(since.replace(microsecond=0)), iso(until.replace(microsecond=0))
-        times, entries = self._series(key)
-        for day in self._older.raw or sorted(self._by_day):
+        column, times = self._columns.get(key), self._columns.times
+        for day in self._older.raw or sorted(self._loaded_days):
             if day < floor[:10] or day > ceiling[:10]:
                 continue
-            if day in self._by_day and day not in self._older.partial:
-                lo, hi = bisect_left(times, day), bisect_left(times, _next_day(day))
-                points = [(at, e[0]) for at, e in zip(times[lo:hi], entries[lo:hi], strict=True)]
+            if day in self._loaded_days and day not in self._older.partial:
+                points = []
+                if column is not None:
+                    lo, hi = self._columns.position(day), self._columns.position(_next_day(day))
+                    a, b = column.span(lo, hi)
+                    points = [(times[column.at[j]], column.code(j)) for j in range(a, b)]
             else:
                 points = self._older.changes(day, key)
             for at, code in points:
@@ -192,47 +223,20 @@ class HistoryView:
     ) -> tuple[list[str], list[tuple[str, int | None, str]]]:
         """`samples` unparsed: (ISO times, (status code, latency ms, reason) entries) from
         `since` on, oldest first. For loops over many keys that need few Sample objects."""
-        times, entries = self._series(key)
-        start = bisect_left(times, iso(since.replace(microsecond=0)))
-        return times[start:], entries[start:]
+        return self._columns.series(key, iso(since.replace(microsecond=0)))
+
+    def latencies(self, key: str, since: datetime) -> tuple[list[str], list[int | None]]:
+        """(ISO times, latency ms or None) of `key`'s raw samples from `since` on."""
+        column = self._columns.get(key)
+        if column is None:
+            return [], []
+        a, b = column.span(self._columns.position(iso(since.replace(microsecond=0))), 1 << 62)
+        times = self._columns.times
+        return [times[column.at[j]] for j in range(a, b)], [column.latency(j) for j in range(a, b)]
 
     def keys(self) -> set[str]:
         """Every key with at least one raw sample."""
-        return set(self._indexed())
-
-    def _series(self, key: str) -> tuple[list[str], list[tuple[str, int | None, str]]]:
-        return self._indexed().get(key, ([], []))
-
-    def _indexed(self) -> dict[str, tuple[list[str], list[tuple[str, int | None, str]]]]:
-        # One sweep over every pass builds a per-key series, so a build asking about a
-        # thousand keys reads the passes once instead of once per key.
-        if self._index is None:
-            index: dict[str, tuple[list[str], list[tuple[str, int | None, str]]]] = {}
-            # Inlined (no helper call per entry): a million entries for 1,000 nodes' day.
-            get = index.get
-            for line in self.passes:
-                at = line["t"]
-                for key, entry in line.get("r", {}).items():
-                    series = get(key)
-                    if series is None:
-                        series = index[key] = ([], [])
-                    series[0].append(at)
-                    series[1].append((entry[0], entry[1], entry[2] if len(entry) > 2 else ""))
-                for field in ("n", "s"):
-                    for key, code in line.get(field, {}).items():
-                        series = get(key)
-                        if series is None:
-                            series = index[key] = ([], [])
-                        series[0].append(at)
-                        series[1].append((code, None, ""))
-                if "p" in line:
-                    series = get("")
-                    if series is None:
-                        series = index[""] = ([], [])
-                    series[0].append(at)
-                    series[1].append((line["p"], None, ""))
-            self._index = index
-        return self._index
+        return set(self._columns.columns)
 
     def uptime(
         self, key: str, now: datetime, days: float, exclude: Iterable[Window] = ()
@@ -241,7 +245,10 @@ class HistoryView:
         one day use raw samples; longer ones use whole days up to today."""
         if days <= 1:
             windows = _iso_windows(exclude)
-            times, entries = self.series(key, now - timedelta(days=days))
+            since = now - timedelta(days=days)
+            if not windows:  # the common case: count the letters in place
+                return self._columns.up_share(key, iso(since.replace(microsecond=0)))
+            times, entries = self.series(key, since)
             codes = [
                 entry[0]
                 for at, entry in zip(times, entries, strict=True)
@@ -310,12 +317,12 @@ class HistoryView:
     ) -> list | None:
         # Only windows touching this day matter, and only this key's samples are recounted.
         touching = [(a, b) for a, b in windows if a < following and b > name] if windows else ()
-        if touching and name in self._by_day and name not in self._older.partial:
-            times, entries = self._series(key)
-            lo, hi = bisect_left(times, name), bisect_left(times, following)
+        if touching and name in self._loaded_days and name not in self._older.partial:
+            times, entries = self._columns.series(key, name)
+            hi = bisect_left(times, following)
             kept = [
                 entry
-                for at, entry in zip(times[lo:hi], entries[lo:hi], strict=True)
+                for at, entry in zip(times[:hi], entries[:hi], strict=True)
                 if not _in_any(at, touching)
             ]
             return _counts(kept) if kept else None
@@ -338,6 +345,12 @@ class HistoryView:
                 kept = [e for at, e in found if e is not None and not _in_any(at, touching)]
                 return _counts(kept) if kept else None
         return self.days.get(name, {}).get(key)
+
+
+def _code_at(column: Column, index: int) -> int | None:
+    """The status letter (a byte) of `column` at pass position `index`, if it has one."""
+    j = bisect_left(column.at, index)
+    return column.codes[j] if j < len(column.at) and column.at[j] == index else None
 
 
 def uptime_of(rows: Iterable[tuple[date, list | None]]) -> float | None:

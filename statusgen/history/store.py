@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from statusgen.history import meta as metafile
 from statusgen.history import packed
 from statusgen.history.lines import Corrupt, dumps, pass_problem, sealed_problem
 from statusgen.history.locations import Latest, MergePolicy, combine
+from statusgen.history.rawfiles import RawFiles
 from statusgen.history.sealing import Sealing
 from statusgen.history.spool import Spool, append_lines
 from statusgen.status import ProbeResult
@@ -38,9 +38,6 @@ SCHEMA = metafile.SCHEMA
 # A day is sealed this long after it ends, so a late writer (a location on a slow link,
 # a pass that started at 23:59) still lands in it.
 GRACE = timedelta(hours=2)
-# An unterminated last line younger than this may be a write still under way: skip it
-# quietly; older, it is what a killed writer left, and goes to corrupt/.
-PARTIAL_AGE = 10.0
 log = logging.getLogger("statusgen.history")
 
 
@@ -64,7 +61,7 @@ def pass_record(evaluation: Evaluation, results: list[ProbeResult], at: datetime
     }
 
 
-class Store(Sealing):
+class Store(Sealing, RawFiles):
     """One history folder. `writer` names this process's raw files (`main`, or a
     location id). With `pack`, sealed raw days older than yesterday are packed (on the
     data branch, where squashing drops old blobs; on main every blob stays in git and a
@@ -266,76 +263,11 @@ class Store(Sealing):
         still votes in the first rounds of the next."""
         by_writer: dict[str, list[dict]] = {}
         for day in days:
-            sealed = self.sealed(day)
             floor = (since or {}).get(day, "").encode()
-            files = self.raw_files(day)
-            for path in files:
-                limit = None
-                if sealed is not None:
-                    limit = sealed.get("sources", {}).get(path.parent.name, {}).get("bytes", 0)
-                    if not packed.is_packed(path) and path.with_name(day + packed.PACKED) in files:
-                        limit = 0  # a plain file beside a packed one holds late lines only
-                lines, _ = self._read_file(
-                    path, day, late_after=limit, since=floor, until=until.encode()
-                )
-                found = by_writer.setdefault(path.parent.name, [])
-                found.extend(line for line in lines if not until or line["t"] <= until)
+            for path, limit in self.day_sources(day):
+                lines = self.file_lines(path, day, late_after=limit, since=floor, until=until)
+                by_writer.setdefault(path.parent.name, []).extend(lines)
         return combine(by_writer.items(), self.policy, self.latest)
-
-    def _read_file(
-        self,
-        path: Path,
-        day: str,
-        late_after: int | None = None,
-        since: bytes = b"",
-        until: bytes = b"",
-    ) -> tuple[list[dict], int]:
-        """Good lines of one raw file, and how many bytes of it were whole lines."""
-        try:
-            data, modified, problem = packed.read_raw_bytes(path)
-        except FileNotFoundError:
-            return [], 0
-        except OSError as error:
-            self._warn(f"{path}: cannot be read: {os_reason(error)}; skipped", quiet=True)
-            return [], 0
-        if problem:  # the whole file aside; the lines before the damage still count
-            self.corrupt.keep(path, 0, path.read_bytes(), problem)
-        end = data.rfind(b"\n") + 1
-        good, late, offset = [], 0, 0
-        for number, raw in enumerate(data[:end].split(b"\n")[:-1], start=1):
-            start, offset = offset, offset + len(raw) + 1
-            if not raw.strip() or (since and packed.time_of(raw) < since):
-                continue
-            if until and (at := packed.time_of(raw)) != b"~" and at > until:
-                continue
-            line = self._parse(path, number, raw, day)
-            if line is not None:
-                good.append(line)
-                if late_after is not None and start >= late_after:
-                    late += 1
-        tail = data[end:]
-        if tail.strip() and time.time() - modified > PARTIAL_AGE:
-            number = data.count(b"\n") + 1
-            self.corrupt.keep(path, number, tail, "an unfinished last line (a killed writer?)")
-        if late:
-            self._warn(
-                f"{path}: {late} line(s) written after {day} was sealed: in the raw samples, "
-                f"not in that day's aggregates",
-                quiet=True,
-            )
-        return good, end
-
-    def _parse(self, path: Path, number: int, raw: bytes, day: str) -> dict | None:
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            self.corrupt.keep(path, number, raw, "not JSON")
-            return None
-        problem = pass_problem(line, day)
-        if problem:
-            self.corrupt.keep(path, number, raw, problem)
-            return None
-        return line
 
     def sealed(self, day: str) -> dict | None:
         """The sealed record of `day`, or None (not sealed, or unreadable: then copied to

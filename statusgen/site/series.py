@@ -279,16 +279,16 @@ def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[d
     that answered."""
     since, ceiling = now - timedelta(hours=LATENCY_HOURS), iso(now.replace(microsecond=0))
     if len(keys) == 1:  # most nodes: no per-time grouping needed (same values)
-        times, entries = view.series(keys[0], since)
+        times, values = view.latencies(keys[0], since)
         return tuple(
             (parse_time(at), round(latency))
-            for at, (_, latency, _) in zip(times, entries, strict=True)
+            for at, latency in zip(times, values, strict=True)
             if latency is not None and at <= ceiling
         )
     by_time: dict[str, list[int]] = defaultdict(list)
     for key in keys:
-        times, entries = view.series(key, since)
-        for at, (_, latency, _) in zip(times, entries, strict=True):
+        times, values = view.latencies(key, since)
+        for at, latency in zip(times, values, strict=True):
             if latency is not None and at <= ceiling:
                 by_time[at].append(latency)
     # ISO times of one format sort as the moments they name.
@@ -321,12 +321,5 @@ def _daily_latency(
 def dead_since(view: HistoryView, keys: Sequence[str], now: datetime) -> datetime | None:
     """When the current run of passes in which some of `keys` was dead began (None when
     the latest pass had none dead)."""
-    since, ceiling = None, iso(now.replace(microsecond=0))
-    for line in view.passes_newest_first():
-        if line["t"] > ceiling:
-            continue
-        nodes = line.get("n", {})
-        if not any(nodes.get(key) == "d" for key in keys):
-            break
-        since = line["t"]
+    since = view.dead_run_start(keys, iso(now.replace(microsecond=0)))
     return parse_iso(since) if since else None

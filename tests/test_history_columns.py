@@ -1,0 +1,75 @@
+"""The loaded passes of a HistoryView held per key in compact columns
+(statusgen/history/columns.py): they answer as the decoded lines did."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from statusgen.history import HistoryView, Store, aggregate_day
+from statusgen.history.columns import Columns
+
+from .conftest import T0
+from .test_history import D, H, S, record
+
+
+def lines(count: int, seed: int = 3) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for index in range(count):
+        at = T0 - timedelta(hours=30) + timedelta(minutes=10 * index)
+        line = record(at, site=rng.choice([H, H, S, D]), rest=rng.choice([H, D]))
+        if index % 7 == 0:
+            line["r"]["web/site/a"][1] = None  # no latency
+        if index % 5 == 0:
+            line["r"]["web/site/push"] = ["s", 2**70 if index == 10 else index, "slow"]
+        out.append(line)
+    return out
+
+
+def test_aggregates_of_a_day_are_those_of_its_lines():
+    passes = lines(200)
+    columns = Columns(passes)
+    for day in ("2026-11-22", "2026-11-23"):
+        following = "2026-11-23" if day == "2026-11-22" else "2026-11-24"
+        expected = aggregate_day([p for p in passes if p["t"][:10] == day])
+        assert columns.aggregate(day, following) == expected
+
+
+def test_lines_out_of_order_answer_as_the_sorted_lines():
+    passes = lines(120)
+    shuffled = passes[:]
+    random.Random(1).shuffle(shuffled)
+    shuffled.append(dict(passes[40], p="d"))  # a second line at one time: the later wins
+    ordered = sorted(shuffled, key=lambda line: line["t"])
+    mixed, plain = Columns(shuffled), Columns(ordered)
+    assert mixed.times == plain.times == sorted(p["t"] for p in shuffled)
+    assert mixed.last == ordered[-1]
+    for key in ("web/site/a", "web/site/push", "web/site", "api", ""):
+        assert mixed.series(key) == plain.series(key)
+        times, entries = plain.series(key)
+        found = [(line["t"], line["r"][key]) for line in ordered if key in line.get("r", {})]
+        if found:
+            assert times == [at for at, _ in found]
+            assert entries == [(e[0], e[1], e[2] if len(e) > 2 else "") for _, e in found]
+
+
+def test_a_view_loaded_line_by_line_answers_as_one_given_the_lines(tmp_path):
+    store = Store(tmp_path)
+    passes = lines(200)
+    for line in passes:
+        store.append(line, T0 - timedelta(hours=30))  # no day sealed: all raw
+    loaded = HistoryView.load(Store(tmp_path), until=T0)
+    given = HistoryView([p for p in passes if p["t"] <= "2026-11-23T12:00:00Z"], {})
+    since = T0 - timedelta(days=1)
+    for key in ("web/site/a", "web/site/push", "web/site", "web", ""):
+        assert loaded.latest(key) == given.latest(key)
+        assert loaded.samples(key, since) == given.samples(key, since)
+        assert loaded.latencies(key, since) == given.latencies(key, since)
+        assert loaded.uptime(key, T0, 1) == given.uptime(key, T0, 1)
+        assert loaded.day_rows(key, T0, 3) == given.day_rows(key, T0, 3)
+        assert loaded.changes(key, T0 - timedelta(days=2), T0) == given.changes(
+            key, T0 - timedelta(days=2), T0
+        )
+    assert loaded.last_pass == given.last_pass
+    assert loaded.dead_run_start(["web/site"], "9999") == given.dead_run_start(["web/site"], "9999")
