@@ -68,6 +68,33 @@ def test_http_latency_leaves_out_the_time_the_loop_was_busy(server: HTTPServer) 
     assert outcome.connect is not None and outcome.tls is None  # plain HTTP: no handshake
 
 
+def test_every_request_opens_its_own_connection() -> None:
+    # A keep-alive server and a body read to its end: a connection kept for the next
+    # probe would leave that probe's connect time out of its record.
+    connections = 0
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def main():
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+        async with server, ClientPool() as pool:
+            return [await probe_http(url, HttpOptions(), 5, pool, read_body=True) for _ in "ab"]
+
+    first, second = asyncio.run(main())
+    assert first.ok and second.ok
+    assert first.connect is not None and second.connect is not None
+    assert connections == 2
+
+
 def test_tcp_latency_is_the_handshake_alone() -> None:
     with socket.create_server(("127.0.0.1", 0)) as listening:
         port = listening.getsockname()[1]

@@ -34,8 +34,9 @@ def http_facts(
     """Read while the connection is open: its peer address and certificate."""
     stream = response.extensions.get("network_stream")
     peer = stream.get_extra_info("server_addr") if stream is not None else None
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    certificate = tls.from_ssl_object(ssl_object)
+    certificate = None
+    if stream is not None and response.url.scheme == "https":  # plain HTTP has no TLS
+        certificate = tls.from_ssl_object(stream.get_extra_info("ssl_object"))
     left = None
     if certificate is not None:
         left = (certificate.not_after - tls.utcnow()).total_seconds()

@@ -13,11 +13,9 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from statusgen.clock import Clock
-from statusgen.conditions import reads_body
-from statusgen.config import Config, HttpOptions, Node, NodeMetrics, Replica, Service
+from statusgen.config import Config, Node, NodeMetrics, Replica, Service
 from statusgen.config.urls import parse_dns_url
 from statusgen.health import judge_probe
 from statusgen.probes.base import SOURCE_ADDRESS, Outcome, failed
@@ -32,6 +30,7 @@ from statusgen.probes.limit import (
     measure_lag,
     watch_lag,
 )
+from statusgen.probes.plan import Plan, plan_for
 from statusgen.probes.tcp import probe_tcp
 from statusgen.probes.tlsconn import probe_tls
 from statusgen.status import ProbeResult, Status
@@ -49,12 +48,13 @@ log = logging.getLogger("statusgen.probes")
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One replica to probe, with its node's resolved metrics."""
+    """One replica to probe, with its node's resolved metrics and how to probe it."""
 
     service: Service
     node: Node
     replica: Replica
     metrics: NodeMetrics
+    plan: Plan
 
 
 async def probe_replica(
@@ -72,28 +72,23 @@ async def probe_replica(
         async with ClientPool() as pool:
             return await probe_replica(service, node, replica, metrics, pool, clock)
     at = clock()
-    outcome, attempts = await _attempts(service, node, replica, metrics, client, metrics.retry)
+    target = Target(service, node, replica, metrics, plan_for(node, replica))
+    outcome, attempts = await _attempts(target, client, metrics.retry)
     return _result(service, node, replica, metrics, at, outcome, attempts)
 
 
-async def _attempts(
-    service: Service,
-    node: Node,
-    replica: Replica,
-    metrics: NodeMetrics,
-    client: ClientPool | None,
-    retry: int,
-) -> tuple[Outcome, int]:
+async def _attempts(target: Target, client: ClientPool | None, retry: int) -> tuple[Outcome, int]:
     """The last attempt's outcome and how many attempts: failures are tried again up to
     `retry` times."""
+    plan, metrics = target.plan, target.metrics
     attempts = 0
     while True:
         attempts += 1
         try:
-            outcome = await _attempt(node, replica, metrics.delay_dead, client)
-            outcome = apply_conditions(replica.scheme, node.parsed_conditions, outcome)
+            outcome = await _attempt(plan, metrics.delay_dead, client)
+            outcome = apply_conditions(plan.scheme, plan.conditions, outcome)
         except Exception as exc:  # noqa: BLE001 - one broken probe must not end the pass
-            outcome = _crashed(exc, service, node, replica)
+            outcome = _crashed(exc, target.service, target.node, target.replica)
         outcome = judge_certificate(outcome, metrics.tls_expiry_sick_days)
         if outcome.ok or not outcome.retryable or attempts > retry:
             return outcome, attempts
@@ -152,32 +147,20 @@ def _crashed(exc: BaseException, service: Service, node: Node, replica: Replica)
     return failed(f"probe failed unexpectedly ({type(exc).__name__}; see the debug log)")
 
 
-async def _attempt(
-    node: Node, replica: Replica, timeout: float, pool: ClientPool | None
-) -> Outcome:
-    parts = urlsplit(replica.url)
-    host = parts.hostname or ""
-    if parts.scheme in ("http", "https") and pool is not None:
-        read_body = reads_body(node.parsed_conditions)
-        options = _http_options(node)
-        return await probe_http(replica.url, options, timeout, pool, read_body, node.ca_file)
-    if parts.scheme == "tcp" and parts.port is not None:
-        return await probe_tcp(host, parts.port, timeout)
-    if parts.scheme == "icmp":
+async def _attempt(plan: Plan, timeout: float, pool: ClientPool | None) -> Outcome:
+    scheme, host, port = plan.scheme, plan.host, plan.port
+    if scheme in ("http", "https") and pool is not None:
+        return await probe_http(plan.url, plan.http, timeout, pool, plan.read_body, plan.ca_file)
+    if scheme == "tcp" and port is not None:
+        return await probe_tcp(host, port, timeout)
+    if scheme == "icmp":
         return await probe_icmp(host, timeout)
-    if parts.scheme == "tls" and parts.port is not None:
-        return await probe_tls(host, parts.port, timeout, node.ca_file)
-    if parts.scheme == "dns":
-        return await probe_dns(parse_dns_url(replica.url), timeout)
+    if scheme == "tls" and port is not None:
+        return await probe_tls(host, port, timeout, plan.ca_file)
+    if scheme == "dns":
+        return await probe_dns(parse_dns_url(plan.url), timeout)
     # The config accepts nothing else, so this is a bug, not a down target.
-    raise ValueError(f"cannot probe a {parts.scheme!r} replica")
-
-
-def _http_options(node: Node) -> HttpOptions:
-    """A node with a [STATUS] condition judges statuses by it, not by the healthy range."""
-    if any("STATUS" in c.placeholders() for c in node.parsed_conditions):
-        return node.http.model_copy(update={"healthy_above": 100, "healthy_below": 600})
-    return node.http
+    raise ValueError(f"cannot probe a {scheme!r} replica")
 
 
 Shard = tuple[int, int]
@@ -201,13 +184,15 @@ def targets(
     display order. A node whose replica URL, headers or body use a `${NAME}` that is not
     set is left out (it has no data; `config.secret_warnings()` says why)."""
     wanted = set(modes)
-    return [
-        Target(service, node, replica, node.metrics(config.metrics))
-        for service, node in config.iter_nodes()
-        if node.mode in wanted and node.unavailable is None
-        for replica in node.replicas
-        if in_shard(f"{service.id}/{node.id}/{replica.id or ''}", shard)
-    ]
+    found = []
+    for service, node in config.iter_nodes():
+        if node.mode not in wanted or node.unavailable is not None:
+            continue
+        metrics = node.metrics(config.metrics)
+        for replica in node.replicas:
+            if in_shard(f"{service.id}/{node.id}/{replica.id or ''}", shard):
+                found.append(Target(service, node, replica, metrics, plan_for(node, replica)))
+    return found
 
 
 def default_deadline(metrics: Sequence[NodeMetrics], concurrency: int) -> float:
@@ -254,7 +239,7 @@ async def run_probes(
     async with ClientPool(client_factory, concurrency) as pool:
         # Making a client loads the CA store, a fraction of a second of blocked loop: do it
         # before any probe starts, or every probe in flight waits for the pause.
-        https = {(t.node.http.verify_tls, t.node.ca_file) for t in todo if _is_http(t)}
+        https = {(t.plan.http.verify_tls, t.plan.ca_file) for t in todo if _is_http(t)}
         for verify, ca_file in https:
             pool.get(verify, ca_file)
 
@@ -264,12 +249,10 @@ async def run_probes(
             async with in_flight, limit.slot(hold=ACTIVE_HOLD):
                 began.add(index)
                 at = clock()
-                outcome, attempts = await _attempts(
-                    service, node, replica, metrics, pool, metrics.retry
-                )
+                outcome, attempts = await _attempts(target, pool, metrics.retry)
             if slow_only(outcome, metrics):
                 async with in_flight, limit.slot(low=True, hold=ACTIVE_HOLD):
-                    again, _ = await _attempts(service, node, replica, metrics, pool, 0)
+                    again, _ = await _attempts(target, pool, 0)
                 outcome, attempts = confirmed(outcome, again), attempts + 1
             result = _result(service, node, replica, metrics, at, outcome, attempts)
             results[index] = result
@@ -309,7 +292,7 @@ async def run_probes(
 
 
 def _is_http(target: Target) -> bool:
-    return target.replica.scheme in ("http", "https")
+    return target.plan.scheme in ("http", "https")
 
 
 def _failed_target(target: Target, started: datetime, exc: BaseException) -> ProbeResult:

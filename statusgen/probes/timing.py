@@ -9,6 +9,7 @@ time to connect and to complete the TLS handshake is kept apart.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from time import perf_counter
 from typing import Any
 
@@ -17,6 +18,14 @@ _CONNECT = "connect_tcp"
 _TLS = "start_tls"
 _SENT = "send_request_headers"
 _ANSWERED = "receive_response_headers"
+
+
+@lru_cache(maxsize=64)
+def _split(event: str) -> tuple[str, str]:
+    """`http11.send_request_headers.started` -> (`send_request_headers`, `started`): a
+    handful of event names, met ten times per request."""
+    step, _, phase = event.partition(".")[2].rpartition(".")
+    return step, phase
 
 
 class HttpTrace:
@@ -37,7 +46,7 @@ class HttpTrace:
 
     async def __call__(self, event: str, info: dict[str, Any]) -> None:
         now = perf_counter()
-        step, _, phase = event.partition(".")[2].rpartition(".")
+        step, phase = _split(event)
         if phase == "started":
             self._started[step] = now
             return

@@ -16,6 +16,7 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
@@ -175,7 +176,13 @@ def from_ssl_object(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> PeerCer
     if ssl_object is None:
         return None
     der = ssl_object.getpeercert(binary_form=True)
-    return PeerCertificate.from_der(der) if der else None
+    return _parsed(der) if der else None
+
+
+@lru_cache(maxsize=256)
+def _parsed(der: bytes) -> PeerCertificate:
+    # Replicas behind one host share its certificate: parse it once, not on every probe.
+    return PeerCertificate.from_der(der)
 
 
 async def fetch(host: str, port: int) -> PeerCertificate | None:
