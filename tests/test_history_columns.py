@@ -73,3 +73,18 @@ def test_a_view_loaded_line_by_line_answers_as_one_given_the_lines(tmp_path):
         )
     assert loaded.last_pass == given.last_pass
     assert loaded.dead_run_start(["web/site"], "9999") == given.dead_run_start(["web/site"], "9999")
+
+
+def test_sealed_rows_read_compact_answer_as_the_decoded_record(tmp_path):
+    store = Store(tmp_path)
+    rows = {"": [288, 280, 0, 8, None, None], "web/site/a": [288, 270, 10, 8, 120, 2**20]}
+    store.write_sealed_day("2026-11-20", rows, T0)
+    store.write_sealed_day("2026-11-21", {"web": [1, 1, 0, 0, 12.5, None]}, T0)  # hand-made
+    reader = Store(tmp_path)
+    compact = reader.sealed_rows("2026-11-20")
+    assert type(compact) is not dict and compact == rows and dict(compact) == rows
+    assert compact.get("web/site/a") == rows["web/site/a"] and compact.get("nope") is None
+    assert reader.sealed_rows("2026-11-21") == {"web": [1, 1, 0, 0, 12.5, None]}
+    assert reader.sealed_rows("2026-11-22") is None
+    view = HistoryView.load(reader, until=T0)
+    assert view.day_rows("web/site/a", T0, 4)[0][1] == rows["web/site/a"]

@@ -3,6 +3,7 @@ the loaded window."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -79,11 +80,10 @@ class OlderDays:
         """The lines of `day` that the view did not load."""
         return [line for line in self.lines(day) if line["t"] < self.start]
 
-    def aggregates(self, day: str) -> dict[str, list] | None:
+    def aggregates(self, day: str) -> Mapping[str, list] | None:
         if self.store is None or day > self.ceiling[:10]:
             return None
-        record = self.store.sealed(day)
-        return None if record is None else record["k"]
+        return self.store.sealed_rows(day)
 
     def changes(self, day: str, key: str) -> list[tuple[str, str]]:
         record = self.store.sealed(day) if self.store else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from statusgen.history import packed
 from statusgen.history.lines import Corrupt, dumps, pass_problem, sealed_problem
 from statusgen.history.locations import Latest, MergePolicy, combine
 from statusgen.history.rawfiles import RawFiles
+from statusgen.history.rows import Compactor
 from statusgen.history.sealing import Sealing
 from statusgen.history.spool import Spool, append_lines
 from statusgen.status import ProbeResult
@@ -91,6 +92,7 @@ class Store(Sealing, RawFiles):
         self.corrupt = Corrupt(directory / "corrupt", self.warnings)
         self._meta: dict | None = None
         self._sealed: dict[str, dict | None] = {}
+        self._compact = Compactor()
         self.spool = Spool(spool, writer) if spool is not None else None
 
     @property
@@ -272,8 +274,20 @@ class Store(Sealing, RawFiles):
     def sealed(self, day: str) -> dict | None:
         """The sealed record of `day`, or None (not sealed, or unreadable: then copied to
         corrupt/ with a warning)."""
-        if day in self._sealed:
-            return self._sealed[day]
+        if day not in self._sealed:
+            self._sealed[day] = self._read_sealed(day)
+        return self._sealed[day]
+
+    def sealed_rows(self, day: str) -> Mapping[str, list] | None:
+        """The aggregates (`k`) of sealed `day`, compact (`statusgen.history.rows`), or
+        None. The rest of the record is not kept: a build reads 90 days of these."""
+        record = self._sealed[day] if day in self._sealed else self._read_sealed(day)
+        if record is None:
+            self._sealed[day] = None  # a broken day is copied aside once
+            return None
+        return self._compact(record["k"])
+
+    def _read_sealed(self, day: str) -> dict | None:
         path = self.days_dir / f"{day}.json"
         record = None
         try:
@@ -292,7 +306,6 @@ class Store(Sealing, RawFiles):
             if problem:
                 self.corrupt.keep(path, 1, data, problem)
                 record = None
-        self._sealed[day] = record
         return record
 
     def last_passes(self, count: int, since: datetime, until: datetime | None = None) -> list[dict]:
