@@ -99,7 +99,7 @@ def test_each_job_has_only_the_permissions_it_needs():
     status = load("status.yml")
     assert status["permissions"] == {}
     assert status["jobs"]["status"]["permissions"] == {"contents": "write"}
-    assert status["jobs"]["probe"]["permissions"] == {"contents": "write"}
+    assert status["jobs"]["probe"]["permissions"] == {"contents": "read"}  # no push
     assert "secrets." not in yaml.safe_dump(status["jobs"]["probe"])  # no notifier secret
     assert status["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     keepalive = status["jobs"]["keepalive"]
@@ -182,6 +182,18 @@ def test_the_location_matrix_is_off_by_default_and_the_status_job_runs_either_wa
     assert probe["strategy"]["matrix"] == "${{ fromJSON(vars.STATUSGEN_MATRIX) }}"
     assert probe["runs-on"] == "${{ matrix.runs-on }}"
     (run,) = [s["run"] for s in probe["steps"] if "run" in s and "probe" in s["run"]]
-    assert run == 'statusgen probe --location "$LOCATION" --shard "$SHARD" --push'
+    command = 'statusgen probe --location "$LOCATION" --shard "$SHARD" --out pass'
+    assert run.splitlines()[0] == command
+    assert probe["steps"][0]["with"] == {"persist-credentials": False}
+    (upload,) = [s for s in probe["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert upload["with"]["path"] == "pass" and upload["with"]["if-no-files-found"] == "error"
     status = data["jobs"]["status"]
+    # a failed location is just missing: the final job runs unless the run was cancelled
     assert status["needs"] == "probe" and status["if"] == "${{ !cancelled() }}"
+    names = [s.get("name") for s in status["steps"]]
+    download = status["steps"][names.index("Download the locations' passes")]
+    assert download["with"] == {"pattern": "pass-*", "path": "passes"}
+    importing = status["steps"][names.index("Import the locations' passes")]
+    assert "statusgen data import passes" in importing["run"]
+    assert download["if"] == importing["if"] == "vars.STATUSGEN_MATRIX != ''"
+    assert names.index("Import the locations' passes") < names.index("Probe, notify and build")

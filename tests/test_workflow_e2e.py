@@ -28,8 +28,10 @@ class Target(BaseHTTPRequestHandler):
 
     up = False
     notified: list[dict] = []
+    peers: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        Target.peers.append(self.client_address[0])
         self.send_response(200 if Target.up else 503)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -50,7 +52,7 @@ def target():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Target)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    Target.up, Target.notified = False, []
+    Target.up, Target.notified, Target.peers = False, [], []
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -248,39 +250,61 @@ def test_passes_commit_back_around_a_person_and_always_deploy(page):
 
 
 @pytest.mark.parametrize("page", ["status-data"], indirect=True)
-def test_the_location_matrix_probes_at_once_and_the_status_job_merges(page):
+def test_the_location_matrix_probes_at_once_and_the_final_job_imports_and_merges(page):
+    """Four jobs at once (three locations, one in two shards), each a real `statusgen probe
+    --location` from its own loopback address, passing its pass to the final job as an
+    artifact folder. One location's job dies before uploading; one shard's artifact is
+    cut short. The final job imports what arrived, merges, notifies, builds, commits the
+    data branch once and deploys."""
     runner, origin, home, ref = page
     clone = home / "maintainer"
     run("git", "clone", "-q", origin, clone, cwd=home)
     config = clone / "config" / "statusgen.toml"
     config.write_text(
         config.read_text()
-        + '\n[[locations]]\nid = "gh1"\nname = "Runner one"\n'
-        + '\n[[locations]]\nid = "gh2"\nname = "Runner two"\n'
+        + "".join(
+            f'\n[[locations]]\nid = "gh{n}"\nname = "Runner {n}"\n'
+            f'source_address = "127.0.0.{n + 1}"\n'
+            for n in (1, 2, 3)
+        )
     )
-    commit_all(clone, "probe from two runners")
+    commit_all(clone, "probe from three runners")
     git(clone, "push", "-q", "origin", "main")
-    matrix = run(
-        sys.executable, "-m", "statusgen", "locations", "matrix", "-c", config, cwd=clone
-    ).stdout.strip()
-    assert json.loads(matrix) == {
-        "include": [
-            {"location": "gh1", "shard": "1/1", "runs-on": ["ubuntu-latest"]},
-            {"location": "gh2", "shard": "1/1", "runs-on": ["ubuntu-latest"]},
-        ]
-    }
-    runner.vars["STATUSGEN_MATRIX"] = matrix
+    matrix = [("gh1", "1/2"), ("gh1", "2/2"), ("gh2", "1/1"), ("gh3", "1/1")]  # 4 at once
+    include = [{"location": x, "shard": k, "runs-on": ["ubuntu-latest"]} for x, k in matrix]
+    runner.vars["STATUSGEN_MATRIX"] = json.dumps({"include": include})
 
-    jobs = runner.run()  # the site is down from both runners: a quorum, dead
-    for name in ("probe", "status", "deploy"):
+    def artifacts_go_wrong(workspace: Path) -> None:
+        (path,) = (workspace / "pass").glob("samples/*/*.jsonl")
+        line = json.loads(path.read_text())
+        if path.parent.name.startswith("gh2"):  # the runner dies before the upload
+            path.unlink()
+        elif path.parent.name.startswith("gh1") and not line["r"]:
+            path.write_text(path.read_text()[:-9])  # the shard without the replica, cut
+
+    runner.hooks["Upload the pass"] = artifacts_go_wrong
+    jobs = runner.run()
+    runner.hooks.clear()
+    assert jobs["probe"].result == "failure"  # gh2's job
+    for name in ("status", "deploy"):
         assert jobs[name].result == "success", "\n".join(jobs[name].log)
+    log = "\n".join(jobs["status"].log)
+    assert "an unfinished last line" in log and "the folder is quarantined" in log
+    assert "imported 2 pass(es) from 3 folder(s) (0 already in the history, 1 quarantined)" in log
+    assert {"127.0.0.2", "127.0.0.4"} <= set(Target.peers)  # each from its own address
+
     samples = at_origin(origin, "ls-tree", "-r", "--name-only", ref, "history/samples")
-    assert {path.split("/")[2] for path in samples.split()} == {"gh1", "gh2"}  # no main
+    writers = {path.split("/")[2] for path in samples.split()}
+    assert "gh3" in writers and len(writers) == 2  # gh3 and the shard of gh1 with the replica
+    assert not any(w.startswith(("gh2", "main")) for w in writers)
+    corrupt = at_origin(origin, "ls-tree", "-r", "--name-only", ref, "history/corrupt/imports")
+    assert corrupt.count("/samples/gh1.") == 1
+    subjects = at_origin(origin, "log", "--format=%s", ref).splitlines()
+    assert [x for x in subjects if x.startswith("status: ")] == subjects[:1]  # one, for all
     document = json.loads((runner.deployed / "api/v1/status.json").read_text())
     node = document["services"][0]["nodes"][0]
-    assert node["probe"] == "dead"
-    assert [(x["name"], x["health"]) for x in node["locations"]] == [
-        ("Runner one", "dead"),
-        ("Runner two", "dead"),
-    ]
+    assert node["probe"] == "dead"  # 2 of 3 configured locations: a quorum
+    health = {x["name"]: x["health"] for x in node["locations"]}
+    assert health["Runner 1"] == health["Runner 3"] == "dead" and health.get("Runner 2") != "dead"
     assert any("(2 of 2 locations)" in json.dumps(n) for n in Target.notified)
+    assert (runner.deployed / "index.html").is_file()

@@ -13,11 +13,12 @@ combination, or `include` entries, or an expression giving either; `${{ matrix.X
 a matrix's jobs run at once, as GitHub runs them, each in its own workspace. It stands
 in for the `uses:` steps it knows: checkout (a clone of the origin), setup-python (the
 given Python first on PATH), upload-pages-artifact and deploy-pages (a folder each),
-upload-artifact and download-artifact.
+upload-artifact and download-artifact (a folder per name; `pattern`, `merge-multiple`).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import json
 import os
@@ -369,19 +370,36 @@ def _deploy_pages(runner: Runner, workspace: Path, env: dict, inputs: dict) -> d
 
 
 def _upload_artifact(runner: Runner, workspace: Path, env: dict, inputs: dict) -> dict:
+    """One folder per artifact name; a name already uploaded in this run is refused (as
+    GitHub does without `overwrite`), a missing path fails with `if-no-files-found: error`."""
+    source = workspace / inputs["path"]
     target = runner.artifacts / "named" / inputs["name"]
-    shutil.copytree(workspace / inputs["path"], target, dirs_exist_ok=True)
+    if not source.exists() or not any(p.is_file() for p in source.rglob("*")):
+        if inputs.get("if-no-files-found", "warn") == "error":
+            raise FileNotFoundError(f"upload-artifact: no files in {source}")
+        return {}
+    if target.exists():
+        raise FileExistsError(f"upload-artifact: {inputs['name']} was uploaded already")
+    shutil.copytree(source, target)
     return {"artifact-id": inputs["name"]}
 
 
 def _download_artifact(runner: Runner, workspace: Path, env: dict, inputs: dict) -> dict:
+    """`name`, or every artifact (matching `pattern`): each in `path/<name>/`, unless there
+    is one (or `merge-multiple`), which lands in `path` itself, as the action does. No
+    match is no error."""
     named = runner.artifacts / "named"
-    names = [inputs["name"]] if inputs.get("name") else sorted(p.name for p in named.iterdir())
-    for name in names:
+    found = sorted(p.name for p in named.iterdir()) if named.is_dir() else []
+    if inputs.get("name"):
+        if inputs["name"] not in found:
+            raise FileNotFoundError(f"download-artifact: no artifact {inputs['name']}")
+        found = [inputs["name"]]
+    elif inputs.get("pattern"):
+        found = [name for name in found if fnmatch.fnmatchcase(name, inputs["pattern"])]
+    together = len(found) == 1 or inputs.get("merge-multiple") == "true"
+    for name in found:
         target = workspace / inputs.get("path", ".")
-        if not inputs.get("name"):
-            target = target / name
-        shutil.copytree(named / name, target, dirs_exist_ok=True)
+        shutil.copytree(named / name, target if together else target / name, dirs_exist_ok=True)
     return {}
 
 
