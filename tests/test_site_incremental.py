@@ -128,3 +128,18 @@ def test_content_markdown_is_rendered_again_only_where_its_text_changed(tmp_path
     rendered.clear()
     build_site(config, T0, full=True)
     assert len(rendered) > 3
+
+
+def test_builds_across_midnight_and_a_seal_give_the_bytes_of_a_full_build(tmp_path):
+    config = make_fixture(tmp_path)
+    store = open_store(config)
+    raw = tmp_path / ".statusgen" / "build-cache" / "raw"
+    build_site(config, T0)
+    # 22:00, then passes around midnight, then past the next day's seal (02:00).
+    for hours in (10, 11.9, 12.1, 14.5, 15):
+        now = T0 + timedelta(hours=hours)
+        record_pass(config, store, now)
+        report, incremental, full = both_ways(config, now)
+        assert incremental == full, hours
+        assert sorted(p.name for p in raw.iterdir())[-1] == f"{now.date()}.idx"
+    assert (config.history_dir / "days" / "2026-11-23.json").is_file()

@@ -20,6 +20,7 @@ from statusgen.history.locations import (
 )
 from statusgen.history.passes import ImportReport, append_once, import_passes, write_pass
 from statusgen.history.query import DayBar, HistoryView, Sample
+from statusgen.history.rawindex import RawCache
 from statusgen.history.store import GRACE, SCHEMA, Store, pass_record
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ImportReport",
     "Latest",
     "MergePolicy",
+    "RawCache",
     "Sample",
     "Store",
     "aggregate_day",

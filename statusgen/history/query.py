@@ -25,6 +25,7 @@ from statusgen.clock import iso, parse_iso
 from statusgen.history.columns import DEAD, Column, Columns
 from statusgen.history.locations import Latest, MergePolicy
 from statusgen.history.older import Days, OlderDays, entry_of
+from statusgen.history.rawindex import RawCache
 from statusgen.history.store import Store
 from statusgen.history.stream import each_line
 from statusgen.status import Status
@@ -90,9 +91,16 @@ class HistoryView:
         self.policy = MergePolicy()
 
     @classmethod
-    def load(cls, store: Store, until: datetime | None = None, hours: float = 24) -> HistoryView:
+    def load(
+        cls,
+        store: Store,
+        until: datetime | None = None,
+        hours: float = 24,
+        cache: RawCache | None = None,
+    ) -> HistoryView:
         """The history as of `until`: raw passes of the last `hours` before it and of
-        days not sealed yet, the rest on demand. Without `until`, every raw pass."""
+        days not sealed yet, the rest on demand. Without `until`, every raw pass. With
+        `cache`, the raw files decoded by the build before are not decoded again."""
         ceiling = iso(until.replace(microsecond=0)) if until else "9999"
         start = iso((until - timedelta(hours=hours)).replace(microsecond=0)) if until else ""
         raw = [day for day in store.raw_day_names() if day <= ceiling[:10]]
@@ -103,7 +111,11 @@ class HistoryView:
         partial = {d for d in loaded if d in sealed and d != ceiling[:10]}
         partial = {d for d in partial if store.sealed(d) is not None}
         since = {day: start for day in partial}
-        passes = Columns(line for line in each_line(store, loaded, since) if line["t"] <= ceiling)
+        passes = cache.columns(store, loaded, since, ceiling) if cache and until else None
+        if passes is None:
+            passes = Columns(
+                line for line in each_line(store, loaded, since) if line["t"] <= ceiling
+            )
         before = sorted({d for d in raw if d not in loaded} | partial)
         older = OlderDays(store, ceiling, start, before, raw, partial)
         view = cls(passes, {}, older, store.meta())

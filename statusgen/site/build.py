@@ -21,7 +21,7 @@ from statusgen.content import load_content
 from statusgen.content.render import remembered
 from statusgen.errors import ConfigError
 from statusgen.files import locked, private_folder
-from statusgen.history import HistoryView, open_store
+from statusgen.history import HistoryView, RawCache, open_store
 from statusgen.resources import theme_dir
 from statusgen.site.cache import FOLDER as CACHE_FOLDER
 from statusgen.site.cache import PageCache, build_inputs
@@ -76,8 +76,10 @@ def build_site(
     check_site_config(config)
     state = private_folder(config.resolve(config.server.state_dir))
     cache = PageCache(state / CACHE_FOLDER, read=not full)
+    # `--full` reads the raw files the ordinary way: a second way to the same bytes.
+    raw = None if full else RawCache(state / CACHE_FOLDER / "raw")
     with remembered(cache.markdown()):
-        snapshot, warnings = snapshot_at(config, now, live)
+        snapshot, warnings = snapshot_at(config, now, live, raw)
     assets, asset_files = resolve_assets(config)
     documents = api_documents(snapshot)
     files = site_files(snapshot, assets, documents=documents, cache=cache)
@@ -101,14 +103,18 @@ def build_site(
 
 
 def snapshot_at(
-    config: Config, now: datetime, live: dict[str, Status] | None = None
+    config: Config,
+    now: datetime,
+    live: dict[str, Status] | None = None,
+    raw: RawCache | None = None,
 ) -> tuple[Snapshot, list[str]]:
     """The page state at `now` (content, the history as of `now`, live statuses) and the
-    history's warnings. A build for an earlier time ignores the passes after it."""
+    history's warnings. A build for an earlier time ignores the passes after it. `raw`:
+    the raw files as the build before decoded them (statusgen.history.rawindex)."""
     content = load_content(config)
     store = open_store(config)
     store.migrate_if_v1()
-    view = HistoryView.load(store, until=now)
+    view = HistoryView.load(store, until=now, cache=raw)
     return build_snapshot(config, view, content, now, live), list(store.warnings)
 
 
