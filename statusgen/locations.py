@@ -9,8 +9,9 @@ records are present (`statusgen.history.locations`); `merged_state` is that merg
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -21,6 +22,8 @@ from statusgen.config.services import public_url
 from statusgen.errors import ConfigError
 from statusgen.health import Evaluation, evaluate
 from statusgen.history import merge_at, open_store, pass_record, writer_name
+from statusgen.history.lines import dumps
+from statusgen.history.spool import Spool
 from statusgen.status import ProbeResult, Status
 from statusgen.validation import redact_userinfo
 
@@ -81,33 +84,55 @@ def probe_location(
 
 
 class ReportError(Exception):
-    """A pass `--report-to` could not deliver, with one line saying why."""
+    """A pass `--report-to` could not deliver, with one line saying why. `retry`: the
+    server may take it later (unreachable, a timeout, a lost answer, 5xx, 408, 429);
+    otherwise it refused the pass itself (401, 400, 413) and a replay would be too."""
+
+    def __init__(self, message: str, retry: bool = False, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retry = retry
+        # 401/403: this host's token, not the pass, is wrong: waiting passes stay waiting
+        self.auth = status in (401, 403)
+
+
+RETRY_STATUSES = frozenset({408, 425, 429})
+# The passes a location keeps while the server is away: a day of passes every 5 minutes.
+# Each run sends them first, oldest first, stopping at the first that does not go; more
+# than this and the oldest are dropped (with a warning).
+SPOOL_LIMIT = 288
 
 
 def report_pass(url: str, token: str, done: LocationPass, timeout: float = 30.0) -> dict:
     """Send `done`'s pass line to a running `statusgen serve` at `url` (its base URL) as
     location `done.location`, with that location's token (see statusgen.server.locations).
     Returns the server's answer; raises ReportError naming the status and its reason."""
+    return send_line(url, token, done.location, done.shard, done.line, timeout)
+
+
+def send_line(
+    url: str, token: str, location: str, shard: Shard | None, line: dict, timeout: float = 30.0
+) -> dict:
+    """POST one pass line to `<url>/locations/<location>/passes`; see `report_pass`."""
     import httpx
 
     from statusgen import USER_AGENT
 
     parts = urlsplit(url)
-    target = parts._replace(path=parts.path.rstrip("/") + f"/locations/{done.location}/passes")
+    target = parts._replace(path=parts.path.rstrip("/") + f"/locations/{location}/passes")
     target = urlunsplit(target)
     shown = public_url(target)  # errors never echo credentials or a query token
-    shard = f"{done.shard[0]}/{done.shard[1]}" if done.shard else None
     try:
         response = httpx.post(
             target,
-            json={"shard": shard, "pass": done.line},
+            json={"shard": f"{shard[0]}/{shard[1]}" if shard else None, "pass": line},
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
             timeout=timeout,
         )
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        reason = redact_userinfo(str(exc))
+        reason = redact_userinfo(str(exc)) or "no answer"
         raise ReportError(
-            f"{shown}: cannot send the pass: {type(exc).__name__}: {reason}"
+            f"{shown}: cannot send the pass: {type(exc).__name__}: {reason}",
+            retry=isinstance(exc, httpx.TransportError),
         ) from None
     try:
         answer = response.json()
@@ -115,8 +140,78 @@ def report_pass(url: str, token: str, done: LocationPass, timeout: float = 30.0)
         answer = None
     if response.status_code != 200 or not isinstance(answer, dict):
         reason = str(answer.get("error")) if isinstance(answer, dict) else response.text[:200]
-        raise ReportError(f"{shown}: HTTP {response.status_code}: {reason.strip()}")
+        code = response.status_code
+        raise ReportError(
+            f"{shown}: HTTP {code}: {reason.strip()}",
+            retry=code >= 500 or code in RETRY_STATUSES,
+            status=code,
+        )
     return answer
+
+
+@dataclass
+class Delivery:
+    """What `deliver_pass` did: the answer to this run's pass (None: not delivered),
+    spooled passes sent (`replayed`: of which the server had them already), refused
+    ones dropped, how many still wait, and the error that stopped it."""
+
+    answer: dict | None = None
+    sent: int = 0
+    replayed: int = 0
+    waiting: int = 0
+    spool: Path | None = None
+    error: ReportError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def deliver_pass(
+    url: str, token: str, done: LocationPass, spool_dir: Path, timeout: float = 30.0
+) -> Delivery:
+    """Send the passes this location (or shard) kept in `spool_dir` while the server was
+    away, oldest first, then `done`'s; the first that cannot go for now (see
+    ReportError.retry) stops the sending, and `done`'s pass joins the spool (at most
+    SPOOL_LIMIT wait); a wrong token (401, 403) stops it too, leaving the spool as it
+    is. A pass the server refuses (400, 413) is dropped with a warning. Sending one
+    twice is harmless: the server keeps a pass's writer and time as its key and answers
+    a replay without appending it again."""
+    spool = Spool(spool_dir, writer_name(done.location, done.shard))
+    out = Delivery(spool=spool.path)
+    done_with = 0
+    try:
+        for raw in spool.lines():
+            try:
+                answer = send_line(url, token, done.location, done.shard, json.loads(raw), timeout)
+            except ReportError as exc:
+                if exc.retry or exc.auth:
+                    out.error = exc
+                    break
+                out.warnings.append(f"a spooled pass was refused and is dropped: {exc}")
+            except ValueError:
+                out.warnings.append(f"{spool.path}: a line that is not JSON is dropped")
+            else:
+                out.sent += 1
+                out.replayed += bool(answer.get("duplicate"))
+            done_with += 1
+    finally:
+        spool.forget(done_with)
+    if out.error is None:
+        try:
+            out.answer = send_line(url, token, done.location, done.shard, done.line, timeout)
+        except ReportError as exc:
+            out.error = exc
+    if out.answer is None and out.error is not None and out.error.retry:
+        try:
+            dropped = spool.keep((dumps(done.line) + "\n").encode("utf-8"), limit=SPOOL_LIMIT)
+        except OSError as error:
+            out.warnings.append(f"{spool.path}: the pass is lost: cannot keep it: {error}")
+            dropped = 0
+        if dropped:
+            out.warnings.append(
+                f"{spool.path}: more than {SPOOL_LIMIT} passes waiting: the {dropped} "
+                "oldest are dropped"
+            )
+    out.waiting = len(spool.lines())
+    return out
 
 
 @dataclass

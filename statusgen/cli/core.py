@@ -148,7 +148,8 @@ location_option = click.option(
     "--report-to",
     metavar="URL",
     help="With --location: send the pass to the statusgen serve at URL (its base URL) "
-    "instead of writing it here, with the location's token. Exit 1 when it is refused.",
+    "instead of writing it here, with the location's token; passes kept while the server "
+    "was away go first. Exit 1 when this pass is refused or kept for the next run.",
 )
 @click.option(
     "--out",
@@ -204,7 +205,7 @@ def probe(
         if out is not None and not dry_run:
             _write_location(out, done)
         if report_to and not dry_run:
-            _report_location(report_to, token or "", done)
+            _report_location(config, report_to, token or "", done)
         if push and not dry_run:
             _push_location(config, location, shard)
         return
@@ -249,15 +250,29 @@ def _probe_location(
     return done
 
 
-def _report_location(url: str, token: str, done: LocationPass) -> None:
-    from statusgen.locations import ReportError, report_pass
+def _report_location(config: Config, url: str, token: str, done: LocationPass) -> None:
+    from statusgen.files import private_folder
+    from statusgen.locations import deliver_pass
 
-    try:
-        answer = report_pass(url, token, done)
-    except ReportError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise click.exceptions.Exit(1) from None
-    click.echo(f"sent the pass of {answer['t']} to {url} as {answer['writer']}", err=True)
+    state = private_folder(config.resolve(config.server.state_dir))
+    sent = deliver_pass(url, token, done, state / "report-spool")
+    for warning in sent.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if sent.sent:
+        again = f", {sent.replayed} of them already there" if sent.replayed else ""
+        click.echo(f"sent {sent.sent} spooled pass(es) to {url} first{again}", err=True)
+    if sent.answer is not None:
+        answer = sent.answer
+        click.echo(f"sent the pass of {answer['t']} to {url} as {answer['writer']}", err=True)
+        return
+    click.echo(f"error: {sent.error}", err=True)
+    if sent.error is not None and sent.error.retry:
+        click.echo(
+            f"the pass is kept in {sent.spool} ({sent.waiting} waiting) and sent first by "
+            "the next run",
+            err=True,
+        )
+    raise click.exceptions.Exit(1)
 
 
 def _write_location(out: Path, done: LocationPass) -> None:

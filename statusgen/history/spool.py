@@ -8,16 +8,19 @@ A pass the history folder refuses (read-only, full, a folder where the day's fil
 belongs) is not lost: it waits in `<state folder>/history-spool/<writer>.jsonl`, and the
 next pass that can write appends the spooled lines first (each at most once), then its
 own. The spool holds pass lines exactly as the history would; only `statusgen.history`
-writes or reads it.
+writes or reads it. The same kind of spool keeps the passes `statusgen probe --location
+ID --report-to URL` could not deliver (`<state folder>/report-spool/`, see
+`statusgen.locations`), sent first by the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from statusgen.history import packed
@@ -57,8 +60,56 @@ class Spool:
         self.folder = folder
         self.path = folder / f"{writer}.jsonl"
 
-    def keep(self, line: bytes) -> None:
+    def keep(self, line: bytes, limit: int | None = None) -> int:
+        """Add `line` (ending in a newline) at the end; with `limit`, then drop the oldest
+        lines beyond it. Returns how many were dropped."""
         append_lines(self.path, [line], mode=0o600)
+        if limit is None:
+            return 0
+        with self._locked() as held:
+            if not held:
+                return 0
+            lines = self.path.read_bytes().splitlines(keepends=True)
+            if len(lines) <= limit:
+                return 0
+            _replace(self.path, b"".join(lines[-limit:]))
+            return len(lines) - limit
+
+    def lines(self, limit: int | None = None) -> list[bytes]:
+        """The waiting lines (the first `limit` of them), oldest first."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        whole = data[: data.rfind(b"\n") + 1].splitlines()  # a torn last line is no line
+        return [raw for raw in whole if raw.strip()][:limit]
+
+    def forget(self, count: int) -> None:
+        """Drop the `count` oldest lines (the file goes when none is left)."""
+        if count <= 0:
+            return
+        with self._locked() as held:
+            if not held:
+                return
+            lines = [x for x in self.path.read_bytes().splitlines(keepends=True) if x.strip()]
+            if len(lines) <= count:
+                self.path.unlink()
+            else:
+                _replace(self.path, b"".join(lines[count:]))
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[bool]:
+        """The spool's flock (False when there is no spool file)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            yield False
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield self.path.is_file()
+        finally:
+            os.close(fd)
 
     def drain(self, day_file: Callable[[str], Path]) -> int:
         """Append every spooled line to its day's file (`day_file(day)`), then empty the

@@ -13,6 +13,11 @@ that is not JSON of that shape, a line the history would refuse, a replica the c
 does not probe, or a time more than MAX_AHEAD in the future; 413 for a body over
 `server.body_limit` (middleware). Success is 200 with
 `{"location", "writer", "t"}`.
+
+A replay is answered, not appended: a pass's writer (location and shard) and time are its
+idempotency key, so a pass this writer recorded already (the same time and content: the
+sender lost the answer and sent it again from its spool) gets 200 with
+`"duplicate": true`, and nothing is written or merged again.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from statusgen.clock import parse_iso
-from statusgen.history import open_store, writer_name
+from statusgen.history import append_once, open_store, writer_name
 from statusgen.server.auth import bearer
 from statusgen.server.context import ServerContext
 from statusgen.server.reporter import describe
@@ -101,21 +106,23 @@ class PassEndpoint:
             shard = (number, count)
         writer = writer_name(location, shard)
 
-        def append() -> list[str]:
+        def append() -> list[str] | None:
             store = open_store(config, writer=writer)
-            store.append(body.line, self.ctx.clock())
+            if not append_once(store, body.line, self.ctx.clock()):
+                return None  # a replay: this writer recorded this pass already
             return store.warnings
 
         try:
             warnings = await self.ctx.run_locked(append)
         except ValueError as exc:  # the history's own check of the line
             return refuse(400, f"bad pass report: pass: {exc}")
+        answer = {"location": location, "writer": writer, "t": body.line["t"]}
+        if warnings is None:
+            return JSONResponse({**answer, "duplicate": True})
         for warning in warnings:
-            log.warning("statusgen.server").warning(
-                "event=location-pass-warning location=%s message=%r", location, warning
-            )
+            log.warning("event=location-pass-warning location=%s message=%r", location, warning)
         self.ctx.changed()
-        return JSONResponse({"location": location, "writer": writer, "t": body.line["t"]})
+        return JSONResponse(answer)
 
     def problem(self, body: PassReport) -> str | None:
         """What the history's own check does not see: a shard out of range, a replica
