@@ -65,7 +65,7 @@ def test_a_view_loaded_line_by_line_answers_as_one_given_the_lines(tmp_path):
     for key in ("web/site/a", "web/site/push", "web/site", "web", ""):
         assert loaded.latest(key) == given.latest(key)
         assert loaded.samples(key, since) == given.samples(key, since)
-        assert loaded.latencies(key, since) == given.latencies(key, since)
+        assert loaded.latencies(key, since, T0) == given.latencies(key, since, T0)
         assert loaded.uptime(key, T0, 1) == given.uptime(key, T0, 1)
         assert loaded.day_rows(key, T0, 3) == given.day_rows(key, T0, 3)
         assert loaded.changes(key, T0 - timedelta(days=2), T0) == given.changes(

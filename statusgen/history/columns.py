@@ -12,7 +12,7 @@ reasons by position (only the few entries that have one).
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 NO_MS = -(2**63)  # no latency (the entry's `null`); never a recorded value
@@ -94,7 +94,18 @@ class Columns:
             column = get(key)
             if column is None:
                 column = columns[key] = Column()
-            column.add(index, entry[0], entry[1], entry[2] if len(entry) > 2 else "")
+            if len(entry) > 2 or type(column.ms) is list:
+                column.add(index, entry[0], entry[1], entry[2] if len(entry) > 2 else "")
+                continue
+            column.at.append(index)
+            column.codes.append(ord(entry[0]))
+            ms = entry[1]
+            try:
+                column.ms.append(NO_MS if ms is None else ms)
+            except OverflowError:  # the slow path knows what to do
+                column.at.pop()
+                column.codes.pop()
+                column.add(index, entry[0], ms)
         for field in ("n", "s"):
             for key, code in line.get(field, {}).items():
                 column = get(key)
@@ -154,6 +165,15 @@ class Columns:
             return None
         a, b = column.span(self.position(since), len(self.times))
         return None if a == b else (b - a - column.codes[a:b].count(DEAD)) / (b - a)
+
+    def latencies(self, key: str, since: str, until: str) -> tuple[list[int], list[int | None]]:
+        """(pass positions, latency ms or None) of `key`'s samples from the ISO time
+        `since` to `until`."""
+        column = self.columns.get(key)
+        if column is None:
+            return [], []
+        a, b = column.span(bisect_left(self.times, since), bisect_right(self.times, until))
+        return column.at[a:b].tolist(), [None if v == NO_MS else v for v in column.ms[a:b]]
 
     def aggregate(self, day: str, following: str) -> dict[str, list]:
         """Per key, [checks, healthy, sick, dead, mean ms, p95 ms] over the passes of

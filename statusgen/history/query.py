@@ -83,6 +83,7 @@ class HistoryView:
             if day not in self._older.partial:
                 computed[day] = self._columns.aggregate(day, _next_day(day))
         self.days = Days(computed, self._older)
+        self._parsed: list[datetime] = []
         self._calendars: dict[tuple[date, int], list[tuple[date, str, str]]] = {}
         self._aggregates: dict[tuple[date, int], list[tuple[date, dict[str, list]]]] = {}
         self._latest_older: dict[str, Sample | None] = {}
@@ -237,14 +238,20 @@ class HistoryView:
         `since` on, oldest first. For loops over many keys that need few Sample objects."""
         return self._columns.series(key, iso(since.replace(microsecond=0)))
 
-    def latencies(self, key: str, since: datetime) -> tuple[list[str], list[int | None]]:
-        """(ISO times, latency ms or None) of `key`'s raw samples from `since` on."""
-        column = self._columns.get(key)
-        if column is None:
-            return [], []
-        a, b = column.span(self._columns.position(iso(since.replace(microsecond=0))), 1 << 62)
-        times = self._columns.times
-        return [times[column.at[j]] for j in range(a, b)], [column.latency(j) for j in range(a, b)]
+    def latencies(
+        self, key: str, since: datetime, until: datetime
+    ) -> tuple[list[datetime], list[int | None]]:
+        """(times, latency ms or None) of `key`'s raw samples from `since` to `until`."""
+        floor, ceiling = iso(since.replace(microsecond=0)), iso(until.replace(microsecond=0))
+        positions, values = self._columns.latencies(key, floor, ceiling)
+        moments = self._moments()
+        return [moments[i] for i in positions], values
+
+    def _moments(self) -> list[datetime]:
+        # The loaded pass times as datetimes, each parsed once a build.
+        if len(self._parsed) != len(self._columns.times):
+            self._parsed = [parse_time(at) for at in self._columns.times]
+        return self._parsed
 
     def keys(self) -> set[str]:
         """Every key with at least one raw sample."""

@@ -277,22 +277,26 @@ def _mean(values: Sequence[float | None]) -> float | None:
 def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[datetime, int], ...]:
     """The node's response time per pass over the last day: the mean of its replicas
     that answered."""
-    since, ceiling = now - timedelta(hours=LATENCY_HOURS), iso(now.replace(microsecond=0))
+    since = now - timedelta(hours=LATENCY_HOURS)
     if len(keys) == 1:  # most nodes: no per-time grouping needed (same values)
-        times, values = view.latencies(keys[0], since)
-        return tuple(
-            (parse_time(at), round(latency))
-            for at, latency in zip(times, values, strict=True)
-            if latency is not None and at <= ceiling
-        )
-    by_time: dict[str, list[int]] = defaultdict(list)
-    for key in keys:
-        times, values = view.latencies(key, since)
+        times, values = view.latencies(keys[0], since, now)
+        return tuple((at, v) for at, v in zip(times, values, strict=True) if v is not None)
+    found = [view.latencies(key, since, now) for key in keys]
+    times = found[0][0]
+    if all(other == times for other, _ in found[1:]):  # the usual case: the same passes
+        out = []
+        rows = zip(*(values for _, values in found), strict=True)
+        for at, row in zip(times, rows, strict=True):
+            known = [v for v in row if v is not None]
+            if known:
+                out.append((at, round(sum(known) / len(known))))
+        return tuple(out)
+    by_time: dict[datetime, list[int]] = defaultdict(list)
+    for times, values in found:
         for at, latency in zip(times, values, strict=True):
-            if latency is not None and at <= ceiling:
+            if latency is not None:
                 by_time[at].append(latency)
-    # ISO times of one format sort as the moments they name.
-    return tuple((parse_time(at), round(sum(v) / len(v))) for at, v in sorted(by_time.items()))
+    return tuple((at, round(sum(v) / len(v))) for at, v in sorted(by_time.items()))
 
 
 def _daily_latency(
