@@ -204,3 +204,24 @@ def test_push_nodes_of_main_and_the_locations_merge_share_one_stream():
     assert merged[-1]["n"] == {"app/worker": "s", "web/site": "h"}  # every node, latest
     assert merged[-1]["s"] == {"app": "s", "web": "h"} and merged[-1]["p"] == "s"
     assert merged[-1]["r"][KEY] == ["h", 20]
+
+
+@pytest.mark.parametrize("same_order", [True, False])
+def test_the_merge_reads_locations_side_by_side_or_key_by_key_alike(same_order):
+    # Locations that list the same replicas in the same order are read side by side; any
+    # other order key by key. Both give each replica the same vote, in the same order.
+    keys = [f"web/site/r{i}" for i in range(6)]
+    at = "2026-11-23T12:00:00Z"
+    fra = {key: (at, ["h", 10 + i]) for i, key in enumerate(keys)}
+    par = {key: (at, ["h", 30 + i]) for i, key in enumerate(keys)}
+    nyc = {key: (at, ["h", 20 + i]) for i, key in enumerate(keys)}
+    par[keys[1]] = (at, ["d", None, "refused"])
+    nyc[keys[2]] = (at, ["h", None])
+    if not same_order:
+        nyc = dict(reversed(nyc.items()))
+    merged = merge_at(at, {"fra": fra, "par": par, "nyc": nyc}, POLICY)
+    assert list(merged["r"]) == keys
+    assert merged["r"][keys[0]] == ["h", 20]  # the median of 10, 30 and 20
+    assert merged["r"][keys[1]] == ["s", 11, "unreachable from Paris (1 of 3 locations): refused"]
+    assert merged["r"][keys[2]] == ["h", 12]  # the lower of two answers
+    assert merged["n"] == {"web/site": "s"}

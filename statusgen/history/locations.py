@@ -10,9 +10,10 @@ replica). Lines of the `main` writer (a single host) pass through unmerged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import chain, repeat
 from typing import Any
 
 from statusgen.clock import iso, parse_iso
@@ -123,8 +124,9 @@ def merge_rounds(events: list[tuple[str, str, dict]], policy: MergePolicy, lates
         seen.add(writer)
         last = at
         table = latest.setdefault(location_of(writer), {})
-        for key, entry in line.get("r", {}).items():
-            table[key] = (at, entry)
+        entries = line.get("r", {})
+        timed = zip(repeat(at), entries.values(), strict=False)  # (at, entry) per key
+        table.update(zip(entries, timed, strict=False))
     merged.append(merge_at(last, latest, policy))
     return merged
 
@@ -132,44 +134,57 @@ def merge_rounds(events: list[tuple[str, str, dict]], policy: MergePolicy, lates
 def fresh_votes(latest: Latest, at: str, stale_after: float) -> dict[str, list[tuple[str, list]]]:
     """Per replica key, (location, entry) of each location whose latest entry for it was
     recorded within `stale_after` seconds before `at` (and not after it)."""
-    floor = iso(parse_iso(at) - timedelta(seconds=stale_after))
     by_key: dict[str, list[tuple[str, list]]] = {}
-    for location, table in latest.items():
-        for key, (when, entry) in table.items():
-            if floor <= when <= at:
-                by_key.setdefault(key, []).append((location, entry))
+    for location, column in _fresh_columns(latest, at, stale_after):
+        for key, entry in column.items():
+            by_key.setdefault(key, []).append((location, entry))
     return by_key
+
+
+def _fresh_columns(latest: Latest, at: str, stale_after: float) -> list[tuple[str, dict]]:
+    """Per location, its entries recorded within `stale_after` before `at`, by key. A
+    location's entries share the times of its few passes: each time is judged once."""
+    floor = iso(parse_iso(at) - timedelta(seconds=stale_after))
+    columns = []
+    for location, table in latest.items():
+        window: dict[str, bool] = {}
+        column: dict[str, list] = {}
+        for key, (when, entry) in table.items():
+            fresh = window.get(when)
+            if fresh is None:
+                fresh = window[when] = floor <= when <= at
+            if fresh:
+                column[key] = entry
+        columns.append((location, column))
+    return columns
 
 
 def merge_at(at: str, latest: Latest, policy: MergePolicy) -> dict:
     """One merged pass line at `at`."""
+    columns = _fresh_columns(latest, at, policy.stale_after)
+    # The voters in config order, by public name: a vote lists its locations that way.
+    voters = [
+        (policy.name(location), column)
+        for location, column in sorted(columns, key=lambda pair: policy.order(pair[0]))
+    ]
+    configured = len(policy.names)
     replicas: dict[str, list[Any]] = {}
     statuses: dict[str, Status] = {}
-    configured = len(policy.names)
     healthy = Status.HEALTHY
-    for key, pairs in fresh_votes(latest, at, policy.stale_after).items():
-        codes = [entry[0] for _, entry in pairs]
-        if codes.count("h") == len(codes):  # the common case, kept cheap
-            answered = [e[1] for _, e in pairs if e[1] is not None]
-            if len(answered) > 1:
-                answered.sort()
-            replicas[key] = ["h", answered[(len(answered) - 1) // 2] if answered else None]
-            statuses[key] = healthy
+    for key, found in _rows([column for _, column in columns]):
+        if found is None:  # a location says sick or dead: the vote, in full
+            status, latency, reason = _vote(key, voters, policy.quorum, configured)
+            replicas[key] = [status.code, latency] + ([reason] if status is not healthy else [])
+            statuses[key] = status
             continue
-        pairs.sort(key=lambda pair: policy.order(pair[0]))
-        votes = [
-            Vote(
-                policy.name(location),
-                Status.from_code(entry[0]),
-                entry[1],
-                entry[2] if len(entry) > 2 else "",
-            )
-            for location, entry in pairs
-        ]
-        status, latency, reason = merge_votes(votes, policy.quorum, configured)
-        replicas[key] = [status.code, latency] + ([reason] if status is not Status.HEALTHY else [])
-        statuses[key] = status
-    tree = sorted({tuple(key.split("/", 2)[:2]) for key in statuses})
+        if None in found:
+            found = [latency for latency in found if latency is not None]
+        ordered = sorted(found)
+        replicas[key] = ["h", ordered[(len(ordered) - 1) // 2] if ordered else None]
+        statuses[key] = healthy
+    # Ids hold no "/": a replica key's node is all before its last one.
+    nodes = {key.rpartition("/")[0] for key in statuses}
+    tree = sorted(tuple(node.split("/", 1)) for node in nodes)
     evaluation = evaluate(tree, statuses, policy.rule)  # type: ignore[arg-type]
     return {
         "t": at,
@@ -178,6 +193,40 @@ def merge_at(at: str, latest: Latest, policy: MergePolicy) -> dict:
         "s": {key: status.code for key, status in evaluation.services.items()},
         "p": evaluation.page.code,
     }
+
+
+def _rows(columns: list[dict[str, list]]) -> Iterable[tuple[str, Sequence | None]]:
+    """Each replica key (in the locations' order) with the latencies of its healthy
+    entries, or None when a location says it is sick or dead. Locations usually report
+    the same replicas in the same order: then the columns are read side by side, in C,
+    rather than looked up key by key."""
+    if not columns:
+        return
+    first = columns[0]
+    if all(list(column) == list(first) for column in columns[1:]):
+        voted = {key for column in columns for key, entry in column.items() if entry[0] != "h"}
+        latencies = [[entry[1] for entry in column.values()] for column in columns]
+        for key, found in zip(first, zip(*latencies, strict=True), strict=True):
+            yield key, (None if key in voted else found)
+        return
+    for key in dict.fromkeys(chain(*columns)):
+        entries = [column[key] for column in columns if key in column]
+        if all(entry[0] == "h" for entry in entries):
+            yield key, [entry[1] for entry in entries]
+        else:
+            yield key, None
+
+
+def _vote(
+    key: str, voters: list[tuple[str, dict]], quorum: int, configured: int
+) -> tuple[Status, int | None, str]:
+    """`merge_votes` over the fresh locations' entries for `key`."""
+    votes = [
+        Vote(name, Status.from_code(entry[0]), entry[1], entry[2] if len(entry) > 2 else "")
+        for name, column in voters
+        if (entry := column.get(key)) is not None
+    ]
+    return merge_votes(votes, quorum, configured)
 
 
 def _time(line: dict) -> str:
