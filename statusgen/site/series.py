@@ -282,8 +282,8 @@ def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[d
         times, values = view.latencies(keys[0], since, now)
         return tuple((at, v) for at, v in zip(times, values, strict=True) if v is not None)
     found = [view.latencies(key, since, now) for key in keys]
-    times = found[0][0]
-    if all(other == times for other, _ in found[1:]):  # the usual case: the same passes
+    times = found[0][0] if found else []
+    if found and all(other == times for other, _ in found[1:]):  # the usual case: the same passes
         out = []
         rows = zip(*(values for _, values in found), strict=True)
         for at, row in zip(times, rows, strict=True):
