@@ -68,6 +68,17 @@ def test_the_24h_chart_states_latest_average_and_p95_within_its_scale():
     assert tops == [1, 8, 150, 250, 300, 600, 1000]
 
 
+def test_the_24h_chart_reads_points_in_any_order_and_only_inside_its_window():
+    t = messages("en")
+    points = [(NOW - timedelta(minutes=7 * i), 100 + (i * 37) % 90) for i in range(60)]
+    ordered = sorted(points)
+    html = str(latency_chart(ordered, NOW, t))
+    assert str(latency_chart(points, NOW, t)) == html  # newest first
+    outside = [(NOW - timedelta(days=2), 5000), *ordered, (NOW + timedelta(minutes=1), 9000)]
+    assert str(latency_chart(outside, NOW, t)) == html
+    assert figures(html).startswith("Now 100 ms")
+
+
 def test_a_few_checks_are_dots_not_a_stray_dash():
     t = messages("en")
     points = [(NOW - timedelta(minutes=m), 120 + m) for m in (15, 10, 5, 0)]

@@ -53,6 +53,16 @@ class Column:
         """(status code, latency ms, reason) of sample `j`."""
         return self.code(j), self.latency(j), self.reasons.get(j, "")
 
+    def changes(self, a: int, b: int, times: list[str]) -> list[tuple[str, str]]:
+        """(ISO time, status code) of samples `a` to `b` (excluded) where the status
+        differs from the sample before it among them (the first one included)."""
+        out, before = [], -1
+        for index, value in zip(self.at[a:b], self.codes[a:b], strict=True):
+            if value != before:
+                out.append((times[index], _LETTER.get(value) or chr(value)))
+                before = value
+        return out
+
     def span(self, lo: int, hi: int) -> tuple[int, int]:
         """The samples taken at pass positions `lo` to `hi` (excluded), as (a, b)."""
         return bisect_left(self.at, lo), bisect_left(self.at, hi)

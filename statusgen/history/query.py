@@ -15,7 +15,7 @@ by line as they are decoded, never as the decoded lines.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -212,10 +212,10 @@ class HistoryView:
                 continue
             if day in self._loaded_days and day not in self._older.partial:
                 points = []
-                if column is not None:
-                    lo, hi = self._columns.position(day), self._columns.position(_next_day(day))
-                    a, b = column.span(lo, hi)
-                    points = [(times[column.at[j]], column.code(j)) for j in range(a, b)]
+                if column is not None:  # the day's samples within the window, changes only
+                    lo = self._columns.position(max(day, floor))
+                    hi = bisect_right(times, ceiling, lo, self._columns.position(_next_day(day)))
+                    points = column.changes(*column.span(lo, hi), times)
             else:
                 points = self._older.changes(day, key)
             for at, code in points:
@@ -289,13 +289,11 @@ class HistoryView:
         last `days` days, oldest first, ending today, with checks inside `exclude` left
         out. One read serves both the bars (`bar_of`) and whole-day uptimes (`uptime_of`)."""
         windows = _iso_windows(exclude)
-        calendar = self._calendar(now.date(), days)
         if not windows:  # the common case: each day's row straight from the aggregates
-            empty: dict[str, list] = {}
-            return [(day, self.days.get(name, empty).get(key)) for day, name, _ in calendar]
+            return [(day, rows.get(key)) for day, rows in self.aggregates_on(now.date(), days)]
         return [
             (day, self._day_counts(key, name, following, windows))
-            for day, name, following in calendar
+            for day, name, following in self._calendar(now.date(), days)
         ]
 
     def aggregates_on(self, today: date, days: int = 90) -> list[tuple[date, dict[str, list]]]:

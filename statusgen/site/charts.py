@@ -148,7 +148,10 @@ def latency_chart(
     """The last `hours` of response times with its scale and figures (latest, average,
     p95); text alone when there is no data."""
     start = now - timedelta(hours=hours)
-    inside = sorted((at, v) for at, v in points if start <= at <= now)
+    if points and start <= points[0][0] and points[-1][0] <= now and _ascending(points):
+        inside = points  # a node's series: in time order and inside the window already
+    else:
+        inside = sorted((at, v) for at, v in points if start <= at <= now)
     known = [v for _, v in inside]
     if not known:
         return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
@@ -168,6 +171,12 @@ def latency_chart(
     figures = _figures(t, "chart_figures", now=known[-1], avg=avg, p95=high)
     svg = _svg(width, height, body)
     return _figure(svg, top, t, figures)
+
+
+def _ascending(points: Sequence[tuple[datetime, int]]) -> bool:
+    """Whether the points are in strictly increasing time order (as sorting keeps them)."""
+    times = [at for at, _ in points]
+    return all(a < b for a, b in zip(times, times[1:], strict=False))
 
 
 def daily_chart(

@@ -283,7 +283,17 @@ def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[d
         return tuple((at, v) for at, v in zip(times, values, strict=True) if v is not None)
     found = [view.latencies(key, since, now) for key in keys]
     times = found[0][0] if found else []
-    if found and all(other == times for other, _ in found[1:]):  # the usual case: the same passes
+    if len(found) == 2 and found[1][0] == times:  # the usual pair: the same passes
+        out = []
+        for at, one, two in zip(times, found[0][1], found[1][1], strict=True):
+            if one is None or two is None:
+                if one is None and two is None:
+                    continue
+                out.append((at, one if two is None else two))  # round(x / 1) == x
+            else:
+                out.append((at, round((one + two) / 2)))
+        return tuple(out)
+    if found and all(other == times for other, _ in found[1:]):  # the same passes
         out = []
         rows = zip(*(values for _, values in found), strict=True)
         for at, row in zip(times, rows, strict=True):
