@@ -73,6 +73,7 @@ def test_a_full_build_reads_nothing_from_the_cache_and_the_cache_holds_one_build
     config = make_fixture(tmp_path)
     build_site(config, T0)
     assert build_site(config, T0, full=True).cached == 0
+    build_site(config, T0)  # node pages' shells: a full build renders those pages whole
     pages = tmp_path / ".statusgen" / "build-cache" / "pages"
     held = sorted(p.name for p in pages.iterdir())
     assert held and build_site(config, T0).cached == len(held)
@@ -143,3 +144,36 @@ def test_builds_across_midnight_and_a_seal_give_the_bytes_of_a_full_build(tmp_pa
         assert incremental == full, hours
         assert sorted(p.name for p in raw.iterdir())[-1] == f"{now.date()}.idx"
     assert (config.history_dir / "days" / "2026-11-23.json").is_file()
+
+
+def test_node_pages_keep_their_shell_and_render_what_the_pass_changes(tmp_path):
+    config = make_fixture(tmp_path)
+    store = open_store(config)
+    build_site(config, T0)
+    everything = build_site(config, T0).cached
+    nodes = [p for p in config.output_dir.rglob("nodes/*/*.html")]
+    now = T0 + timedelta(minutes=5)
+    record_pass(config, store, now)
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    # Each node page changed, yet its shell came from the cache, as did the pages that
+    # do not show the pass (incidents, maintenance, history).
+    out = config.output_dir
+    other = [*out.rglob("incidents/*.html"), *out.rglob("maintenance/*.html")]
+    other += [*out.rglob("history.html"), *out.rglob("history/*.html")]
+    assert nodes and report.cached == everything == len(nodes) + len(other)
+    # An incident's new title shows in the shell of the node pages that list it.
+    edited = tmp_path / "config" / "incidents" / "2026-11-23-rest-down.md"
+    edited.write_text(edited.read_text().replace("title: ", "title: Renamed ", 1))
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert b"Renamed " in incremental["nodes/api/rest.html"]
+    # The project's own per-pass part shows on every build.
+    templates = tmp_path / "site-templates"
+    templates.mkdir()
+    (templates / "_node_pass.html").write_text(
+        "<h1>{{ node.label }}: {{ node.impact.state }}</h1>\n"
+    )
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert b"<h1>REST API: " in incremental["nodes/api/rest.html"]

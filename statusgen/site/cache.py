@@ -17,14 +17,18 @@ The HTML of content Markdown (incident updates, maintenance and announcement tex
 kept too (`markdown.json`), by text, under a key over statusgen's code and the Markdown
 and nh3 versions: loading 200 incidents renders only the texts that changed.
 
-Node, service and home pages and the API documents show the latest pass: they are
-rendered on every build. Pages whose templates the project overrides are never taken from
-the cache (an override may show anything). `statusgen build --full` reads nothing from
-it (and refills it). Whatever a build did not use is removed from the cache at its end,
-so it holds one build's pages.
+A node page is its per-pass part (`_node_pass.html`, rendered every build) set into its
+shell (`node.html`), which is kept here (`PageRenderer.node_page`). Service and home pages
+and the API documents show the latest pass: they are rendered on every build. Pages whose
+templates the project overrides are never taken from the cache (an override may show
+anything). `statusgen build --full` reads nothing from it (and refills it, but for node
+shells: a full build renders node pages whole). Whatever a build did not use is removed
+from the cache at its end, so it holds one build's pages. The raw passes decoded by the
+build before are kept beside it, in `raw/` (statusgen.history.rawindex).
 
-A template change that makes an incident, maintenance or history page show something
-that changes with the passes must add it to that page's key (`PageRenderer.cached`):
+A template change that makes an incident, maintenance or history page or a node page's
+shell show something that changes with the passes must add it to that page's key
+(`PageRenderer.cached`, `PageRenderer.node_page`):
 `tests/test_site_incremental.py`, which builds both ways over a few passes, fails until
 it does.
 """

@@ -23,6 +23,7 @@ from jinja2 import (
     StrictUndefined,
     select_autoescape,
 )
+from markupsafe import Markup
 
 from statusgen.config import LOCALES
 from statusgen.content.models import Incident, Maintenance
@@ -33,11 +34,13 @@ from statusgen.site.csp import content_security_policy
 from statusgen.site.i18n import Messages, messages
 from statusgen.site.markup import Helpers, note_text
 from statusgen.site.series import Bar
-from statusgen.site.snapshot import Snapshot
+from statusgen.site.snapshot import NodeState, ServiceState, Snapshot
 
 PROJECT_URL = "https://github.com/statusgen/statusgen"
 EXAMPLE_URL = "https://status.example.com/"  # embed codes' stand-in without `page.url`
 HISTORY_PAGE_SIZE = 20
+# Where a node page's shell takes its per-pass part: no template writes this.
+SPLICE = Markup("\x00statusgen:node-pass\x00")
 COLOR_SCHEME = {"light": "light", "dark": "dark", "auto": "light dark"}
 
 
@@ -236,13 +239,38 @@ class PageRenderer:
                 ),
             )
             for node in service.nodes:
-                yield self.render(
-                    "node.html",
-                    f"{d}nodes/{node.service}/{node.id}.html",
-                    node=node,
-                    service=service,
-                    items=items(node.incidents, node.maintenance, s.now),
-                )
+                yield self.node_page(f"{d}nodes/{node.service}/{node.id}.html", node, service)
+
+    def node_page(self, path: str, node: NodeState, service: ServiceState) -> tuple[str, str]:
+        """A node page: what the latest pass changes (`_node_pass.html`, rendered every
+        time) set into the page's shell (`node.html` around `node_pass`: the layout, the
+        crumbs, the incidents and maintenance), which comes from the build cache while
+        nothing it shows changed. Rendering the shell is about a third of the page."""
+        listed = items(node.incidents, node.maintenance, self.s.now)
+        context = self.context(path)
+        context.update(node=node, service=service, items=listed)
+        fragment = self.env.get_template("_node_pass.html").render(context)
+        cache = self.cache
+        digest = cache.template_digest(self.env, "node.html") if cache else None
+        if cache is None or not cache.read or digest is None:  # `--full`, or an own node.html
+            return path, self.env.get_template("node.html").render(
+                context, node_pass=Markup(fragment)
+            )
+        # The shell shows the node's and service's names and the listed items (a
+        # maintenance window's state changes with time; an incident's with its file).
+        shown = tuple(
+            (i, i.value.status(self.s.now) if i.kind == "maintenance" else "") for i in listed
+        )
+        key = page_key(
+            self.inputs, digest, self.t.lang, path, self.picker, self.s.page,
+            node.label, service.id, service.name, shown,
+        )  # fmt: skip
+        shell = cache.get(key)
+        if shell is None:
+            shell = self.env.get_template("node.html").render(context, node_pass=SPLICE)
+            cache.put(key, shell)
+        before, found, after = shell.partition(SPLICE)
+        return path, "".join((before, fragment, after)) if found else shell
 
     def history(self) -> Iterator[tuple[str, str]]:
         """The incident history, newest first, grouped by month, HISTORY_PAGE_SIZE items
