@@ -32,7 +32,7 @@ def reads(view: HistoryView, now: datetime) -> dict:
         "rows": {key: view.day_rows(key, now, 3) for key in KEYS},
         "uptime": {key: view.uptime(key, now, 1) for key in KEYS},
         "changes": {key: view.changes(key, since, now) for key in KEYS},
-        "latencies": {key: view.latencies(key, since) for key in KEYS},
+        "latencies": {key: view.latencies(key, since, now) for key in KEYS},
         "times": view.pass_times,
         "last": view.last_pass,
         "dead": view.dead_run_start(["web/site", "api/rest"], "9999"),
