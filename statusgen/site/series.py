@@ -16,11 +16,11 @@ from statusgen.config import Config
 from statusgen.content.models import Content
 from statusgen.history import HistoryView
 from statusgen.history.query import day_summary, parse_time, up_share
+from statusgen.site.latency import Points, node_latency
 from statusgen.status import Status, node_key
 
 WINDOWS: tuple[tuple[str, int], ...] = (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))
 BAR_DAYS = 90
-LATENCY_HOURS = 24
 Window = tuple[datetime, datetime]
 
 
@@ -68,7 +68,7 @@ class NodeSeries:
 
     uptime: dict[str, float | None]
     bars: tuple[Bar, ...]
-    latency: tuple[tuple[datetime, int], ...] = ()
+    latency: Sequence[tuple[datetime, int]] = Points()
     daily_latency: tuple[tuple[date, int | None, int | None], ...] = ()
     changes: tuple[tuple[datetime, Status], ...] = ()
 
@@ -187,7 +187,7 @@ def node_series(
     return NodeSeries(
         uptime=_uptimes(view, key, now, windows, rows),
         bars=bars,
-        latency=_latency(view, replica_keys, now),
+        latency=node_latency(view, replica_keys, now),
         daily_latency=_daily_latency(view, replica_keys, now),
         changes=_changes(view, key, now),
     )
@@ -272,41 +272,6 @@ def mean_uptime(nodes: Sequence) -> dict[str, float | None]:
 def _mean(values: Sequence[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return sum(known) / len(known) if known else None
-
-
-def _latency(view: HistoryView, keys: list[str], now: datetime) -> tuple[tuple[datetime, int], ...]:
-    """The node's response time per pass over the last day: the mean of its replicas
-    that answered."""
-    since = now - timedelta(hours=LATENCY_HOURS)
-    if len(keys) == 1:  # most nodes: no per-time grouping needed (same values)
-        times, values = view.latencies(keys[0], since, now)
-        return tuple((at, v) for at, v in zip(times, values, strict=True) if v is not None)
-    found = [view.latencies(key, since, now) for key in keys]
-    times = found[0][0] if found else []
-    if len(found) == 2 and found[1][0] == times:  # the usual pair: the same passes
-        out = []
-        for at, one, two in zip(times, found[0][1], found[1][1], strict=True):
-            if one is None or two is None:
-                if one is None and two is None:
-                    continue
-                out.append((at, one if two is None else two))  # round(x / 1) == x
-            else:
-                out.append((at, round((one + two) / 2)))
-        return tuple(out)
-    if found and all(other == times for other, _ in found[1:]):  # the same passes
-        out = []
-        rows = zip(*(values for _, values in found), strict=True)
-        for at, row in zip(times, rows, strict=True):
-            known = [v for v in row if v is not None]
-            if known:
-                out.append((at, round(sum(known) / len(known))))
-        return tuple(out)
-    by_time: dict[datetime, list[int]] = defaultdict(list)
-    for times, values in found:
-        for at, latency in zip(times, values, strict=True):
-            if latency is not None:
-                by_time[at].append(latency)
-    return tuple((at, round(sum(v) / len(v))) for at, v in sorted(by_time.items()))
 
 
 def _daily_latency(
