@@ -155,6 +155,7 @@ WRONG_SHAPES = {
     "an unknown replica status": '{"t": "2026-11-23T12:01:00Z", "r": {"web/site/a": ["x", 5]}}',
     "a text latency": '{"t": "2026-11-23T12:01:00Z", "r": {"web/site/a": ["h", "fast"]}}',
     "a short replica entry": '{"t": "2026-11-23T12:01:00Z", "r": {"web/site/a": ["h"]}}',
+    "a reason that is not text": '{"t": "2026-11-23T12:01:00Z", "r": {"web/site/a": ["d", 5, 7]}}',
     "a replica key without a node": '{"t": "2026-11-23T12:01:00Z", "r": {"web": ["h", 5]}}',
     "a node map that is a list": '{"t": "2026-11-23T12:01:00Z", "n": ["h"]}',
     "a node key of the wrong depth": '{"t": "2026-11-23T12:01:00Z", "n": {"web": "h"}}',

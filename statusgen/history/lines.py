@@ -65,7 +65,8 @@ def _replicas_problem(replicas: object) -> str | None:
     if not replicas:
         return None
     entries = replicas.values()
-    if set(map(type, entries)) != {list} or not set(map(len, entries)) <= {2, 3}:
+    lengths = set(map(len, entries))
+    if set(map(type, entries)) != {list} or not lengths <= {2, 3}:
         return '"r" holds an entry that is not [status, ms] or [status, ms, reason]'
     if not set(map(_first, entries)) <= CODES:
         return '"r" holds a status that is not h, s or d'
@@ -73,7 +74,8 @@ def _replicas_problem(replicas: object) -> str | None:
         return '"r" holds a latency that is not whole milliseconds or null'
     if min(map(str.count, replicas, repeat("/"))) < 2:
         return '"r" holds a key that is not service/node/replica'
-    if any(len(e) == 3 and type(e[2]) is not str for e in entries if e[0] != "h"):
+    # Only lines with a reason walk their entries one by one.
+    if 3 in lengths and any(len(e) == 3 and type(e[2]) is not str for e in entries if e[0] != "h"):
         return '"r" holds a reason that is not text'
     return None
 
