@@ -72,9 +72,12 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
         writer.close()
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, port: int = 0) -> None:
     async def main() -> None:
-        server = await asyncio.start_server(_handle, "127.0.0.1", 0, backlog=4096)
+        # reuse_port: several fleet processes may share one port (bench/locations.py).
+        server = await asyncio.start_server(
+            _handle, "127.0.0.1", port, backlog=4096, reuse_port=True
+        )
         conn.send(server.sockets[0].getsockname()[1])
         async with server:
             await server.serve_forever()
@@ -87,9 +90,10 @@ def _serve(conn: Connection) -> None:
         asyncio.run(main())
 
 
-def start_fleet() -> tuple[multiprocessing.Process, int]:
+def start_fleet(port: int = 0) -> tuple[multiprocessing.Process, int]:
+    """A fleet server in a child process, on `port` (0: any free one); returns the port."""
     parent, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=_serve, args=(child,), daemon=True)
+    process = multiprocessing.Process(target=_serve, args=(child, port), daemon=True)
     process.start()
     return process, parent.recv()
 
