@@ -208,7 +208,14 @@ def test_a_sealed_day_is_never_rewritten(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text", ["{", "[]", '{"date": "2026-11-22", "k": {"web": [1]}}', '{"date": "x", "k": {}}']
+    "text",
+    [
+        "{",
+        "[]",
+        '{"date": "2026-11-22", "k": {"web": [1]}}',
+        '{"date": "x", "k": {}}',
+        '{"date": "2026-11-22", "k": {"web": [1, 1, 0, 0, null, null], "": [2.5, 2, 0, 0, 1, 1]}}',
+    ],
 )
 def test_a_broken_sealed_day_is_copied_aside_and_read_as_missing(tmp_path, text):
     (tmp_path / "days").mkdir()

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import re
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -25,6 +25,7 @@ log = logging.getLogger("statusgen.history")
 CODES = frozenset("hsd")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 _first, _second = itemgetter(0), itemgetter(1)
+_counts = itemgetter(slice(0, 4))
 
 
 def dumps(record: dict) -> str:
@@ -92,7 +93,7 @@ def sealed_problem(record: object, day: str) -> str | None:
     rows = aggregates.values()
     if rows and (set(map(type, rows)) != {list} or set(map(len, rows)) != {6}):
         return '"k" holds a row that is not [checks, healthy, sick, dead, mean, p95]'
-    if any(type(v) is not int for row in rows for v in row[:4]):
+    if set(map(type, chain.from_iterable(map(_counts, rows)))) - {int}:  # in C: 90 days of rows
         return '"k" holds a count that is not a whole number'
     changes = record.get("changes", {})
     if type(changes) is not dict or set(map(type, changes.values())) - {list}:
