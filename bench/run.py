@@ -1,8 +1,8 @@
 """Benchmark the cron pass as a user's CI runs it, and soak the live server.
 
     python bench/run.py [--nodes 50] [--days 365] [--runs 3] [--baseline REF]
-                        [--soak-seconds 30] [--soak-replicas 1000] [--no-cron] [--no-soak]
-                        [--smoke]
+                        [--soak-seconds 30] [--soak-replicas 1000] [--soak-trace]
+                        [--no-cron] [--no-soak] [--smoke]
 
 1. **The cron pass.** A throwaway git repository holds a `--nodes` page whose replicas
    are loopback endpoints (a fleet server in a child process: all answer at once but one,
@@ -333,7 +333,11 @@ def bench_soak(args: argparse.Namespace, tmp: Path) -> None:
     import serve as serve_bench  # bench/serve.py: the server as its benchmark starts it
 
     root = tmp / "soak"
-    server, url = serve_bench.start_server(root, "warning", None)
+    trace_dir = tmp / "trace" if args.soak_trace else None
+    if trace_dir is not None:
+        trace_dir.mkdir()
+    server, url = serve_bench.start_server(root, "warning", None, trace_dir)
+    traced = []
     try:
         token = (root / ".statusgen" / "reporter-token").read_text().strip()
         receive, send = multiprocessing.Pipe(duplex=False)
@@ -347,12 +351,16 @@ def bench_soak(args: argparse.Namespace, tmp: Path) -> None:
         warm = max(SOAK_INTERVAL * 1.5, args.soak_seconds * 0.1)
         time.sleep(min(warm, args.soak_seconds / 2))  # every replica has reported once
         start_rss = rss(server.pid)
+        if trace_dir is not None:
+            traced.append(serve_bench.snapshot(server, trace_dir, 0))
         samples = []  # RSS at each tenth of the soak: growth that levels off, or not
         step = args.soak_seconds / 10
         while not receive.poll(max(0.0, began + step * (len(samples) + 1) - time.monotonic())):
             samples.append(rss(server.pid))
         sent = receive.recv()
         end_rss = rss(server.pid)
+        if trace_dir is not None:
+            traced.append(serve_bench.snapshot(server, trace_dir, 1))
         load.join()
         elapsed = time.monotonic() - began
     finally:
@@ -372,6 +380,10 @@ def bench_soak(args: argparse.Namespace, tmp: Path) -> None:
     if samples:
         shown = ", ".join(f"{sample / 2**20:.1f}" for sample in samples)
         print(f"  RSS at each tenth of the soak (MiB): {shown}")
+    if traced:
+        print("  tracemalloc, what grew from the first round to the end (server traced):")
+        for line in serve_bench.trace_growth(*traced):
+            print(f"    {line}")
 
 
 def main() -> None:
@@ -383,6 +395,9 @@ def main() -> None:
     parser.add_argument("--soak-seconds", type=float, default=30)
     parser.add_argument("--soak-replicas", type=int, default=1000)
     parser.add_argument("--no-soak", action="store_true")
+    parser.add_argument(
+        "--soak-trace", action="store_true", help="trace the server's allocations (slower)"
+    )
     parser.add_argument("--no-cron", action="store_true")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     args = parser.parse_args()

@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -57,10 +58,37 @@ name = "API"
 # --- the server (a child process) ------------------------------------------------------
 
 
-def start_server(root: Path, log_level: str, cpu: int | None) -> tuple[subprocess.Popen, str]:
+# `statusgen serve` with tracemalloc on: SIGUSR1 dumps a snapshot into STATUSGEN_TRACE_DIR
+# (0.snapshot, 1.snapshot, ...), for a soak to say what grew (`trace_growth`).
+TRACED = """
+import os, signal, sys, tracemalloc
+tracemalloc.start(int(os.environ.get("STATUSGEN_TRACE_FRAMES", "12")))
+taken = 0
+def dump(*_):
+    global taken
+    folder = os.environ["STATUSGEN_TRACE_DIR"]
+    tracemalloc.take_snapshot().dump(os.path.join(folder, f"{taken}.part"))
+    os.replace(os.path.join(folder, f"{taken}.part"), os.path.join(folder, f"{taken}.snapshot"))
+    taken += 1
+signal.signal(signal.SIGUSR1, dump)
+from statusgen.cli import main
+main(prog_name="statusgen")
+"""
+
+
+def start_server(
+    root: Path, log_level: str, cpu: int | None, trace_dir: Path | None = None
+) -> tuple[subprocess.Popen, str]:
+    """`statusgen serve` on a throwaway project under `root`; with `trace_dir`, traced
+    (see TRACED, and `snapshot`)."""
     (root / "config").mkdir(parents=True)
     (root / "config" / "statusgen.toml").write_text(CONFIG)
-    command = [sys.executable, "-m", "statusgen", "serve", "-c", "config/statusgen.toml"]
+    launcher = [sys.executable, "-m", "statusgen"]
+    env = None
+    if trace_dir is not None:
+        launcher = [sys.executable, "-c", TRACED]
+        env = {**os.environ, "STATUSGEN_TRACE_DIR": str(trace_dir)}
+    command = [*launcher, "serve", "-c", "config/statusgen.toml"]
     with socket.socket() as probe:  # a free port; the server binds it right after
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -68,7 +96,7 @@ def start_server(root: Path, log_level: str, cpu: int | None) -> tuple[subproces
     if cpu is not None:
         command = ["taskset", "-c", str(cpu), *command]
     process = subprocess.Popen(
-        command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
 
     def drain() -> None:  # keep reading so the access log never blocks the server
@@ -77,7 +105,7 @@ def start_server(root: Path, log_level: str, cpu: int | None) -> tuple[subproces
             pass
 
     threading.Thread(target=drain, daemon=True).start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + (30 if trace_dir is None else 300)  # tracing is slow
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -87,6 +115,46 @@ def start_server(root: Path, log_level: str, cpu: int | None) -> tuple[subproces
                 process.kill()
                 raise SystemExit("the server did not start") from None
             time.sleep(0.05)
+
+
+def snapshot(process: subprocess.Popen, trace_dir: Path, number: int, timeout: float = 120):
+    """Ask a traced server (`start_server(trace_dir=...)`) for its `number`-th tracemalloc
+    snapshot and load it."""
+    import tracemalloc
+
+    os.kill(process.pid, signal.SIGUSR1)
+    path = trace_dir / f"{number}.snapshot"
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise SystemExit("the traced server wrote no snapshot")
+        time.sleep(0.1)
+    return tracemalloc.Snapshot.load(str(path))
+
+
+def trace_growth(before, after, top: int = 12) -> list[str]:
+    """What grew between two snapshots, largest first: by file and line (each with the
+    frames that led there, statusgen's first), then by file."""
+    lines = []
+    for stat in after.compare_to(before, "traceback")[:top]:
+        frames = [f for f in stat.traceback if "statusgen" in f.filename] or list(stat.traceback)
+        where = " <- ".join(f"{_short(f.filename)}:{f.lineno}" for f in frames[-3:][::-1])
+        lines.append(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks  {where}")
+    lines.append("by file:")
+    for stat in after.compare_to(before, "filename")[:top]:
+        lines.append(f"{stat.size_diff / 1024:+9.1f} KiB  {_short(stat.traceback[0].filename)}")
+    return lines
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", "statusgen/", "lib/python"):
+        if marker in filename:
+            return (
+                filename.split(marker, 1)[1]
+                if marker != "statusgen/"
+                else filename[filename.index(marker) :]
+            )
+    return filename
 
 
 # --- the load generator (another child process) ----------------------------------------

@@ -36,6 +36,7 @@ from statusgen.probes import ClientFactory, ClientPool
 from statusgen.probes.limit import Gate, LagProbe, measure_lag
 from statusgen.run import PassOutcome, merged_pass, record_pass, refresh_domain
 from statusgen.server.context import ServerContext
+from statusgen.server.memory import release_free_memory
 from statusgen.server.polling import probe_node
 from statusgen.status import ProbeResult, Status
 
@@ -230,7 +231,7 @@ class Scheduler:
         # traceback.
         step = getattr(fn, "__name__", "?")
         try:
-            await asyncio.to_thread(fn)
+            await asyncio.to_thread(_then_release, fn)
         except StatusgenError as exc:
             problems = "; ".join(exc.problems)
             log.error("event=%s-failed serving=last-good-site problems=%r", step, problems)
@@ -295,6 +296,15 @@ class Scheduler:
             self.ctx.live.save(self.ctx.state_dir)
         except OSError as exc:
             log.warning("event=live-state-unsaved error=%r", str(exc))
+
+
+def _then_release(fn: Callable[[], object]) -> None:
+    """`fn`, then the memory it freed back to the OS (in the same worker thread, whose
+    arena holds it): a pass or build leaves nothing behind in the server's RSS."""
+    try:
+        fn()
+    finally:
+        release_free_memory()
 
 
 def notify_and_sync(config: Config, outcome: PassOutcome, now: datetime) -> None:
