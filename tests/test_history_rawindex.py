@@ -225,3 +225,48 @@ def test_the_index_round_trips(tmp_path):
     index = FileIndex.loads(data)
     assert index is not None and index.dumps() == data
     assert len(index.columns.times) == 7 and index.end == day_file(history).stat().st_size
+
+
+def sealed_history(tmp_path: Path) -> tuple[Path, datetime]:
+    history = tmp_path / "history"
+    store = Store(history)
+    at = T0 - timedelta(days=4)
+    while at <= T0:  # four sealed days, then today's raw passes
+        store.append(record(at, site=S if at.hour == 6 else H, latency=at.hour / 100), at)
+        at += timedelta(hours=6)
+    return history, T0
+
+
+def rows(history: Path, cache: RawCache | None, now: datetime) -> dict:
+    view = HistoryView.load(Store(history), until=now, cache=cache)
+    return {key: view.day_rows(key, now, 6) for key in KEYS}
+
+
+def test_sealed_days_are_decoded_once_while_their_file_is_the_same(tmp_path):
+    history, now = sealed_history(tmp_path)
+    first = fresh(tmp_path)
+    assert rows(history, first, now) == rows(history, None, now)
+    first.finish()
+    days = sorted(p.stem for p in (history / "days").glob("*.json"))
+    assert len(days) == 4 and first.sealed.hits == 0
+    second = fresh(tmp_path)
+    assert rows(history, second, now) == rows(history, None, now)
+    assert second.sealed.hits == 4
+    # A sealed file replaced whole (another inode): read from the file again.
+    path = history / "days" / f"{days[0]}.json"
+    record = json.loads(path.read_bytes())
+    record["k"]["web/site"][0] += 1
+    other = path.with_name("other")
+    other.write_text(json.dumps(record))
+    os.replace(other, path)
+    third = fresh(tmp_path)
+    assert rows(history, third, now) == rows(history, None, now)
+    assert third.sealed.hits == 3
+    third.finish()
+    # A broken one is quarantined once and read as missing, with or without the cache.
+    path.write_text("{broken")
+    store = Store(history)
+    view = HistoryView.load(store, until=now, cache=fresh(tmp_path))
+    assert view.day_rows("web/site", now, 6)[1][1] is None
+    assert len(store.warnings) == 1 and len(list((history / "corrupt").iterdir())) == 1
+    assert rows(history, fresh(tmp_path), now) == rows(history, None, now)

@@ -3,7 +3,7 @@ the loaded window."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ class OlderDays:
         self.before = before or []
         self.raw = raw or []
         self.partial = partial or set()
+        # where sealed days' rows come from when not the store itself (a build's cache)
+        self.rows: Callable[[str], Mapping[str, list] | None] | None = None
         self._lines: dict[str, list[dict]] = {}
 
     def lines(self, day: str) -> list[dict]:
@@ -83,7 +85,7 @@ class OlderDays:
     def aggregates(self, day: str) -> Mapping[str, list] | None:
         if self.store is None or day > self.ceiling[:10]:
             return None
-        return self.store.sealed_rows(day)
+        return (self.rows or self.store.sealed_rows)(day)
 
     def changes(self, day: str, key: str) -> list[tuple[str, str]]:
         record = self.store.sealed(day) if self.store else None

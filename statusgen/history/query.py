@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from functools import partial as partial_call
 
 from statusgen.clock import iso, parse_iso
 from statusgen.history.columns import DEAD, Column, Columns
@@ -119,6 +120,8 @@ class HistoryView:
             )
         before = sorted({d for d in raw if d not in loaded} | partial)
         older = OlderDays(store, ceiling, start, before, raw, partial)
+        if cache is not None:
+            older.rows = partial_call(cache.sealed_rows, store)
         view = cls(passes, {}, older, store.meta())
         view.locations = store.latest
         view.policy = store.policy

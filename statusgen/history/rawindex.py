@@ -31,6 +31,7 @@ import sys
 import time
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +42,7 @@ from statusgen.history.columns import Column, Columns
 from statusgen.history.locations import MAIN
 from statusgen.history.meta import SCHEMA
 from statusgen.history.rawfiles import PARTIAL_AGE
+from statusgen.history.rowcache import SealedRows
 from statusgen.history.store import Store
 
 FORMAT = 2
@@ -51,7 +53,7 @@ def code_digest() -> str:
     """This package's code (names, sizes, mtimes), the schema and the machine's array
     layout: an index written by other code is not trusted."""
     root = Path(__file__).parent
-    layout = f"{sys.byteorder}{array('I').itemsize}{array('q').itemsize}"
+    layout = f"{sys.byteorder}{array('I').itemsize}{array('i').itemsize}{array('q').itemsize}"
     digest = hashlib.sha256(f"{FORMAT}\0{SCHEMA}\0{layout}\0".encode())
     for path in sorted(root.glob("*.py")):
         found = path.stat()
@@ -155,6 +157,17 @@ class RawCache:
         self.read = read
         self.used: dict[str, FileIndex] = {}
         self.decoded = 0  # lines read by this build (the appended ones, when cached)
+        # the sealed days' rows, beside (`<state>/build-cache/sealed/`)
+        self.sealed = SealedRows(folder.parent / "sealed", code_digest(), read)
+
+    def sealed_rows(self, store: Store, day: str) -> Mapping[str, list] | None:
+        """`store.sealed_rows(day)`, decoded by an earlier build when it could be."""
+        return self.sealed.rows(store, day)
+
+    def finish(self) -> None:
+        """Keep what this build decoded (call once the build has drawn its days)."""
+        self.save()
+        self.sealed.save()
 
     def columns(
         self, store: Store, days: list[str], since: dict[str, str], ceiling: str

@@ -80,6 +80,8 @@ def build_site(
     raw = None if full else RawCache(state / CACHE_FOLDER / "raw")
     with remembered(cache.markdown()):
         snapshot, warnings = snapshot_at(config, now, live, raw)
+    if raw is not None:
+        raw.finish()  # the raw and sealed days this build decoded, for the next one
     assets, asset_files = resolve_assets(config)
     documents = api_documents(snapshot)
     files = site_files(snapshot, assets, documents=documents, cache=cache)
