@@ -141,3 +141,27 @@ def test_out_is_one_way_to_deliver_a_location_pass(tmp_path, config):
     missing = cli("data", "import", "-c", config, tmp_path / "nowhere", code=2)
     assert "does not exist" in missing
     shutil.rmtree(tmp_path / "history", ignore_errors=True)
+
+
+def test_a_damaged_folder_alone_is_quarantined_inside_the_data_branch(tmp_path):
+    """The quarantine is the first write of the import: it must land in the data branch's
+    worktree, not in a plain folder where the worktree belongs (which would stop every
+    later command)."""
+    from .test_data_branch import BRANCH_CONFIG, git
+    from .test_locations_probe import LOCATIONS
+
+    page = tmp_path / "page"
+    git(tmp_path, "init", "-q", "-b", "main", str(page))
+    config = write_project(page, BRANCH_CONFIG + LOCATIONS)
+    git(page, "add", "-A")
+    git(page, "commit", "-q", "-m", "page")
+    damaged = tmp_path / "passes" / "pass-fra" / "samples" / "fra" / "2026-12-03.jsonl"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b'{"t":"2026-12-03T10:00:00Z"')  # cut short
+    output = cli("data", "import", "-c", config, tmp_path / "passes")
+    assert "(0 already in the history, 1 quarantined)" in output
+    worktree = page / ".status-data"
+    assert git(worktree, "rev-parse", "--abbrev-ref", "HEAD") == "status-data"
+    (aside,) = (worktree / "history" / "corrupt" / "imports").iterdir()
+    assert (aside / "samples" / "fra" / "2026-12-03.jsonl").read_bytes() == damaged.read_bytes()
+    cli("data", "push", "-c", config)  # the worktree is the data branch's: it commits

@@ -68,6 +68,7 @@ def open_store(config: Config, writer: str = "main") -> Store:
 def import_pass_folders(config: Config, paths: list[Path], at: datetime) -> ImportReport:
     """Import pass folders (`statusgen probe --location ID --out DIR`, one per workflow
     artifact) into the config's history: see `statusgen.history.passes`."""
+    ensure_worktree(config)  # before anything is written there, a quarantined copy too
     return import_passes(
         lambda writer: open_store(config, writer=writer),
         paths,
