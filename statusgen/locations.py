@@ -110,9 +110,16 @@ def report_pass(url: str, token: str, done: LocationPass, timeout: float = 30.0)
 
 
 def send_line(
-    url: str, token: str, location: str, shard: Shard | None, line: dict, timeout: float = 30.0
+    url: str,
+    token: str,
+    location: str,
+    shard: Shard | None,
+    line: dict,
+    timeout: float = 30.0,
+    replay: bool = False,
 ) -> dict:
-    """POST one pass line to `<url>/locations/<location>/passes`; see `report_pass`."""
+    """POST one pass line to `<url>/locations/<location>/passes`; see `report_pass`.
+    `replay`: sent again from the spool (the server checks whether it has it already)."""
     import httpx
 
     from statusgen import USER_AGENT
@@ -124,7 +131,11 @@ def send_line(
     try:
         response = httpx.post(
             target,
-            json={"shard": f"{shard[0]}/{shard[1]}" if shard else None, "pass": line},
+            json={
+                "shard": f"{shard[0]}/{shard[1]}" if shard else None,
+                "pass": line,
+                **({"replay": True} if replay else {}),
+            },
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
             timeout=timeout,
         )
@@ -180,7 +191,8 @@ def deliver_pass(
     try:
         for raw in spool.lines():
             try:
-                answer = send_line(url, token, done.location, done.shard, json.loads(raw), timeout)
+                line = json.loads(raw)
+                answer = send_line(url, token, done.location, done.shard, line, timeout, True)
             except ReportError as exc:
                 if exc.retry or exc.auth:
                     out.error = exc

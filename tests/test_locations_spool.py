@@ -137,7 +137,8 @@ def test_passes_wait_while_the_server_is_away_and_are_never_appended_twice(tmp_p
         # The route itself: the same pass twice is one line, the second answer says so.
         target = url + "/locations/a/passes"
         auth = {"Authorization": f"Bearer {token}"}
-        again = httpx.post(target, json={"shard": None, "pass": got[0]}, headers=auth)
+        replay = {"shard": None, "pass": got[0], "replay": True}
+        again = httpx.post(target, json=replay, headers=auth)
         assert again.status_code == 200 and again.json()["duplicate"] is True
         assert received(tmp_path) == got
         # A pass for a day already sealed (a spool emptied days later) is taken, with a

@@ -1,7 +1,8 @@
 """A location's passes sent over HTTP: `statusgen probe --location ID --report-to URL`.
 
     POST /locations/<id>/passes     Authorization: Bearer <that location's token>
-    {"shard": "2/4" | null, "pass": <one pass line, as docs/history.md specifies>}
+    {"shard": "2/4" | null, "pass": <one pass line, as docs/history.md specifies>,
+     "replay": true (optional: sent again from the sender's spool)}
 
 The pass is appended, as it came, to that location's (or shard's) own raw history files
 through `statusgen.history` (the same append `probe --location` does on its own disk),
@@ -15,9 +16,9 @@ does not probe, or a time more than MAX_AHEAD in the future; 413 for a body over
 `{"location", "writer", "t"}`.
 
 A replay is answered, not appended: a pass's writer (location and shard) and time are its
-idempotency key, so a pass this writer recorded already (the same time and content: the
-sender lost the answer and sent it again from its spool) gets 200 with
-`"duplicate": true`, and nothing is written or merged again.
+idempotency key, so a pass sent again (`"replay": true`: the sender lost the answer and
+sends it from its spool) that this writer recorded already (the same time and content)
+gets 200 with `"duplicate": true`, and nothing is written or merged again.
 """
 
 from __future__ import annotations
@@ -47,12 +48,14 @@ SHARD = re.compile(r"^([1-9][0-9]{0,3})/([1-9][0-9]{0,3})$")
 
 
 class PassReport(BaseModel):
-    """The body: one pass line, and the shard it covers (None: the whole location)."""
+    """The body: one pass line, the shard it covers (None: the whole location), and
+    whether it is sent again (from the sender's spool: it may be here already)."""
 
     model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True)
 
     shard: str | None = Field(None, pattern=SHARD.pattern)
     line: dict = Field(alias="pass")
+    replay: bool = False
 
 
 def routes(ctx: ServerContext) -> list[BaseRoute]:
@@ -108,8 +111,12 @@ class PassEndpoint:
 
         def append() -> list[str] | None:
             store = open_store(config, writer=writer)
-            if not append_once(store, body.line, self.ctx.clock()):
-                return None  # a replay: this writer recorded this pass already
+            # Only a pass sent again can be here already: a first send skips the check
+            # (a read of that writer's day, under the lock).
+            if body.replay and not append_once(store, body.line, self.ctx.clock()):
+                return None  # this writer recorded this pass already
+            if not body.replay:
+                store.append(body.line, self.ctx.clock())
             return store.warnings
 
         try:
