@@ -57,7 +57,8 @@ class Bar:
 
     @property
     def maintenance(self) -> bool:
-        return any(note.kind == "maintenance" for note in self.notes)
+        # Asked of every day of every bar; most days have no notes.
+        return bool(self.notes) and any(note.kind == "maintenance" for note in self.notes)
 
 
 @dataclass(frozen=True, slots=True)
