@@ -10,7 +10,8 @@ samples a build reads), `--incidents` incident files spread over the days (five 
 open) and a few maintenance windows. Then, in a fresh child process each, it times:
 
 - `build_site` itself (the library call: read history and content, snapshot, render,
-  write), with peak RSS;
+  write), with peak RSS (the child's `ru_maxrss`: the interpreter and its imports, about
+  50 MB, included; docs/site.md says what a build holds at its peak);
 - `statusgen build` as a command (Python start-up and imports included);
 
 and builds a 50-node page to weigh its home page (HTML + CSS). Figures are printed,
