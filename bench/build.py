@@ -20,15 +20,18 @@ never asserted.
 `--realistic` replaces the 24 passes with real retention: the store's default 7 days of
 raw passes every 5 minutes (2,016 passes), appended through `statusgen.history.Store` so
 that days are sealed by the history's own writer as they end (the v2 format a real page
-has); the made-up sealed days cover the rest of `--days`. `--baseline DIR` times the same
-project with another checkout's `statusgen` (say, a `git worktree` of main) in interleaved
-runs and prints the ratio. Then a new pass is appended five minutes later and the
-rebuild (incremental, from the build before) is timed against a full build (`--full`) of
-the same pass, and the files whose bytes did not change are checked to have kept their
-inode and mtime. `--project DIR` copies a project generated before instead of generating
-one. Targets (issue 14): a full build <= 0.1x the baseline's time and <= 150 MB; a
-rebuild <= 0.3x the full build; unchanged files untouched; home page under 100 KB for 50
-nodes.
+has); the made-up sealed days cover the rest of `--days`. `--baseline DIR` times the
+same project with another checkout's `statusgen` (say, a `git worktree` of main) in
+interleaved runs and prints the ratio. Then a new pass is appended five minutes later
+and the rebuild (incremental, from the build before) is timed against a full build
+(`--full`) of the same pass, and the files whose bytes did not change are checked to
+have kept their inode and mtime. The rebuild reuses the build cache of the build before
+(the state folder's `build-cache/`: incident, maintenance and history pages, node pages'
+shells, content Markdown, the raw files decoded up to where they were read, the sealed
+days' rows), so it decodes one new raw line and renders what the pass changed.
+`--project DIR` copies a project generated before instead of generating one. Targets
+(issue 14): a full build <= 0.1x the baseline's time and <= 150 MB; a rebuild <= 0.3x
+the full build; unchanged files untouched; home page under 100 KB for 50 nodes.
 """
 
 from __future__ import annotations
