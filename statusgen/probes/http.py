@@ -23,6 +23,7 @@ from time import perf_counter
 from types import TracebackType
 from typing import Any
 
+import httpcore
 import httpx
 
 from statusgen import USER_AGENT
@@ -45,6 +46,7 @@ from statusgen.probes.body import (
     judge_response,
 )
 from statusgen.probes.facts import http_facts, read_capped_body
+from statusgen.probes.plainstream import PlainBackend
 from statusgen.probes.protocol import protocol_reason
 from statusgen.probes.timing import HttpTrace
 
@@ -82,6 +84,7 @@ class OwnConnections(httpx.AsyncBaseTransport):
     def __init__(self, ssl_context: ssl.SSLContext, local_address: str | None = None) -> None:
         self._ssl_context = ssl_context
         self._local_address = local_address
+        self._plain = PlainBackend()
         self._open: set[httpx.AsyncHTTPTransport] = set()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -91,6 +94,15 @@ class OwnConnections(httpx.AsyncBaseTransport):
             limits=_ONE_CONNECTION,
             local_address=self._local_address,
         )
+        url = request.url
+        if url.scheme == "http":
+            # httpx takes no network backend: its transport gets the one connection it
+            # needs, on asyncio's streams (statusgen.probes.plainstream says why).
+            transport._pool = httpcore.AsyncHTTPConnection(
+                httpcore.Origin(b"http", url.raw_host, url.port or 80),
+                local_address=self._local_address,
+                network_backend=self._plain,
+            )
         self._open.add(transport)
         try:
             response = await transport.handle_async_request(request)
