@@ -11,6 +11,7 @@ connections keep httpcore's own backend (`start_tls` is not offered here).
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 from collections.abc import Iterable
 from typing import Any
@@ -39,6 +40,8 @@ class PlainStream(httpcore.AsyncNetworkStream):
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
+        if self._writer.transport.is_closing():  # reset or closed before it could send
+            raise httpcore.WriteError(self._lost()) from self._lost()
         try:
             async with asyncio.timeout(timeout):
                 self._writer.write(buffer)
@@ -47,6 +50,13 @@ class PlainStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteTimeout(exc) from exc
         except OSError as exc:
             raise httpcore.WriteError(exc) from exc
+
+    def _lost(self) -> OSError:
+        """Why the connection went: the reset the reader saw, else a plain close."""
+        error = self._reader.exception()
+        if isinstance(error, OSError):
+            return error
+        return BrokenPipeError(errno.EPIPE, "connection closed")
 
     async def aclose(self) -> None:
         self._writer.close()
