@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 
 import httpcore
+import httpx
 import pytest
 
 from statusgen.probes.base import describe_error
@@ -47,3 +49,36 @@ def test_reads_and_writes_time_out_and_the_peer_is_known() -> None:
 
     peer = asyncio.run(main())
     assert peer[0] == "127.0.0.1"
+
+
+def test_a_plain_http_request_goes_through_the_asyncio_backend(monkeypatch) -> None:
+    # OwnConnections sets httpx's private transport._pool: if an httpx upgrade stops
+    # using it, plain requests would silently fall back to anyio's backend.
+    from statusgen.probes import http, plainstream
+
+    opened: list[tuple[str, int]] = []
+    real_connect = plainstream.PlainBackend.connect_tcp
+
+    async def counting(self, host, port, *args, **kwargs):
+        opened.append((host, port))
+        return await real_connect(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(plainstream.PlainBackend, "connect_tcp", counting)
+
+    async def main() -> int:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            transport = http.OwnConnections(ssl.create_default_context())
+            async with httpx.AsyncClient(transport=transport) as client:
+                response = await client.get(f"http://127.0.0.1:{port}/")
+        return response.status_code
+
+    assert asyncio.run(main()) == 204
+    assert len(opened) == 1 and opened[0][1] > 0
