@@ -131,7 +131,9 @@ def test_passes_wait_while_the_server_is_away_and_are_never_appended_twice(tmp_p
         got = received(tmp_path)
         assert got[: len(expected)] == expected  # oldest first, no replay appended again
         assert len(got) - len(expected) <= 1  # and this run's own pass
-        assert len({json.dumps(x, sort_keys=True) for x in got}) == len(got)
+        sent = got[: len(expected)]  # this run's own pass is a first send, never
+        # looked up: within the same second it may equal the one before it
+        assert len({json.dumps(x, sort_keys=True) for x in sent}) == len(sent)
         assert [x["t"] for x in got] == sorted(x["t"] for x in got)
 
         # The route itself: the same pass twice is one line, the second answer says so.
