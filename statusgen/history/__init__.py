@@ -9,6 +9,7 @@ from pathlib import Path
 
 from statusgen.config import Config
 from statusgen.history.branch import ensure_worktree
+from statusgen.history.dayrows import DayBar, Sample
 from statusgen.history.days import aggregate_day
 from statusgen.history.locations import (
     Latest,
@@ -19,7 +20,7 @@ from statusgen.history.locations import (
     writer_name,
 )
 from statusgen.history.passes import ImportReport, append_once, import_passes, write_pass
-from statusgen.history.query import DayBar, HistoryView, Sample
+from statusgen.history.query import HistoryView
 from statusgen.history.rawindex import RawCache
 from statusgen.history.store import GRACE, SCHEMA, Store, pass_record
 

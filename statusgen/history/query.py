@@ -17,13 +17,25 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from functools import partial as partial_call
 
 from statusgen.clock import iso, parse_iso
 from statusgen.history.columns import DEAD, Column, Columns
+from statusgen.history.dayrows import (
+    DayBar,
+    Sample,
+    Window,
+    bar_of,
+    counts_of,
+    in_any,
+    iso_windows,
+    last_days,
+    next_day,
+    parse_time,
+    up_share,
+    uptime_of,
+)
 from statusgen.history.locations import Latest, MergePolicy
 from statusgen.history.older import Days, OlderDays, entry_of
 from statusgen.history.rawindex import RawCache
@@ -31,38 +43,12 @@ from statusgen.history.store import Store
 from statusgen.history.stream import each_line
 from statusgen.status import Status
 
-Window = tuple[datetime, datetime]
-# Every key of a pass shares its time: parse each pass time once, not once per key.
-parse_time = lru_cache(maxsize=65536)(parse_iso)
-
-
-@dataclass(frozen=True, slots=True)
-class Sample:
-    at: datetime
-    status: Status
-    latency_ms: int | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DayBar:
-    """One cell of the 90-day bar. `status` is the worst of the day, None with no data."""
-
-    day: date
-    status: Status | None
-    uptime: float | None
-    checks: int
-
 
 def _time_or_none(text: str | None) -> datetime | None:
     try:
         return parse_iso(text) if text else None
     except ValueError:  # a hand-edited meta.json: no date rather than no page
         return None
-
-
-def _in_any(at: str, windows: Sequence[tuple[str, str]]) -> bool:
-    return any(start <= at < end for start, end in windows)
 
 
 class HistoryView:
@@ -82,7 +68,7 @@ class HistoryView:
         computed = dict(daily)
         for day in self._loaded_days:
             if day not in self._older.partial:
-                computed[day] = self._columns.aggregate(day, _next_day(day))
+                computed[day] = self._columns.aggregate(day, next_day(day))
         self.days = Days(computed, self._older)
         self._parsed: list[datetime] = []
         self._calendars: dict[tuple[date, int], list[tuple[date, str, str]]] = {}
@@ -217,7 +203,7 @@ class HistoryView:
                 points = []
                 if column is not None:  # the day's samples within the window, changes only
                     lo = self._columns.position(max(day, floor))
-                    hi = bisect_right(times, ceiling, lo, self._columns.position(_next_day(day)))
+                    hi = bisect_right(times, ceiling, lo, self._columns.position(next_day(day)))
                     points = column.changes(*column.span(lo, hi), times)
             else:
                 points = self._older.changes(day, key)
@@ -266,7 +252,7 @@ class HistoryView:
         """Share of up checks (0..1) over the last `days`, None without data. Windows under
         one day use raw samples; longer ones use whole days up to today."""
         if days <= 1:
-            windows = _iso_windows(exclude)
+            windows = iso_windows(exclude)
             since = now - timedelta(days=days)
             if not windows:  # the common case: count the letters in place
                 return self._columns.up_share(key, iso(since.replace(microsecond=0)))
@@ -274,7 +260,7 @@ class HistoryView:
             codes = [
                 entry[0]
                 for at, entry in zip(times, entries, strict=True)
-                if not (windows and _in_any(at, windows))
+                if not (windows and in_any(at, windows))
             ]
             return up_share(len(codes), codes.count(Status.DEAD.code))
         return uptime_of(self.day_rows(key, now, int(days), exclude))
@@ -291,7 +277,7 @@ class HistoryView:
         """(day, [checks, healthy, sick, dead, mean ms, p95 ms] or None) for each of the
         last `days` days, oldest first, ending today, with checks inside `exclude` left
         out. One read serves both the bars (`bar_of`) and whole-day uptimes (`uptime_of`)."""
-        windows = _iso_windows(exclude)
+        windows = iso_windows(exclude)
         if not windows:  # the common case: each day's row straight from the aggregates
             return [(day, rows.get(key)) for day, rows in self.aggregates_on(now.date(), days)]
         return [
@@ -316,7 +302,7 @@ class HistoryView:
         cached = self._calendars.get((today, days))
         if cached is None:
             cached = []
-            for day in _last_days(today, days):
+            for day in last_days(today, days):
                 following = day + timedelta(days=1)
                 cached.append((day, day.isoformat(), following.isoformat()))
             self._calendars[(today, days)] = cached
@@ -343,9 +329,9 @@ class HistoryView:
             kept = [
                 entry
                 for at, entry in zip(times[:hi], entries[:hi], strict=True)
-                if not _in_any(at, touching)
+                if not in_any(at, touching)
             ]
-            return _counts(kept) if kept else None
+            return counts_of(kept) if kept else None
         if touching and name in self._older.raw:
             whole = self.days.get(name, {}).get(key)
             if whole is not None and whole[4] is None and whole[5] is None:
@@ -354,16 +340,16 @@ class HistoryView:
                 since, until = min(a for a, _ in touching), max(b for _, b in touching)
                 lines = self._older.lines_within(name, since, until)
                 found = [(line["t"], entry_of(line, key)) for line in lines]
-                inside = [e for at, e in found if e is not None and _in_any(at, touching)]
+                inside = [e for at, e in found if e is not None and in_any(at, touching)]
                 if not inside:
                     return whole
-                row = [a - b for a, b in zip(whole[:4], _counts(inside)[:4], strict=True)]
+                row = [a - b for a, b in zip(whole[:4], counts_of(inside)[:4], strict=True)]
                 return [*row, None, None] if row[0] > 0 else None
             lines = self._older.lines(name)
             if lines:
                 found = [(line["t"], entry_of(line, key)) for line in lines]
-                kept = [e for at, e in found if e is not None and not _in_any(at, touching)]
-                return _counts(kept) if kept else None
+                kept = [e for at, e in found if e is not None and not in_any(at, touching)]
+                return counts_of(kept) if kept else None
         return self.days.get(name, {}).get(key)
 
 
@@ -371,55 +357,3 @@ def _code_at(column: Column, index: int) -> int | None:
     """The status letter (a byte) of `column` at pass position `index`, if it has one."""
     j = bisect_left(column.at, index)
     return column.codes[j] if j < len(column.at) and column.at[j] == index else None
-
-
-def uptime_of(rows: Iterable[tuple[date, list | None]]) -> float | None:
-    """Share of up checks over day rows (see `HistoryView.day_rows`); None without data."""
-    checks = dead = 0
-    for _, row in rows:
-        if row:
-            checks += row[0]
-            dead += row[3]
-    return up_share(checks, dead)
-
-
-def bar_of(day: date, row: list | None) -> DayBar:
-    """The bar cell of one day row: the worst status of the day and its uptime."""
-    return DayBar(day, *day_summary(row))
-
-
-def day_summary(row: list | None) -> tuple[Status | None, float | None, int]:
-    """(worst status, uptime, checks) of one day row; (None, None, 0) without checks."""
-    if not row or not row[0]:
-        return None, None, 0
-    checks, _, sick, dead = row[:4]
-    worst = Status.DEAD if dead else Status.SICK if sick else Status.HEALTHY
-    return worst, up_share(checks, dead), checks
-
-
-def _counts(entries: list[tuple[str, int | None, str]]) -> list:
-    """[checks, healthy, sick, dead, mean ms, p95 ms] as aggregate_day computes them."""
-    row: list = [len(entries), 0, 0, 0]
-    for code, _, _ in entries:
-        row[{"h": 1, "s": 2, "d": 3}.get(code, 3)] += 1
-    values = sorted(latency for _, latency, _ in entries if latency is not None)
-    mean = round(sum(values) / len(values)) if values else None
-    p95 = values[min(len(values) - 1, int(len(values) * 0.95))] if values else None
-    return [*row, mean, p95]
-
-
-def up_share(checks: int, dead: int) -> float | None:
-    """Share of up checks (0..1) among `checks` with `dead` down; None without checks."""
-    return None if checks == 0 else (checks - dead) / checks
-
-
-def _last_days(today: date, days: int) -> list[date]:
-    return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
-
-
-def _next_day(name: str) -> str:
-    return (date.fromisoformat(name) + timedelta(days=1)).isoformat()
-
-
-def _iso_windows(windows: Iterable[Window]) -> list[tuple[str, str]]:
-    return [(iso(a.replace(microsecond=0)), iso(b.replace(microsecond=0))) for a, b in windows]

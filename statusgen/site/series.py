@@ -15,7 +15,7 @@ from statusgen.clock import iso, parse_iso
 from statusgen.config import Config
 from statusgen.content.models import Content
 from statusgen.history import HistoryView
-from statusgen.history.query import day_summary, parse_time, up_share
+from statusgen.history.dayrows import day_summary, parse_time, up_share
 from statusgen.site.latency import Points, node_latency
 from statusgen.status import Status, node_key
 
