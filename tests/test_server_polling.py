@@ -1,9 +1,11 @@
 """Probing on the server's own schedule and in the local agent: every node's probes share
-one gate, so a lagging event loop keeps fewer of them in flight, as in `statusgen run`."""
+one gate, so a lagging event loop keeps fewer of them in flight, and a slow answer is
+re-checked before it is recorded, as in `statusgen run`."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Iterator
 
@@ -22,7 +24,7 @@ from statusgen.server.scheduler import Scheduler
 from statusgen.server.tokens import ReporterToken, state_dir
 from statusgen.status import Status
 from tests.server_support import make_project
-from tests.test_probes_latency import InFlight
+from tests.test_probes_latency import InFlight, SlowFirst
 
 REPLICAS = 40
 NODE = """
@@ -146,6 +148,77 @@ def test_a_lagging_loop_keeps_fewer_of_the_agents_probes_in_flight(
     asyncio.run(main())
     assert len(reports) == REPLICAS and all(b'"healthy"' in r for r in reports)
     check_peak(slow_fleet, busy)
+
+
+# --- a slow verdict is re-checked, as in `statusgen run` -----------------------------------
+
+SLOW = 0.8  # the first answer's time: twice delay_sick, far above a loaded loopback answer
+
+
+def slow_first(tmp_path, server: HTTPServer, mode: str) -> tuple[Config, SlowFirst]:
+    """A node whose one replica answers slowly once, then at once."""
+    handler = SlowFirst(SLOW, slow=1)
+    server.clear()
+    server.expect_request("/slow-first").respond_with_handler(handler)
+    text = NODE.format(mode=mode, replicas=f'"{server.url_for("/slow-first")}"')
+    text = text.replace("delay_sick = 4", f"delay_sick = {SLOW / 2}")
+    return make_project(tmp_path, text), handler
+
+
+def check_re_checked(status: Status, reason: str, handler: SlowFirst) -> None:
+    assert handler.calls == 2  # the slow answer and its confirmation, no more
+    assert status is Status.HEALTHY
+    assert reason.startswith("HTTP 200 (re-checked: first answer took ")
+
+
+def test_the_servers_poll_nodes_re_check_a_slow_answer_before_recording_it(
+    tmp_path, server: HTTPServer, clock: FixedClock
+) -> None:
+    config, handler = slow_first(tmp_path, server, "poll")
+    directory = state_dir(config)
+    ctx = ServerContext(
+        config, clock, LiveState(config, started=clock()), ReporterToken(directory), directory
+    )
+    passed = threading.Event()
+    scheduler = Scheduler(ctx, after_pass=lambda *_: passed.set(), coalesce=0)
+
+    async def main() -> None:
+        await scheduler.start()
+        try:
+            assert await asyncio.to_thread(passed.wait, 30)  # the first round's pass
+        finally:
+            await scheduler.stop()
+
+    asyncio.run(main())
+    [result] = scheduler.poll_results()
+    check_re_checked(result.status, result.reason, handler)
+    assert result.attempts == 2 and result.latency is not None and result.latency < SLOW / 2
+    [recorded] = scheduler.last.results if scheduler.last else []
+    assert recorded.status is Status.HEALTHY
+
+
+def test_the_agent_re_checks_a_slow_answer_before_reporting_it(
+    tmp_path, server: HTTPServer, clock: FixedClock
+) -> None:
+    config, handler = slow_first(tmp_path, server, "local")
+    reports: list[dict] = []
+
+    async def main() -> None:
+        stop = asyncio.Event()
+
+        def accept(request: httpx.Request) -> httpx.Response:  # the server's reporter route
+            reports.append(json.loads(request.content))
+            stop.set()  # the first round is reported
+            return httpx.Response(200, text="OK")
+
+        transport = httpx.MockTransport(accept)
+        await asyncio.wait_for(
+            run_agent(config, "http://server", "t", clock, stop, transport=transport), 30
+        )
+
+    asyncio.run(main())
+    [report] = reports
+    assert handler.calls == 2 and report["health"] == "healthy"
 
 
 def test_the_gate_measures_the_loop_only_while_probes_want_a_place() -> None:

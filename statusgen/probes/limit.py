@@ -26,6 +26,9 @@ INTERVAL = 0.01  # seconds between lag measurements
 # whichever comes first: past it, it waits on its target and costs no CPU (the total in
 # flight stays bounded by probe.concurrency).
 ACTIVE_HOLD = 0.02
+# Confirmation attempts counted at once, and only while no first attempt waits for a
+# place: a re-check measures the target, not a busy prober.
+CONFIRM_CONCURRENCY = 32
 
 LagProbe = Callable[[], Awaitable[float]]
 """Waits a little and returns the event loop's lag over that wait, in seconds."""
@@ -151,7 +154,8 @@ async def watch_lag(limit: AdaptiveLimit, lag: LagProbe = measure_lag) -> None:
 class Gate:
     """Where probes sharing one event loop for a long time wait for a place: at most
     `maximum` (`probe.concurrency`) in flight, and at most an `AdaptiveLimit` counted, each
-    for its first `hold` seconds, as in a `statusgen run` pass. The loop's lag is measured
+    for its first `hold` seconds, confirmations (`slot(low=True)`) at most `low_limit` at
+    a time, as in a `statusgen run` pass. The loop's lag is measured
     only while some probe holds or wants a place (the first measurement before the first
     one starts), so an idle server does not wake every few milliseconds; the limit found
     carries over from one round to the next."""
@@ -162,7 +166,7 @@ class Gate:
         *,
         lag: LagProbe = measure_lag,
         hold: float | None = None,
-        low_limit: int = 1,
+        low_limit: int = CONFIRM_CONCURRENCY,
     ) -> None:
         self.maximum = maximum
         self.limit = AdaptiveLimit(maximum, low_limit=low_limit)

@@ -7,10 +7,12 @@ ProbeResult, and whatever is still running at the pass deadline is recorded as d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -25,6 +27,7 @@ from statusgen.probes.icmp import probe_icmp
 from statusgen.probes.judge import apply_conditions, judge_certificate
 from statusgen.probes.limit import (
     ACTIVE_HOLD,
+    CONFIRM_CONCURRENCY,
     AdaptiveLimit,
     LagProbe,
     measure_lag,
@@ -37,11 +40,11 @@ from statusgen.status import ProbeResult, Status
 
 DEADLINE_GRACE = 5.0  # seconds on top of the slowest replica's worst case
 DEADLINE_EXCEEDED = "pass deadline exceeded"
-# Confirmation attempts in flight at once, and only while no first attempt waits for a
-# slot: a re-check measures the target, not a busy prober.
-CONFIRM_CONCURRENCY = 32
 
 OnResult = Callable[[ProbeResult], None]
+Slot = Callable[[bool], AbstractAsyncContextManager[None]]
+"""A place for one attempt among the probes sharing a loop: `slot(low)`, with `low` for a
+confirmation (`AdaptiveLimit.slot`, `Gate.slot`)."""
 
 log = logging.getLogger("statusgen.probes")
 
@@ -92,6 +95,32 @@ async def _attempts(target: Target, client: ClientPool | None, retry: int) -> tu
         outcome = judge_certificate(outcome, metrics.tls_expiry_sick_days)
         if outcome.ok or not outcome.retryable or attempts > retry:
             return outcome, attempts
+
+
+async def probe_checked(
+    target: Target,
+    pool: ClientPool | None,
+    clock: Clock,
+    slot: Slot,
+    began: Callable[[], None] | None = None,
+) -> ProbeResult:
+    """Probe `target` in a place from `slot` (retrying failures up to its `retry`), and
+    when the answer is sick for its latency alone, once more in a low place (a
+    confirmation, once no first attempt waits) before the result is recorded: what
+    `run_probes`, the server's poll nodes and the local agent all do with a replica.
+    `began` is called once the first attempt has its place."""
+    metrics = target.metrics
+    async with slot(False):
+        if began is not None:
+            began()
+        at = clock()
+        outcome, attempts = await _attempts(target, pool, metrics.retry)
+    if slow_only(outcome, metrics):
+        async with slot(True):
+            again, _ = await _attempts(target, pool, 0)
+        outcome, attempts = confirmed(outcome, again), attempts + 1
+    t = target
+    return _result(t.service, t.node, t.replica, metrics, at, outcome, attempts)
 
 
 def slow_only(outcome: Outcome, metrics: NodeMetrics) -> bool:
@@ -243,18 +272,13 @@ async def run_probes(
         for verify, ca_file in https:
             pool.get(verify, ca_file)
 
+        @contextlib.asynccontextmanager
+        async def slot(low: bool) -> AsyncIterator[None]:
+            async with in_flight, limit.slot(low=low, hold=ACTIVE_HOLD):
+                yield
+
         async def probe(index: int, target: Target) -> None:
-            service, node, replica = target.service, target.node, target.replica
-            metrics = target.metrics
-            async with in_flight, limit.slot(hold=ACTIVE_HOLD):
-                began.add(index)
-                at = clock()
-                outcome, attempts = await _attempts(target, pool, metrics.retry)
-            if slow_only(outcome, metrics):
-                async with in_flight, limit.slot(low=True, hold=ACTIVE_HOLD):
-                    again, _ = await _attempts(target, pool, 0)
-                outcome, attempts = confirmed(outcome, again), attempts + 1
-            result = _result(service, node, replica, metrics, at, outcome, attempts)
+            result = await probe_checked(target, pool, clock, slot, lambda: began.add(index))
             results[index] = result
             if on_result is not None:
                 on_result(result)

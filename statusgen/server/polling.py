@@ -7,8 +7,10 @@ import asyncio
 
 from statusgen.clock import Clock
 from statusgen.config import Node, NodeMetrics, Service
-from statusgen.probes import DEADLINE_EXCEEDED, ClientPool, default_deadline, probe_replica
+from statusgen.probes import DEADLINE_EXCEEDED, ClientPool, default_deadline
 from statusgen.probes.limit import Gate
+from statusgen.probes.plan import plan_for
+from statusgen.probes.runner import Target, probe_checked
 from statusgen.status import ProbeResult, Status
 
 
@@ -22,15 +24,16 @@ async def probe_node(
 ) -> list[ProbeResult]:
     """One result per replica of `node`, in config order. Probes share `gate` with every
     other node's (at most `probe.concurrency` in flight, fewer while the event loop lags);
-    the round ends by the pass deadline the probe engine would give these replicas, and a
-    replica still running then is dead (`pass deadline exceeded`)."""
+    a replica sick for its latency alone is probed once more at low concurrency before
+    its result is recorded (`probe_checked`, as in `statusgen run`). The round ends by
+    the pass deadline the probe engine would give these replicas, and a replica still
+    running then is dead (`pass deadline exceeded`)."""
     started = clock()
 
     async def one(replica_index: int) -> ProbeResult:
-        async with gate.slot():
-            return await probe_replica(
-                service, node, node.replicas[replica_index], metrics, pool, clock
-            )
+        replica = node.replicas[replica_index]
+        target = Target(service, node, replica, metrics, plan_for(node, replica))
+        return await probe_checked(target, pool, clock, gate.slot)
 
     tasks = [asyncio.create_task(one(i)) for i in range(len(node.replicas))]
     if not tasks:
