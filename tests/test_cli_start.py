@@ -15,7 +15,7 @@ from statusgen import importers
 from statusgen.cli import DEFAULT_CONFIG, importing
 from statusgen.config import DEFAULT_CONFIG as CONFIG_DEFAULT_CONFIG
 
-HEAVY = ("pydantic", "jinja2", "apprise", "httpx", "markdown")
+HEAVY = ("pydantic", "jinja2", "apprise", "httpx", "markdown", "jsonpath")
 
 # Runs the CLI in a fresh interpreter and prints which heavy packages it imported.
 PROBE = """
@@ -56,6 +56,8 @@ def test_check_without_channels_loads_neither_jinja2_nor_apprise_nor_httpx(proje
     code, loaded = loaded_by(["check", "-c", str(config)], config.parent.parent)
     assert code == 0
     assert "jinja2" not in loaded and "apprise" not in loaded and "httpx" not in loaded
+    # Conditions are parsed to validate them; JSONPath is for judging a body only.
+    assert "jsonpath" not in loaded
 
 
 def test_check_with_a_channel_still_validates_its_url(project):

@@ -12,7 +12,6 @@ import click
 
 from statusgen.cli import allow_missing_secrets_option, config_option, main, open_config
 from statusgen.clock import iso, system_clock
-from statusgen.scaffold import PIN_FILE
 
 if TYPE_CHECKING:
     from statusgen.config import Config
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 def init(directory: str, force: bool, pin: str | None) -> None:
     """Write a page repository in DIRECTORY: config, example content, workflows, pinned
     requirements, .gitignore (and git init)."""
-    from statusgen.scaffold import init_project
+    from statusgen.scaffold import PIN_FILE, init_project
 
     result = init_project(Path(directory), force=force, pin=pin)
     for path in result.written:

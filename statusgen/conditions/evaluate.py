@@ -16,8 +16,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-import jsonpath
-
 from statusgen.conditions.parse import (
     AnyOf,
     Condition,
@@ -151,6 +149,8 @@ class _Body:
     def at(self, path: tuple[str | int, ...]) -> list[Any]:
         if not path:
             return [self.json()]
+        import jsonpath  # here: the config validates conditions without it (`check` start-up)
+
         return jsonpath.findall(to_jsonpath(path), self.json())
 
 
