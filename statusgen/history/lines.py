@@ -20,6 +20,8 @@ from itertools import chain, repeat
 from operator import itemgetter
 from pathlib import Path
 
+import orjson
+
 log = logging.getLogger("statusgen.history")
 
 CODES = frozenset("hsd")
@@ -31,6 +33,53 @@ _counts = itemgetter(slice(0, 4))
 def dumps(record: dict) -> str:
     """One record as one line: compact, keys sorted, UTF-8."""
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def loads(data: bytes) -> object:
+    """`json.loads`, faster: orjson (docs/design.md), the stdlib for what orjson refuses
+    (NaN, a lone surrogate, another encoding than UTF-8); ValueError when neither reads it.
+    orjson reads an integer past 64 bits as a float: records that hold numbers go through
+    `decode_pass` and `decode_sealed`, which decode as `json.loads` does."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
+def decode_pass(raw: bytes, day: str | None = None) -> tuple[dict | None, str | None]:
+    """A pass line decoded and checked: (line, None), or (None, why it is not one), as
+    `json.loads` and `pass_problem` judge it. A number orjson reads otherwise (an integer
+    past 64 bits, then a float) fails the check: that line is decoded again by json."""
+    try:
+        line = loads(raw)
+    except ValueError:
+        return None, "not JSON"
+    problem = pass_problem(line, day)
+    if problem:
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            return None, "not JSON"
+        problem = pass_problem(line, day)
+    return (None, problem) if problem else (line, None)
+
+
+def decode_sealed(data: bytes, day: str) -> tuple[dict | None, str | None]:
+    """A sealed day decoded and checked: (record, None), or (None, why it is not one), as
+    `json.loads` and `sealed_problem` judge it. A day orjson reads with a float in its rows
+    (an integer past 64 bits reads as one) is decoded again by json."""
+    try:
+        record = loads(data)
+    except ValueError:
+        return None, "not JSON"
+    problem, kinds = _sealed_check(record, day)
+    if problem or float in kinds:
+        try:
+            record = json.loads(data)
+        except ValueError:
+            return None, "not JSON"
+        problem, _ = _sealed_check(record, day)
+    return (None, problem) if problem else (record, None)
 
 
 def pass_problem(line: object, day: str | None = None) -> str | None:
@@ -83,22 +132,30 @@ def _replicas_problem(replicas: object) -> str | None:
 
 def sealed_problem(record: object, day: str) -> str | None:
     """Why `record` is not the sealed day `day` (None when it is)."""
+    return _sealed_check(record, day)[0]
+
+
+def _sealed_check(record: object, day: str) -> tuple[str | None, set[type]]:
+    """`sealed_problem`, and the types of the values in the rows (empty when not read)."""
     if type(record) is not dict:
-        return "not a JSON object"
+        return "not a JSON object", set()
     if record.get("date") != day:
-        return f'"date" is not {day}'
+        return f'"date" is not {day}', set()
     aggregates = record.get("k")
     if type(aggregates) is not dict:
-        return '"k" is not an object'
+        return '"k" is not an object', set()
     rows = aggregates.values()
     if rows and (set(map(type, rows)) != {list} or set(map(len, rows)) != {6}):
-        return '"k" holds a row that is not [checks, healthy, sick, dead, mean, p95]'
-    if set(map(type, chain.from_iterable(map(_counts, rows)))) - {int}:  # in C: 90 days of rows
-        return '"k" holds a count that is not a whole number'
+        return '"k" holds a row that is not [checks, healthy, sick, dead, mean, p95]', set()
+    # In C, over every value first (90 days of rows): the counts alone only when a value
+    # is not an int (a null or fractional mean is fine, a count is not).
+    kinds = set(map(type, chain.from_iterable(rows)))
+    if kinds - {int} and set(map(type, chain.from_iterable(map(_counts, rows)))) - {int}:
+        return '"k" holds a count that is not a whole number', kinds
     changes = record.get("changes", {})
     if type(changes) is not dict or set(map(type, changes.values())) - {list}:
-        return '"changes" is not an object of lists'
-    return None
+        return '"changes" is not an object of lists', kinds
+    return None, kinds
 
 
 class Corrupt:

@@ -4,7 +4,6 @@ mixin, like `Sealing`); the format is in docs/history.md."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from statusgen.errors import os_reason
 from statusgen.history import packed
-from statusgen.history.lines import pass_problem
+from statusgen.history.lines import decode_pass
 
 if TYPE_CHECKING:
     from statusgen.history.store import Store
@@ -98,13 +97,7 @@ class RawFiles(_Base):
             )
 
     def _parse(self, path: Path, number: int, raw: bytes, day: str) -> dict | None:
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            self.corrupt.keep(path, number, raw, "not JSON")
-            return None
-        problem = pass_problem(line, day)
+        line, problem = decode_pass(raw, day)
         if problem:
             self.corrupt.keep(path, number, raw, problem)
-            return None
         return line

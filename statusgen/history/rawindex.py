@@ -39,6 +39,7 @@ from pathlib import Path
 from statusgen.files import write_atomic
 from statusgen.history import packed
 from statusgen.history.columns import Column, Columns
+from statusgen.history.lines import loads
 from statusgen.history.locations import MAIN
 from statusgen.history.meta import SCHEMA
 from statusgen.history.rawfiles import PARTIAL_AGE
@@ -124,7 +125,7 @@ class FileIndex:
         head, _, blob = data.partition(b"\n")
         view = memoryview(blob)
         try:
-            found = json.loads(head)
+            found = loads(head)
             if found["format"] != code_digest():
                 return None
             index = cls(found["day"], tuple(found["ident"]), found["end"], found["number"])

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from statusgen.files import write_atomic
+from statusgen.history.lines import loads
 from statusgen.history.rows import DayRows
 from statusgen.history.store import Store
 
@@ -61,7 +62,7 @@ class SealedRows:
         try:
             data = (self.folder / f"{day}.rows").read_bytes()
             head, _, blob = data.partition(b"\n")
-            found = json.loads(head)
+            found = loads(head)
             if found["format"] != self.digest or found["ident"] != ident:
                 return None
             keys = tuple(found["keys"])

@@ -14,7 +14,6 @@ format is in docs/history.md.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -27,7 +26,7 @@ from statusgen.files import locked
 from statusgen.health import Evaluation
 from statusgen.history import meta as metafile
 from statusgen.history import packed
-from statusgen.history.lines import Corrupt, dumps, pass_problem, sealed_problem
+from statusgen.history.lines import Corrupt, decode_sealed, dumps, pass_problem
 from statusgen.history.locations import Latest, MergePolicy, combine
 from statusgen.history.rawfiles import RawFiles
 from statusgen.history.rows import Compactor
@@ -298,14 +297,9 @@ class Store(Sealing, RawFiles):
             self._warn(f"{path}: cannot be read: {os_reason(error)}; skipped", quiet=True)
             data = None
         if data is not None:
-            try:
-                record = json.loads(data)
-                problem = sealed_problem(record, day)
-            except ValueError:
-                problem = "not JSON"
+            record, problem = decode_sealed(data, day)
             if problem:
                 self.corrupt.keep(path, 1, data, problem)
-                record = None
         return record
 
     def last_passes(self, count: int, since: datetime, until: datetime | None = None) -> list[dict]:

@@ -1,0 +1,70 @@
+"""History records decoded by orjson read exactly as `json.loads` reads them
+(statusgen/history/lines.py: decode_pass, decode_sealed), numbers orjson reads otherwise
+included."""
+
+from __future__ import annotations
+
+import json
+
+from statusgen.history import Store
+from statusgen.history.lines import decode_pass, decode_sealed, loads
+
+DAY = "2026-11-22"
+BIG = 2**70 + 1  # orjson reads it as a float (2**70), json as this int
+
+
+def sealed_bytes(rows: dict[str, list]) -> bytes:
+    record = {"changes": {}, "date": DAY, "k": rows, "schema": 2, "sources": {}}
+    return json.dumps(record).encode()
+
+
+def test_a_pass_line_with_a_latency_past_64_bits_reads_as_json_reads_it():
+    raw = json.dumps({"t": f"{DAY}T10:00:00Z", "r": {"a/b/c": ["h", BIG]}}).encode()
+    line, problem = decode_pass(raw, DAY)
+    assert problem is None
+    assert line == json.loads(raw)
+    assert type(line["r"]["a/b/c"][1]) is int
+
+
+def test_a_bad_pass_line_is_still_refused_with_its_reason():
+    assert decode_pass(b'{"t": "2026-11-22T10:00:00Z", "r": {"a/b/c": ["h", 1.5]}}', DAY) == (
+        None,
+        '"r" holds a latency that is not whole milliseconds or null',
+    )
+    assert decode_pass(b'{"t": ', DAY) == (None, "not JSON")
+    assert decode_pass(b'{"t": "2026-11-22T10:00:00Z", "p": NaN}', DAY)[1] is not None
+
+
+def test_a_sealed_day_with_numbers_orjson_reads_otherwise_reads_as_json_reads_it():
+    rows = {"a/b/c": [288, 288, 0, 0, BIG, BIG], "a/b/d": [288, 200, 0, 88, 12.5, None]}
+    data = sealed_bytes(rows)
+    record, problem = decode_sealed(data, DAY)
+    assert problem is None
+    assert record == json.loads(data)
+    assert type(record["k"]["a/b/c"][4]) is int
+    nan = data.replace(b"12.5", b"NaN")  # json reads NaN; orjson refuses it
+    mean = decode_sealed(nan, DAY)[0]["k"]["a/b/d"][4]
+    assert mean != mean  # NaN, as json reads it
+
+
+def test_a_sealed_day_with_a_fractional_or_huge_count_is_still_broken():
+    why = '"k" holds a count that is not a whole number'
+    assert decode_sealed(sealed_bytes({"a": [288.5, 288, 0, 0, None, None]}), DAY) == (None, why)
+    assert decode_sealed(sealed_bytes({"a": [None, 288, 0, 0, None, None]}), DAY) == (None, why)
+    assert decode_sealed(sealed_bytes({"a": [288, 288, 0, 0, None, None]}), DAY)[1] is None
+    assert decode_sealed(b"{", DAY) == (None, "not JSON")
+
+
+def test_a_store_reads_a_huge_mean_of_a_sealed_day_as_an_int(tmp_path):
+    store = Store(tmp_path)
+    store.days_dir.mkdir(parents=True, exist_ok=True)
+    (store.days_dir / f"{DAY}.json").write_bytes(
+        sealed_bytes({"a/b/c": [288, 288, 0, 0, BIG, 7], "a/b": [288, 288, 0, 0, None, None]})
+    )
+    assert Store(tmp_path).sealed_rows(DAY)["a/b/c"] == [288, 288, 0, 0, BIG, 7]
+    assert Store(tmp_path).sealed(DAY)["k"]["a/b"] == [288, 288, 0, 0, None, None]
+
+
+def test_loads_reads_what_only_json_reads():
+    assert loads(b'"\\ud800"') == "\ud800"  # a lone surrogate: orjson refuses it
+    assert loads('{"a": 1}'.encode("utf-16")) == {"a": 1}
