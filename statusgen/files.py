@@ -26,12 +26,15 @@ def write_atomic(
     new: bool = False,
     mode: int = 0o644,
     check: Callable[[Path], None] | None = None,
+    sync: bool = True,
 ) -> None:
     """Replace `path` with `text` so readers see the old file or the new one, never half.
 
     With `new`, raise FileExistsError rather than replace an existing file. `check` is
     called with the written temporary file before it takes the real name (raise to keep
-    the old file)."""
+    the old file). `sync` False skips the fsync before the rename, for caches: after a
+    crash such a file may be empty or stale, so its reader must check what it reads
+    (a lost entry is rebuilt)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # mkstemp creates the file 0600; it takes its final mode before it holds a byte,
@@ -46,7 +49,8 @@ def write_atomic(
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if sync:
+                    os.fsync(handle.fileno())
         except OSError as error:  # a full disk: the temporary file goes, the old one stays
             raise OSError(error.errno, error.strerror, str(path)) from None
         if check is not None:

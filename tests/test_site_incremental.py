@@ -177,3 +177,35 @@ def test_node_pages_keep_their_shell_and_render_what_the_pass_changes(tmp_path):
     report, incremental, full = both_ways(config, now)
     assert incremental == full
     assert b"<h1>REST API: " in incremental["nodes/api/rest.html"]
+
+
+def test_cache_entries_are_not_synced_and_a_torn_one_is_rendered_again(tmp_path, monkeypatch):
+    import os
+
+    config = make_fixture(tmp_path)
+    cache = tmp_path / ".statusgen" / "build-cache"
+    synced = []
+    real = os.fsync
+
+    def noting(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", noting)
+    build_site(config, T0, full=True)
+    pages = sorted((cache / "pages").iterdir())
+    assert pages
+    assert not [path for path in synced if path.startswith(str(cache / "pages"))]
+    assert str(cache / "markdown.json") not in [p.rpartition(".")[0] for p in synced]
+    # What a crash may leave of an entry that was not synced: nothing, or part of it.
+    build_site(config, T0)  # node pages' shells
+    everything = build_site(config, T0).cached
+    pages = sorted((cache / "pages").iterdir())
+    assert len(pages) == everything
+    pages[0].write_bytes(b"")
+    pages[1].write_bytes(pages[1].read_bytes()[:-10])
+    report, incremental, full = both_ways(config, T0)
+    assert report.cached == everything - 2
+    assert incremental == full
+    build_site(config, T0)  # the full build left the node pages' shells out
+    assert build_site(config, T0).cached == everything
