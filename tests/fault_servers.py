@@ -128,11 +128,19 @@ def redirect(location: str) -> Handler:
 
 
 def quiet(handler: Handler) -> Handler:
-    """The probe closing or resetting mid-write is expected, not worth a traceback."""
+    """The probe closing or resetting mid-write is expected, not worth a traceback. The
+    connection is closed when the handler ends, here on the server's loop: one left to the
+    garbage collector may be finalized in the probing thread, whose StreamWriter finalizer
+    closes the transport from there after its socket's descriptor was freed, and so takes
+    the reader of a newer connection that reused that descriptor off the server's selector
+    (that connection's request is never read; tests/test_fault_servers.py)."""
 
     async def wrapped(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
-            await handler(reader, writer)
+        try:
+            with contextlib.suppress(ConnectionError):
+                await handler(reader, writer)
+        finally:
+            writer.close()
 
     return wrapped
 
