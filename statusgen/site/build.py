@@ -21,7 +21,7 @@ from statusgen.content import load_content
 from statusgen.content.render import remembered
 from statusgen.errors import ConfigError
 from statusgen.files import locked, private_folder
-from statusgen.history import HistoryView, RawCache, open_store
+from statusgen.history import HistoryView, RawCache, collector_paused, open_store
 from statusgen.resources import theme_dir
 from statusgen.site.cache import FOLDER as CACHE_FOLDER
 from statusgen.site.cache import PageCache, build_inputs
@@ -116,8 +116,10 @@ def snapshot_at(
     content = load_content(config)
     store = open_store(config)
     store.migrate_if_v1()
-    view = HistoryView.load(store, until=now, cache=raw)
-    return build_snapshot(config, view, content, now, live), list(store.warnings)
+    with collector_paused():  # a million decoded objects, no cycles (history/gcpause.py)
+        view = HistoryView.load(store, until=now, cache=raw)
+        snapshot = build_snapshot(config, view, content, now, live)
+    return snapshot, list(store.warnings)
 
 
 def site_files(
