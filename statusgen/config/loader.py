@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from statusgen.config.base import DEFAULT_CONFIG
 from statusgen.config.locations import check_locations
 from statusgen.config.paths import check_paths
-from statusgen.config.services import Node, public_url
+from statusgen.config.services import Node, plain_url, public_url
 from statusgen.config.settings import Config
 from statusgen.config.unset import plan_missing
 from statusgen.errors import ConfigError
@@ -164,6 +164,8 @@ def _credentials(config: Config) -> set[str]:
     secrets: set[str] = set()
     for _, node in config.iter_nodes():
         for replica in node.replicas:
+            if plain_url(replica.url):  # nothing in it to hide
+                continue
             parts = urlsplit(replica.url)
             secrets.update(x for x in (parts.password, parts.username) if x)
             if parts.query and parts.scheme != "dns":  # a DNS question is no secret

@@ -1,0 +1,175 @@
+"""Benchmark what every command pays before it does anything: loading the config, and
+`statusgen check` from start to end (issue 14).
+
+    python bench/config.py [--baseline REF] [--replicas 1000,10000] [--runs 10] [--smoke]
+
+1. **Loading a big config.** A page of `--replicas` loopback replicas, 100 a node (the
+   shape of bench/locations.py's project), read by `load_config` in
+   a fresh interpreter, as a probe shard starts: the CPU time of importing
+   `statusgen.config` and of the one `load_config` call, best of `--runs`.
+2. **`statusgen check`.** In a project made by `statusgen init` (each code's own: an
+   older statusgen may not know a newer example's keys), and on this repository's
+   `config/`: wall and CPU time of the whole process, best of `--runs`.
+
+With `--baseline REF` the same runs use that commit's statusgen too, interleaved (same
+load), and this checkout / baseline ratios are printed. Each code's bytecode is compiled
+once, before the timed runs, into a cache folder of the benchmark's own (as an installed
+package's is; PYTHONDONTWRITEBYTECODE would time the compiler). `--smoke`: 200 replicas,
+one run, no baseline, in a few seconds. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PER_NODE = 100
+
+# Runs in the measured interpreter: import, then load each config once (a fresh process
+# per run: what a probe shard pays at start).
+LOADER = """
+import json, sys, time
+began = time.process_time()
+from statusgen.config import load_config
+imported = time.process_time() - began
+loads = []
+for path in sys.argv[1:]:
+    began = time.process_time()
+    load_config(path, env={})
+    loads.append(time.process_time() - began)
+print(json.dumps({"import": imported, "loads": loads}))
+"""
+
+
+def write_config(folder: Path, replicas: int) -> Path:
+    """A project of `replicas` replicas, 100 a node (no [[locations]]: a baseline from
+    before them could not read it, and they cost nothing to load)."""
+    lines = ['[page]\nname = "Bench"\n', '[[services]]\nid = "fleet"\nname = "Fleet"\n']
+    for node in range(0, replicas, PER_NODE):
+        urls = ", ".join(
+            f'"http://127.0.0.1:9/fast/{i}"' for i in range(node, min(node + PER_NODE, replicas))
+        )
+        lines.append(
+            f'[[services.nodes]]\nid = "n{node // PER_NODE}"\nlabel = "N{node // PER_NODE}"\n'
+            f"retry = 0\ndelay_sick = 5\ndelay_dead = 10\nreplicas = [{urls}]\n"
+        )
+    path = folder / f"{replicas}" / "config" / "statusgen.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def environment(code: Path, cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(code)
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    env.pop("STATUSGEN_CONFIG", None)
+    return env
+
+
+def run_child(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall and CPU time (its own rusage, from wait4) of one child process."""
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None and child.stderr is not None
+    out, err = child.stdout.read(), child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - began
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{' '.join(args)} in {cwd} failed:\n{err[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, out
+
+
+def baseline_code(ref: str, into: Path) -> Path:
+    """That commit's statusgen and what its `init` copies (the example page, workflows,
+    pinned requirements)."""
+    parts = ["statusgen", "site-templates", "config", ".github", "requirements", ".gitattributes"]
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, *parts], check=True, capture_output=True
+    ).stdout
+    into.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", metavar="REF", help="a git commit to compare with")
+    parser.add_argument("--replicas", default="1000,10000", help="config sizes, comma-separated")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--smoke", action="store_true", help="200 replicas, one run")
+    args = parser.parse_args()
+    sizes = [200] if args.smoke else [int(n) for n in args.replicas.split(",")]
+    runs = 1 if args.smoke else args.runs
+    with tempfile.TemporaryDirectory(prefix="statusgen-bench-config-") as name:
+        tmp = Path(name)
+        codes = {"this checkout": ROOT}
+        if args.baseline and not args.smoke:
+            codes[f"baseline {args.baseline}"] = baseline_code(args.baseline, tmp / "baseline")
+        configs = [write_config(tmp / "configs", n) for n in sizes]
+        envs = {
+            label: environment(code, tmp / "pycache" / str(i))
+            for i, (label, code) in enumerate(codes.items())
+        }
+        examples = {}
+        for i, label in enumerate(codes):
+            examples[label] = tmp / f"example-{i}"
+            run_child(
+                [sys.executable, "-m", "statusgen", "init", str(examples[label])], tmp, envs[label]
+            )
+        places = {"init example": examples, "repo config/": dict.fromkeys(codes, ROOT)}
+        loads: dict[str, list[dict]] = {label: [] for label in codes}
+        checks: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for run in range(runs + 1):  # run 0 compiles each code's bytecode: not counted
+            for label in codes:
+                env = envs[label]
+                _, _, out = run_child([sys.executable, "-c", LOADER, *map(str, configs)], tmp, env)
+                for place, where in places.items():
+                    wall, cpu, _ = run_child(
+                        [sys.executable, "-m", "statusgen", "check"], where[label], env
+                    )
+                    if run:
+                        checks.setdefault((label, place), []).append((wall, cpu))
+                if run:
+                    loads[label].append(json.loads(out))
+        print(
+            f"config load and check start-up: {os.cpu_count()} cores, best of {runs} run(s), "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+        best: dict[tuple[str, str], float] = {}
+        for label, found in loads.items():
+            best[(label, "import")] = min(f["import"] for f in found)
+            figures = [f"import statusgen.config {best[(label, 'import')] * 1000:.0f} ms CPU"]
+            for index, size in enumerate(sizes):
+                best[(label, str(size))] = min(f["loads"][index] for f in found)
+                figures.append(f"load {size:,} replicas {best[(label, str(size))] * 1000:.0f} ms")
+            print(f"  {label}: " + ", ".join(figures))
+        for (label, place), found in checks.items():
+            wall, cpu = min(w for w, _ in found), min(c for _, c in found)
+            best[(label, f"{place} wall")], best[(label, f"{place} cpu")] = wall, cpu
+            figures = f"{wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU"
+            print(f"  {label}: check on the {place}: {figures}")
+        if len(codes) > 1:
+            this, base = list(codes)
+            keys = ["import", *map(str, sizes)] + [
+                f"{place} {kind}" for place in places for kind in ("wall", "cpu")
+            ]
+            ratios = ", ".join(
+                f"{key} {best[(this, key)] / best[(base, key)]:.2f}x" for key in keys
+            )
+            print(f"  this checkout / baseline: {ratios}")
+
+
+if __name__ == "__main__":
+    main()
