@@ -68,6 +68,40 @@ def test_http_latency_leaves_out_the_time_the_loop_was_busy(server: HTTPServer) 
     assert outcome.connect is not None and outcome.tls is None  # plain HTTP: no handshake
 
 
+def test_http_latency_leaves_out_the_time_the_loop_took_to_read_the_answer() -> None:
+    # The answer arrives while the event loop is blocked (as behind a thousand other
+    # probes' work): it is timed when the kernel received it, not when it was read.
+    got, blocked = threading.Event(), threading.Event()
+
+    def serve(listening: socket.socket) -> None:
+        conn, _ = listening.accept()
+        with conn:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(4096)
+            got.set()
+            blocked.wait(5)  # answer once the loop is busy
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+            conn.recv(1)  # until the probe hangs up
+
+    async def main():
+        async with ClientPool() as pool:
+            task = asyncio.create_task(probe_http(url, HttpOptions(), 5, pool))
+            await asyncio.to_thread(got.wait, 5)  # the request is sent
+            blocked.set()
+            time.sleep(BUSY)  # the loop is busy while the answer arrives
+            return await task
+
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        url = f"http://127.0.0.1:{listening.getsockname()[1]}/"
+        thread = threading.Thread(target=serve, args=(listening,), daemon=True)
+        thread.start()
+        outcome = asyncio.run(main())
+        thread.join(5)
+    assert outcome.ok and outcome.reason == "HTTP 200"
+    assert outcome.latency is not None and outcome.latency < BUSY / 2
+
+
 def test_every_request_opens_its_own_connection() -> None:
     # A keep-alive server and a body read to its end: a connection kept for the next
     # probe would leave that probe's connect time out of its record.

@@ -82,3 +82,30 @@ def test_a_plain_http_request_goes_through_the_asyncio_backend(monkeypatch) -> N
 
     assert asyncio.run(main()) == 204
     assert len(opened) == 1 and opened[0][1] > 0
+
+
+def test_a_name_is_resolved_and_a_large_body_is_sent_whole() -> None:
+    # More than the socket's send buffer takes at once: the rest goes as it makes room.
+    body = b"x" * (8 * 1024 * 1024)
+
+    async def main() -> tuple[bytes, int]:
+        async def count(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            received = len(await reader.read())  # until the probe stops sending
+            writer.write(str(received).encode())
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(count, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            stream = await PlainBackend().connect_tcp("localhost", port, timeout=5)
+            await stream.write(body, timeout=10)
+            stream.get_extra_info("socket").shutdown(socket.SHUT_WR)
+            answer = b""
+            while chunk := await stream.read(100, timeout=10):
+                answer += chunk
+            await stream.aclose()
+            return answer, port
+
+    answer, _ = asyncio.run(main())
+    assert int(answer) == len(body)

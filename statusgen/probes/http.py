@@ -97,7 +97,7 @@ class OwnConnections(httpx.AsyncBaseTransport):
         url = request.url
         if url.scheme == "http":
             # httpx takes no network backend: its transport gets the one connection it
-            # needs, on asyncio's streams (statusgen.probes.plainstream says why).
+            # needs, on a bare socket (statusgen.probes.plainstream says why).
             transport._pool = httpcore.AsyncHTTPConnection(
                 httpcore.Origin(b"http", url.raw_host, url.port or 80),
                 local_address=self._local_address,

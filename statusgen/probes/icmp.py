@@ -14,14 +14,10 @@ kernel gives no timestamp (not Linux), the time the reply is read stands in.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import os
 import random
 import socket
-import struct
-import sys
-import time
 
 from icmplib import (
     ICMPLibError,
@@ -37,6 +33,7 @@ from icmplib import (
 )
 
 from statusgen.probes.base import SOURCE_ADDRESS, Outcome, failed, timed_out
+from statusgen.probes.stamps import ANCILLARY, readable, received_at, stamp_received
 
 NOT_PERMITTED = "ICMP is not permitted on this runner"
 
@@ -44,11 +41,6 @@ NOT_PERMITTED = "ICMP is not permitted on this runner"
 # so concurrent pings need distinct ids.
 _ids = itertools.count(random.randrange(1, 0xFFFF))
 
-# Linux's SO_TIMESTAMPNS (the same number as its control message, SCM_TIMESTAMPNS): the
-# socket module does not name it. Its data is a struct timespec of two native longs.
-SO_TIMESTAMPNS = 35 if sys.platform == "linux" else None
-_TIMESPEC = struct.Struct("@ll")
-_ANCILLARY = socket.CMSG_SPACE(_TIMESPEC.size)
 _PACKET = 1024
 
 
@@ -68,10 +60,7 @@ class _Stamped:
 
     def _create_socket(self, type: int) -> socket.socket:  # icmplib's hook
         sock: socket.socket = super()._create_socket(type)  # type: ignore[misc]
-        if SO_TIMESTAMPNS is not None:
-            # Without kernel timestamps the time the reply is read stands in.
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        stamp_received(sock)  # without kernel timestamps the time the reply is read stands in
         sock.setblocking(False)
         return sock
 
@@ -99,33 +88,11 @@ async def _receive(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> tupl
     icmplib's send time)."""
     while True:
         try:
-            packet, ancillary, _flags, _address = sock.recvmsg(_PACKET, _ANCILLARY)
+            packet, ancillary, _flags, _address = sock.recvmsg(_PACKET, ANCILLARY)
         except (BlockingIOError, InterruptedError):
-            await _readable(loop, sock)
+            await readable(loop, sock)
             continue
-        return packet, _kernel_time(ancillary) or time.time()
-
-
-def _kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float | None:
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
-            seconds, nanoseconds = _TIMESPEC.unpack_from(data)
-            return seconds + nanoseconds / 1e9
-    return None
-
-
-async def _readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
-    ready = loop.create_future()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    loop.add_reader(sock.fileno(), wake)
-    try:
-        await ready
-    finally:
-        loop.remove_reader(sock.fileno())
+        return packet, received_at(ancillary)
 
 
 async def probe_icmp(host: str, timeout: float) -> Outcome:

@@ -5,6 +5,12 @@ the event loop, behind the other probes of a busy pass); none of that is the tar
 time. httpx reports each step of a request through its `trace` extension, so HTTP latency
 is measured from the request being sent to its response headers being received, and the
 time to connect and to complete the TLS handshake is kept apart.
+
+On a plain-HTTP connection (`statusgen.probes.plainstream`) both ends come from the
+connection itself: the clock read just before the request's first byte is sent, and the
+kernel's receive time of the data holding the response headers, so the time the event
+loop took to get round to reading and parsing them is not counted either. Over TLS the
+trace events' own times stand.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class HttpTrace:
         self.tls: float | None = None
         self.seen = False
         self._started: dict[str, float] = {}
+        self._stream: object = None  # the current request's connection
 
     async def __call__(self, event: str, info: dict[str, Any]) -> None:
         now = perf_counter()
@@ -55,13 +62,25 @@ class HttpTrace:
             return
         if step == _CONNECT:
             self.connect = (self.connect or 0.0) + now - began
+            self._stream = info.get("return_value")
         elif step == _TLS:
             self.tls = (self.tls or 0.0) + now - began
         elif step == _ANSWERED:
             sent = self._started.pop(_SENT, None)
             if sent is not None:
-                self.latency += now - sent
+                self.latency += _stamped(self._stream) or now - sent
                 self.seen = True
         if step == _SENT:
             # Keep when sending began: the latency runs from there to the answer.
             self._started[_SENT] = began
+
+
+def _stamped(stream: object) -> float | None:
+    """What a stream that times its own traffic (`plainstream.PlainStream`) measured:
+    from its first byte sent to the kernel's receive time of the data read last, which
+    holds the response headers just parsed. None for other streams (TLS)."""
+    sent = getattr(stream, "sent_at", None)
+    received = getattr(stream, "received_at", None)
+    if sent is None or received is None:
+        return None
+    return max(0.0, received - sent)
