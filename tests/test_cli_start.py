@@ -15,6 +15,7 @@ from statusgen import importers
 from statusgen.cli import DEFAULT_CONFIG, importing
 from statusgen.config import DEFAULT_CONFIG as CONFIG_DEFAULT_CONFIG
 
+ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pydantic", "jinja2", "apprise", "httpx", "markdown", "jsonpath")
 
 # Runs the CLI in a fresh interpreter and prints which heavy packages it imported.
@@ -58,6 +59,15 @@ def test_check_without_channels_loads_neither_jinja2_nor_apprise_nor_httpx(proje
     assert "jinja2" not in loaded and "apprise" not in loaded and "httpx" not in loaded
     # Conditions are parsed to validate them; JSONPath is for judging a body only.
     assert "jsonpath" not in loaded
+
+
+def test_check_reads_content_without_loading_markdown():
+    # The example page (this repository's config/) has an incident, an announcement and
+    # a maintenance window: check validates them and renders none.
+    assert any((ROOT / "config" / "incidents").glob("*.md"))
+    code, loaded = loaded_by(["check", "-c", "config/statusgen.toml"], ROOT)
+    assert code == 0
+    assert loaded == ["pydantic"]
 
 
 def test_check_with_a_channel_still_validates_its_url(project):

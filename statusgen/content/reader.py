@@ -45,16 +45,25 @@ def load_content(config: Config) -> Content:
 
 
 def check_content(config: Config) -> list[str]:
-    """Every problem of every content file (`file:line: message`); empty when all valid."""
-    return read_content(config)[1]
+    """Every problem of every content file (`file:line: message`); empty when all valid.
+    No text is rendered (rendering finds no problem), so Markdown is not even loaded."""
+    return read_content(config, render=_unrendered)[1]
 
 
-def read_content(config: Config) -> tuple[Content, list[str]]:
-    """All valid items and all problems found, without raising."""
+def _unrendered(text: str) -> str:
+    return ""
+
+
+def read_content(
+    config: Config, render: Callable[[str], str] = render_markdown
+) -> tuple[Content, list[str]]:
+    """All valid items and all problems found, without raising; `render` turns their
+    Markdown into HTML."""
     problems: list[str] = []
-    incidents = _read_folder(config, config.content.incidents, read_incident, problems)
-    announcements = _read_folder(config, config.content.announcements, read_announcement, problems)
-    maintenance = _read_folder(config, config.content.maintenance, read_maintenance, problems)
+    folders = config.content
+    incidents = _read_folder(config, folders.incidents, read_incident, problems, render)
+    announcements = _read_folder(config, folders.announcements, read_announcement, problems, render)
+    maintenance = _read_folder(config, folders.maintenance, read_maintenance, problems, render)
     return (
         Content(
             incidents=sorted(incidents, key=lambda i: (i.started, i.id), reverse=True),
@@ -85,7 +94,7 @@ def display_name(config: Config, path: Path) -> str:
         return str(path)
 
 
-Reader = Callable[[Config, Path], tuple[Any, list[str]]]
+Reader = Callable[..., tuple[Any, list[str]]]
 
 
 def misnamed_files(folder: Path) -> list[Path]:
@@ -100,7 +109,9 @@ def misnamed_files(folder: Path) -> list[Path]:
     )
 
 
-def _read_folder(config: Config, rel: str, reader: Reader, problems: list[str]) -> list[Any]:
+def _read_folder(
+    config: Config, rel: str, reader: Reader, problems: list[str], render: Callable[[str], str]
+) -> list[Any]:
     items = []
     for path in misnamed_files(config.resolve(rel)):
         problems.append(
@@ -108,7 +119,7 @@ def _read_folder(config: Config, rel: str, reader: Reader, problems: list[str]) 
             f"expected lowercase '.md' (rename it to {path.stem}.md)"
         )
     for path in content_files(config.resolve(rel)):
-        item, found = reader(config, path)
+        item, found = reader(config, path, render=render)
         problems += found
         if item is not None and not found:
             items.append(item)
@@ -152,7 +163,9 @@ def unknown_ids(config: Config, ids: list[str] | tuple[str, ...]) -> list[tuple[
     return found
 
 
-def _updates(item_id: str, raw: tuple[RawUpdate, ...]) -> tuple[Update, ...]:
+def _updates(
+    item_id: str, raw: tuple[RawUpdate, ...], render: Callable[[str], str]
+) -> tuple[Update, ...]:
     updates, seen = [], set()
     for update in raw:
         base = update.at.strftime("%Y%m%dT%H%M%SZ")
@@ -162,13 +175,16 @@ def _updates(item_id: str, raw: tuple[RawUpdate, ...]) -> tuple[Update, ...]:
             ident = f"{base}-{n}"
         seen.add(ident)
         updates.append(
-            Update(ident, update.at, update.status, update.message, render_markdown(update.message))
+            Update(ident, update.at, update.status, update.message, render(update.message))
         )
     return tuple(updates)
 
 
 def read_incident(
-    config: Config, path: Path, text: str | None = None
+    config: Config,
+    path: Path,
+    text: str | None = None,
+    render: Callable[[str], str] = render_markdown,
 ) -> tuple[Incident | None, list[str]]:
     """One incident file (or `text` as if it were that file), or None and its problems."""
     source, problems = _open(config, path, text)
@@ -189,7 +205,7 @@ def read_incident(
     if problems or fields is None:
         return None, problems
     status, started, resolved, raw = fields
-    updates = _updates(path.stem, raw)
+    updates = _updates(path.stem, raw, render)
     opening = updates[-1]
     return Incident(
         id=path.stem,
@@ -260,7 +276,10 @@ def _incident_timeline(
 
 
 def read_announcement(
-    config: Config, path: Path, text: str | None = None
+    config: Config,
+    path: Path,
+    text: str | None = None,
+    render: Callable[[str], str] = render_markdown,
 ) -> tuple[Announcement | None, list[str]]:
     """One announcement file (or `text` as if it were that file), or None and its problems."""
     source, problems = _open(config, path, text)
@@ -293,13 +312,16 @@ def read_announcement(
         expires=front.expires,
         created=front.created,
         message=message,
-        html=render_markdown(message),
+        html=render(message),
         page=front.page,
     ), []
 
 
 def read_maintenance(
-    config: Config, path: Path, text: str | None = None
+    config: Config,
+    path: Path,
+    text: str | None = None,
+    render: Callable[[str], str] = render_markdown,
 ) -> tuple[Maintenance | None, list[str]]:
     """One maintenance file (or `text` as if it were that file), or None and its problems."""
     source, problems = _open(config, path, text)
@@ -326,8 +348,8 @@ def read_maintenance(
         starts=front.starts,
         ends=front.ends,
         affected=tuple(front.affected),
-        updates=_updates(path.stem, timeline.updates),
+        updates=_updates(path.stem, timeline.updates, render),
         message=timeline.lead,
-        html=render_markdown(timeline.lead),
+        html=render(timeline.lead),
         created=front.created,
     ), []

@@ -12,9 +12,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import markdown
-import nh3
-
 EXTENSIONS = ["extra", "sane_lists"]
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
@@ -33,6 +30,8 @@ def render_markdown(text: str) -> str:
     # update, so each thread keeps one and resets it between texts.
     parser = getattr(_local, "parser", None)
     if parser is None:
+        import markdown  # here: reading content only to check it renders nothing
+
         parser = _local.parser = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
     html = sanitize_html(parser.reset().convert(text))
     if memo is not None:
@@ -57,6 +56,8 @@ def remembered(memo: dict[str, str]) -> Iterator[dict[str, str]]:
 def sanitize_html(html: str) -> str:
     """Keep only harmless tags and attributes; `javascript:` and similar links lose their
     href, `<script>` and `<style>` lose their content too."""
+    import nh3
+
     return nh3.clean(
         html,
         url_schemes=URL_SCHEMES,
