@@ -88,3 +88,34 @@ def test_sealed_rows_read_compact_answer_as_the_decoded_record(tmp_path):
     assert reader.sealed_rows("2026-11-22") is None
     view = HistoryView.load(reader, until=T0)
     assert view.day_rows("web/site/a", T0, 4)[0][1] == rows["web/site/a"]
+
+
+def test_lines_folded_row_by_row_hold_what_entry_by_entry_folding_holds(monkeypatch):
+    # Runs of lines with the same keys are folded as Blocks; the others entry by entry.
+    rng = random.Random(7)
+    passes = []
+    for index in range(90):
+        line = record(T0 + timedelta(minutes=index), site=rng.choice([H, S, D]), rest=H)
+        line["r"]["web/site/a"][1] = rng.choice([None, 7, 2**40])
+        if index // 10 % 3 == 1:  # a run with one more replica, some of them with reasons
+            line["r"]["web/site/z"] = ["s", index, "slow"] if index % 2 else ["h", None]
+        if index % 9 == 0:
+            line["r"]["api/rest/b"][1] = None
+        if index == 50:
+            line["r"]["api/rest/b"][1] = 2**70  # past 64 bits: that column as Python ints
+        if index // 7 % 4 == 3:
+            del line["p"]
+        passes.append(line)
+    rows = Columns(passes)
+    monkeypatch.setattr(Columns, "_add_row", lambda self, index, line: False)
+    entries = Columns(passes)
+    assert rows.times == entries.times and rows.last == entries.last
+    assert rows.columns.keys() == entries.columns.keys()
+    for key, one in entries.columns.items():
+        other = rows.columns[key]
+        assert list(other.at) == list(one.at), key
+        samples = [one.entry(j) for j in range(len(one.at))]
+        assert [other.entry(j) for j in range(len(other.at))] == samples, key
+        assert type(other.ms) is type(one.ms), key
+    assert type(rows.columns["api/rest/b"].ms) is list
+    assert rows.columns["web/site/z"].reasons  # the test has reasons in a Block
