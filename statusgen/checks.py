@@ -13,14 +13,18 @@ from collections.abc import Mapping
 from statusgen.config import Config
 from statusgen.content import check_content
 from statusgen.errors import ConfigError, StatusgenError
-from statusgen.notify.channels import validate_channels
 from statusgen.site.problems import site_problems
 
 
 def config_problems(config: Config) -> list[str]:
     """Notifier URLs Apprise cannot read, and site settings (reserved slugs, logo files,
     custom domains): one line per problem, naming the file and key."""
-    return validate_channels(config) + site_problems(config)
+    problems = []
+    if config.notify.channels:  # the notifier is not even loaded for a page without any
+        from statusgen.notify.channels import validate_channels
+
+        problems += validate_channels(config)
+    return problems + site_problems(config)
 
 
 def check_config(config: Config) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from datetime import datetime
 from functools import partial
@@ -107,6 +106,8 @@ def run(config_path: str, no_notify: bool, dry_run: bool, location: str | None) 
 @click.option("--passes", default=4, show_default=True, help="Probe passes to record.")
 def demo(directory: str | None, no_serve: bool, port: int, passes: int) -> None:
     """Build a demo page from a loopback fleet of healthy, slow and failing targets."""
+    import tempfile
+
     from statusgen.demo import FleetHandler, QuietFiles, run_demo, serving
 
     project = Path(directory or tempfile.mkdtemp(prefix="statusgen-demo-"))

@@ -5,16 +5,29 @@ No statusgen imports: the config validates conditions with the parser, the probe
 them with the evaluator.
 """
 
-from statusgen.conditions.evaluate import (
-    BODY_CAP_REASON,
-    Facts,
-    Failure,
-    check,
-    failures,
-    reads_body,
-    to_jsonpath,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from statusgen.conditions.parse import PLACEHOLDERS, Condition, ConditionError, parse_condition
+
+if TYPE_CHECKING:
+    from statusgen.conditions.evaluate import (
+        BODY_CAP_REASON,
+        Facts,
+        Failure,
+        check,
+        failures,
+        reads_body,
+        to_jsonpath,
+    )
+
+# The evaluator's names, imported on first use: the config only parses conditions
+# (`statusgen check` start-up).
+_EVALUATE = frozenset(
+    ("BODY_CAP_REASON", "Facts", "Failure", "check", "failures", "reads_body", "to_jsonpath")
+)
 
 __all__ = [
     "BODY_CAP_REASON",
@@ -29,3 +42,9 @@ __all__ = [
     "reads_body",
     "to_jsonpath",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EVALUATE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module("statusgen.conditions.evaluate"), name)
