@@ -1,6 +1,7 @@
 """History records decoded by orjson read exactly as `json.loads` reads them
 (statusgen/history/lines.py: decode_pass, decode_sealed), numbers orjson reads otherwise
-included."""
+included; and a sealed day's compact rows answer as its decoded lists
+(statusgen/history/rows.py)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,21 @@ def test_a_store_reads_a_huge_mean_of_a_sealed_day_as_an_int(tmp_path):
 def test_loads_reads_what_only_json_reads():
     assert loads(b'"\\ud800"') == "\ud800"  # a lone surrogate: orjson refuses it
     assert loads('{"a": 1}'.encode("utf-16")) == {"a": 1}
+
+
+def test_a_days_latency_reads_the_same_from_compact_rows_as_from_lists():
+    from statusgen.history.rows import Compactor, DayRows, latency_of
+
+    rows = {
+        "a/b/c": [288, 288, 0, 0, 120, 300],
+        "a/b/d": [288, 200, 0, 88, 95, 410],
+        "a/b/e": [288, 0, 0, 288, None, None],  # dead all day: no latency
+        "a/b/f": [0, 0, 0, 0, None, None],
+        "a/b": [288, 288, 0, 0, None, None],
+    }
+    compact = Compactor()(rows)
+    assert isinstance(compact, DayRows)
+    for keys in (["a/b/c", "a/b/d"], ["a/b/c", "a/b/e", "x/y/z"], ["a/b/e", "a/b/f"], []):
+        assert latency_of(compact, keys) == latency_of(rows, keys)
+    assert latency_of(compact, ["a/b/c", "a/b/d", "a/b/e"]) == (108, 410)  # round(215 / 2)
+    assert latency_of(compact, ["a/b/e", "missing"]) == (None, None)

@@ -287,7 +287,10 @@ class Columns:
         if column is None:
             return [], []
         a, b = column.span(bisect_left(self.times, since), bisect_right(self.times, until))
-        return column.at[a:b].tolist(), [None if v == NO_MS else v for v in column.ms[a:b]]
+        values = column.ms[a:b]
+        if type(values) is array and NO_MS not in values:  # every sample answered: in C
+            return column.at[a:b].tolist(), values.tolist()
+        return column.at[a:b].tolist(), [None if v == NO_MS else v for v in values]
 
     def aggregate(self, day: str, following: str) -> dict[str, list]:
         """Per key, [checks, healthy, sick, dead, mean ms, p95 ms] over the passes of
@@ -300,7 +303,11 @@ class Columns:
                 continue
             codes = column.codes[a:b]
             healthy, sick = codes.count(ord("h")), codes.count(ord("s"))
-            values = sorted(v for v in column.ms[a:b] if v != NO_MS and v is not None)
+            if type(column.ms) is array:  # sorted in C; NO_MS (no latency) sorts first
+                values = sorted(column.ms[a:b])
+                del values[: bisect_right(values, NO_MS)]
+            else:
+                values = sorted(v for v in column.ms[a:b] if v != NO_MS and v is not None)
             mean = round(sum(values) / len(values)) if values else None
             p95 = values[min(len(values) - 1, int(len(values) * 0.95))] if values else None
             out[key] = [b - a, healthy, sick, b - a - healthy - sick, mean, p95]

@@ -12,6 +12,8 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from itertools import repeat
+from operator import add, truediv
 from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
@@ -74,7 +76,10 @@ def node_latency(view: HistoryView, keys: list[str], now: datetime) -> Points:
     out_times: list[datetime] = []
     out: list[int] = []
     if len(found) == 2 and found[1][0] == times:  # the usual pair: the same passes
-        for at, one, two in zip(times, found[0][1], found[1][1], strict=True):
+        ones, twos = found[0][1], found[1][1]
+        if None not in ones and None not in twos:  # both answered every pass: in C
+            return Points(times, list(map(round, map(truediv, map(add, ones, twos), repeat(2)))))
+        for at, one, two in zip(times, ones, twos, strict=True):
             if one is None or two is None:
                 if one is None and two is None:
                     continue

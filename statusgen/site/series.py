@@ -16,6 +16,7 @@ from statusgen.config import Config
 from statusgen.content.models import Content
 from statusgen.history import HistoryView
 from statusgen.history.dayrows import day_summary, parse_time, up_share
+from statusgen.history.rows import latency_of
 from statusgen.site.latency import Points, node_latency
 from statusgen.status import Status, node_key
 
@@ -280,22 +281,10 @@ def _daily_latency(
 ) -> tuple[tuple[date, int | None, int | None], ...]:
     """Per day of the bars, the mean of the replicas' daily means and the worst of their
     p95s."""
-    out = []
-    for day, aggregates in view.aggregates_on(now.date(), BAR_DAYS):
-        total = count = 0
-        worst = None
-        for key in keys:
-            row = aggregates.get(key)
-            if not row:
-                continue
-            mean, p95 = row[4], row[5]
-            if mean is not None:
-                total += mean
-                count += 1
-            if p95 is not None and (worst is None or p95 > worst):
-                worst = p95
-        out.append((day, round(total / count) if count else None, worst))
-    return tuple(out)
+    return tuple(
+        (day, *latency_of(aggregates, keys))
+        for day, aggregates in view.aggregates_on(now.date(), BAR_DAYS)
+    )
 
 
 def dead_since(view: HistoryView, keys: Sequence[str], now: datetime) -> datetime | None:
