@@ -94,6 +94,44 @@ def test_a_few_checks_are_dots_not_a_stray_dash():
     assert 'class="pts"' not in str(latency_chart(many, NOW, t, count=96))
 
 
+def test_the_24h_chart_slices_points_in_time_order_as_it_slices_any_points():
+    import random
+
+    from statusgen.site.charts import _line, _sorted_buckets
+    from statusgen.site.latency import Points
+
+    rng = random.Random(14)
+    start = NOW - timedelta(hours=24)
+    t = messages("en")
+    for count in (24, 96, 7):  # 7: slices of 3.43 hours, not whole seconds
+        width = timedelta(hours=24) / count
+        edges = [start + width * i for i in range(count)] + [NOW]
+        for _ in range(20):
+            moments = {start + timedelta(seconds=rng.uniform(0, 86400)) for _ in range(300)}
+            moments |= set(rng.sample(edges, 5))  # on slice edges, at the start, at now
+            moments |= {e - timedelta(microseconds=1) for e in rng.sample(edges[1:], 3)}
+            times = sorted(moments)
+            values = [rng.randint(1, 900) for _ in times]
+            pairs = list(zip(times, values, strict=True))
+            expected = buckets(pairs, NOW, 24, count)
+            assert _sorted_buckets(times, values, NOW, 24, count) == expected
+            # Fewer points (gaps): empty slices are None in both.
+            kept = pairs[::9]
+            fewer = _sorted_buckets([a for a, _ in kept], [v for _, v in kept], NOW, 24, count)
+            assert fewer == buckets(kept, NOW, 24, count)
+            html = str(latency_chart(pairs, NOW, t, count=count))
+            assert str(latency_chart(Points(times, values), NOW, t, count=count)) == html
+    # The path's relative steps: a minus sign stands for the space before it.
+    for _ in range(50):
+        xs = sorted(rng.randint(0, 400) for _ in range(rng.randint(2, 30)))
+        known = [(x, rng.randint(0, 64)) for x in xs]
+        steps = [
+            f"{x2 - x1}{y2 - y1}" if y2 < y1 else f"{x2 - x1} {y2 - y1}"
+            for (x1, y1), (x2, y2) in zip(known, known[1:], strict=False)
+        ]
+        assert _line(known) == f"M{known[0][0]} {known[0][1]}l" + " ".join(steps)
+
+
 def test_the_daily_chart_has_a_legend_a_scale_and_its_figures_in_every_locale():
     rows = [(date(2026, 11, d), 100 + d, 180 + 2 * d) for d in range(1, 21)]
     rows[3] = (rows[3][0], None, None)

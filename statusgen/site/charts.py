@@ -13,13 +13,17 @@ size through `vector-effect: non-scaling-stroke`, and text lives in the HTML aro
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import accumulate, islice
+from operator import lt, sub, truediv
 
 from markupsafe import Markup, escape
 
 from statusgen.site.i18n import Messages
+from statusgen.site.latency import Points
 
 FEW_POINTS = 16  # at most this many known slices: each drawn as a dot too
 
@@ -57,6 +61,53 @@ def buckets(
             sums[index] += value
             counts[index] += 1
     return [s / c if c else None for s, c in zip(sums, counts, strict=True)]
+
+
+def _sorted_buckets(
+    times: Sequence[datetime], values: Sequence[int], now: datetime, hours: float, count: int
+) -> list[float | None]:
+    """`buckets` of points in time order inside the window: where each slice starts found
+    by bisection, its sum from running totals (what `buckets` gives, without a Python
+    step per point). Slices of a whole number of seconds only (their starts are exact
+    moments); others go through `buckets`."""
+    width = hours * 3600 / count
+    if width != int(width):
+        return buckets(list(zip(times, values, strict=True)), now, hours, count)
+    bounds = _bounds(times, now, hours, count)
+    totals = [0, *accumulate(values)]  # ints: exact, as the float sums of `buckets`
+    at = [totals[index] for index in bounds]
+    sums = list(map(sub, at[1:], at))
+    counts = list(map(sub, bounds[1:], bounds))
+    if 0 in counts:
+        return [s / c if c else None for s, c in zip(sums, counts, strict=True)]
+    return list(map(truediv, sums, counts))
+
+
+_BOUNDS: dict[tuple, list[tuple[Sequence[datetime], list[int]]]] = {}
+
+
+def _bounds(times: Sequence[datetime], now: datetime, hours: float, count: int) -> list[int]:
+    """The index in `times` where each slice starts, then len(times). Most nodes were
+    checked at the same passes: worked out once per distinct list of times."""
+    key = (now, hours, count, len(times), times[0], times[-1])
+    seen = _BOUNDS.setdefault(key, [])
+    for known, out in seen:
+        if known == times:
+            return out
+    out = [bisect_left(times, at) for at in _starts(now, hours, count)]
+    out.append(len(times))
+    if len(_BOUNDS) > 256:
+        _BOUNDS.clear()
+    if len(seen) < 8:
+        seen.append((list(times), out))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _starts(now: datetime, hours: float, count: int) -> tuple[datetime, ...]:
+    """When each slice starts (the first at the window's start)."""
+    start, width = now - timedelta(hours=hours), hours * 3600 / count
+    return tuple(start + timedelta(seconds=index * width) for index in range(count))
 
 
 @lru_cache(maxsize=8)
@@ -155,35 +206,36 @@ def latency_chart(
     """The last `hours` of response times with its scale and figures (latest, average,
     p95); text alone when there is no data."""
     start = now - timedelta(hours=hours)
-    if points and start <= points[0][0] and points[-1][0] <= now and _ascending(points):
-        inside = points  # a node's series: in time order and inside the window already
+    if isinstance(points, Points):
+        times, values = points.times, points.values
     else:
-        inside = sorted((at, v) for at, v in points if start <= at <= now)
-    known = [v for _, v in inside]
-    if not known:
+        times, values = [at for at, _ in points], [v for _, v in points]
+    if not (times and start <= times[0] and times[-1] <= now and _ascending(times)):
+        inside = sorted((at, v) for at, v in zip(times, values, strict=True) if start <= at <= now)
+        times, values = [at for at, _ in inside], [v for _, v in inside]
+    # else a node's series: in time order and inside the window already
+    if not values:
         return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
-    avg, high = sum(known) / len(known), p95(known)
-    top = nice_top(max(known))
-    if len(inside) <= FEW_POINTS:  # each check a dot at its own time
+    avg, high = sum(values) / len(values), p95(values)
+    top = nice_top(max(values))
+    if len(values) <= FEW_POINTS:  # each check a dot at its own time
         span = hours * 3600
         xy = [
             (round((at - start).total_seconds() / span * width), _y(v, top, height))
-            for at, v in inside
+            for at, v in zip(times, values, strict=True)
         ]
         body = _path(xy, dots=True)
     else:
-        values = buckets(inside, now, hours, count)
-        xy = _known(values, top, width, height)
+        xy = _known(_sorted_buckets(times, values, now, hours, count), top, width, height)
         body = _path(xy, dots=len(xy) <= FEW_POINTS)
-    figures = _figures(t, "chart_figures", now=known[-1], avg=avg, p95=high)
+    figures = _figures(t, "chart_figures", now=values[-1], avg=avg, p95=high)
     svg = _svg(width, height, body)
     return _figure(svg, top, t, figures)
 
 
-def _ascending(points: Sequence[tuple[datetime, int]]) -> bool:
-    """Whether the points are in strictly increasing time order (as sorting keeps them)."""
-    times = [at for at, _ in points]
-    return all(a < b for a, b in zip(times, times[1:], strict=False))
+def _ascending(times: Sequence[datetime]) -> bool:
+    """Whether the times strictly increase (as sorting keeps them)."""
+    return all(map(lt, times, islice(times, 1, None)))
 
 
 def daily_chart(

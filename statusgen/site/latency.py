@@ -34,6 +34,15 @@ class Points(Sequence[tuple[datetime, int]]):
             self._values = list(values)
         self._times = times
 
+    @property
+    def times(self) -> Sequence[datetime]:
+        """The times, oldest first (what the charts read without making pairs)."""
+        return self._times
+
+    @property
+    def values(self) -> Sequence[int]:
+        return self._values
+
     def __len__(self) -> int:
         return len(self._values)
 
