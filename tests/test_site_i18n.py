@@ -121,6 +121,27 @@ def test_a_compact_bar_numbers_its_notes_and_names_each_state_once_per_page():
     assert index.texts == ["A <b>"]  # escaped once, in the page's JSON
 
 
+def test_bars_sharing_days_give_each_bar_its_own_cells_and_note_numbers():
+    t = messages("en")
+    day = date(2026, 11, 20)
+    one, two = Note("incident", "x", "One"), Note("incident", "y", "Two")
+    sick = Bar(day, Status.SICK, 0.9931, 10)  # a day two nodes share
+    first = [sick, Bar(day + timedelta(days=1), Status.DEAD, 0.5, 10, (one,))]
+    second = [sick, Bar(day + timedelta(days=1), Status.DEAD, 0.5, 10, (two, one))]
+    for compact in (False, True):
+        memo: dict = {}
+        plain, kept = (NoteIndex(t), NoteIndex(t)) if compact else (None, None)
+        for bars in (first, second, first):
+            alone = str(uptime_bar(bars, t, "Site", plain))
+            assert str(uptime_bar(bars, t, "Site", kept, memo)) == alone
+        assert memo  # the shared day was kept
+        if compact:  # the second bar's notes numbered on the page: "Two" is 1, "One" 0
+            assert 'data-n="1 0"' in str(uptime_bar(second, t, "Site", kept, memo))
+    # A Bar that took a kept one's id is drawn afresh.
+    memo = {(id(sick), False): (Bar(day, Status.DEAD, 0.1, 10), "d", "<p class=d>")}
+    assert "<p class=s title=" in str(uptime_bar([sick], t, "Site", None, memo))
+
+
 def test_every_day_state_has_a_name_and_a_shape():
     css = (ROOT / "site-templates" / "style.css").read_text()
     for state in ("s", "d", "m", "n"):

@@ -72,10 +72,16 @@ def bar_summary(bars: Sequence[Bar], t: Messages, name: str) -> str:
         css = bar_class(bar)
         if css:
             counts[css] += 1
-    keys = {"d": "sum_dead", "s": "sum_sick", "m": "sum_maint", "n": "sum_none"}
-    parts = [t(keys[css], n=n) for css, n in counts.items() if n]
+    return _summary(counts, len(bars), t, name)
+
+
+SUMMARY_KEYS = {"d": "sum_dead", "s": "sum_sick", "m": "sum_maint", "n": "sum_none"}
+
+
+def _summary(counts: dict[str, int], days: int, t: Messages, name: str) -> str:
+    parts = [t(SUMMARY_KEYS[css], n=n) for css, n in counts.items() if n]
     summary = ", ".join(parts) if parts else t("sum_clear")
-    return t("bar_summary", name=name, days=len(bars), summary=summary)
+    return t("bar_summary", name=name, days=days, summary=summary)
 
 
 def _attr(value: str) -> str:
@@ -106,35 +112,56 @@ class NoteIndex:
 
 
 def uptime_bar(
-    bars: Sequence[Bar], t: Messages, name: str, index: NoteIndex | None = None
+    bars: Sequence[Bar],
+    t: Messages,
+    name: str,
+    index: NoteIndex | None = None,
+    memo: dict[tuple[int, bool], tuple[Bar, str, str]] | None = None,
 ) -> Markup:
     """The 90-day bar, oldest day first: one picture (`role=img`) named by its summary,
     its days `<p>` elements (the shortest tag that closes itself: a page may hold 4,500).
 
     Detailed (node pages, `index` None): days worth a look carry their full `title`.
     Compact (home and service pages, many bars): such days carry their uptime (`data-u`)
-    and note numbers (`data-n`), from which site.js builds the same text."""
+    and note numbers (`data-n`), from which site.js builds the same text.
+
+    `memo` keeps each day's cell by Bar (by id: the caller keeps the Bars alive) for the
+    next bars in the same locale: nodes share the Bars of days with the same counts."""
     cells = []
+    counts = {"d": 0, "s": 0, "m": 0, "n": 0}
     full = t.percent(1)
+    compact = index is not None
+    healthy = Status.HEALTHY
     for bar in bars:
-        if bar.status is Status.HEALTHY and not bar.notes:
+        notes = bar.notes
+        if bar.status is healthy and not notes:
             cells.append("<p>")  # most days: nothing to say
             continue
-        css = bar_class(bar)
-        attrs = f" class={css}" if css else ""
-        if index is None:
-            attrs += f' title="{escape(day_tip(bar, t))}"'
+        key = (id(bar), compact)
+        found = memo.get(key) if memo is not None and not (compact and notes) else None
+        if found is not None and found[0] is bar:
+            _, css, cell = found
         else:
-            # A healthy day's 100 % goes without saying: site.js reads a missing data-u
-            # on a class-less cell as 100 %.
-            uptime = t.percent(bar.uptime) if bar.uptime is not None else None
-            if uptime is not None and (css or uptime != full):
-                attrs += f" data-u={_attr(uptime)}"
-            if bar.notes:
-                attrs += f" data-n={_attr(index.refs(bar.notes))}"
-        cells.append(f"<p{attrs}>")
+            css = bar_class(bar)
+            attrs = f" class={css}" if css else ""
+            if index is None:
+                attrs += f' title="{escape(day_tip(bar, t))}"'
+            else:
+                # A healthy day's 100 % goes without saying: site.js reads a missing
+                # data-u on a class-less cell as 100 %.
+                uptime = t.percent(bar.uptime) if bar.uptime is not None else None
+                if uptime is not None and (css or uptime != full):
+                    attrs += f" data-u={_attr(uptime)}"
+                if notes:  # note numbers: this page's, never kept in `memo`
+                    attrs += f" data-n={_attr(index.refs(notes))}"
+            cell = f"<p{attrs}>"
+            if memo is not None and not (compact and notes):
+                memo[key] = (bar, css, cell)
+        if css:
+            counts[css] += 1
+        cells.append(cell)
     end = bars[-1].day.isoformat() if bars else ""
-    label = escape(bar_summary(bars, t, name))
+    label = escape(_summary(counts, len(bars), t, name))
     return Markup(
         f'<div class=bar role=img data-end={end} aria-label="{label}">{"".join(cells)}</div>'
     )
@@ -150,6 +177,7 @@ class Helpers:
     def __init__(self, t: Messages, now: datetime) -> None:
         self.t, self.now = t, now
         self._cache: dict[tuple, Markup] = {}
+        self._cells: dict[tuple[int, bool], tuple[Bar, str, str]] = {}  # see uptime_bar
         self.notes = NoteIndex(t)
         self._compact = False  # the page being rendered has compact bars (data-n refs)
 
@@ -250,7 +278,7 @@ class Helpers:
         self._compact = self._compact or not detailed
         if key not in self._cache:
             index = None if detailed else self.notes
-            self._cache[key] = uptime_bar(bars, self.t, name, index)
+            self._cache[key] = uptime_bar(bars, self.t, name, index, self._cells)
         return self._cache[key]
 
     def page_data(self) -> Markup:
