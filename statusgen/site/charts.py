@@ -147,10 +147,13 @@ def _known(values: Sequence[float | None], top: float, width: int, height: int) 
 def _line(known: Sequence[tuple[int, int]]) -> str:
     """`M x y` then relative steps (`l dx dy ...`): the shortest path text, since a page
     holds a chart per node. A minus sign needs no separator before it."""
-    (x0, y0), steps = known[0], []
-    for (x1, y1), (x2, y2) in zip(known, known[1:], strict=False):
-        dx, dy = x2 - x1, y2 - y1
-        steps.append(f"{dx}{dy}" if dy < 0 else f"{dx} {dy}")
+    points = iter(known)
+    x1, y1 = x0, y0 = next(points)
+    steps = []
+    for x2, y2 in points:  # one pair at a time (a page draws two thousand lines)
+        dy = y2 - y1
+        steps.append(f"{x2 - x1}{dy}" if dy < 0 else f"{x2 - x1} {dy}")
+        x1, y1 = x2, y2
     return f"M{x0} {y0}l" + " ".join(steps)
 
 

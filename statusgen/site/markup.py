@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from statusgen.impact import Impact
 from statusgen.site.charts import daily_chart, latency_chart
 from statusgen.site.i18n import Messages
-from statusgen.site.series import Bar, Note
+from statusgen.site.series import Bar, Note, ReplicaState
 from statusgen.status import Status
 
 if TYPE_CHECKING:
@@ -255,6 +255,29 @@ class Helpers:
             return Markup("")
         key, names = node.no_data_note
         return Markup(f"<p class=help>{escape(self.t(key, names=names))}</p>\n")
+
+    def replica_rows(self, replicas: Sequence[ReplicaState], certificates: bool) -> Markup:
+        """The rows of a node page's replica table: label, health, response time and,
+        with `certificates`, when the certificate expires."""
+        t, rows = self.t, []
+        for replica in replicas:
+            cells = (
+                f"<tr><td>{escape(replica.label)}</td><td>{self.health(replica.health)}</td>"
+                f"<td>{escape(t.ms(replica.latency_ms))}</td>"
+            )
+            if certificates:
+                expires = replica.certificate_expires
+                cells += f"<td>{self.when(expires) if expires else ''}</td>"
+            rows.append(cells + "</tr>\n")
+        if not rows:
+            rows.append(f'<tr><td colspan="3">{escape(t("no_replicas"))}</td></tr>\n')
+        return Markup("".join(rows))
+
+    def change_items(self, changes: Sequence[tuple[datetime, Status]]) -> Markup:
+        """The `<li>` of each status change: when, then the status it changed to."""
+        return Markup(
+            "".join(f"<li>{self.when(at)} {self.health(status)}</li>\n" for at, status in changes)
+        )
 
     def day_rows(self, bars: Sequence[Bar], base: str) -> Markup:
         """The rows of a node page's notable days: day, status, uptime and linked notes."""
