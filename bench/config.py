@@ -128,7 +128,13 @@ def main() -> None:
             run_child(
                 [sys.executable, "-m", "statusgen", "init", str(examples[label])], tmp, envs[label]
             )
-        places = {"init example": examples, "repo config/": dict.fromkeys(codes, ROOT)}
+        # Run from tmp with -c: `python -m` puts its folder first on sys.path, so from
+        # this checkout every code would run this checkout's statusgen.
+        config = Path("config") / "statusgen.toml"
+        places = {
+            "init example": {label: folder / config for label, folder in examples.items()},
+            "repo config/": dict.fromkeys(codes, ROOT / config),
+        }
         loads: dict[str, list[dict]] = {label: [] for label in codes}
         checks: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for run in range(runs + 1):  # run 0 compiles each code's bytecode: not counted
@@ -136,9 +142,8 @@ def main() -> None:
                 env = envs[label]
                 _, _, out = run_child([sys.executable, "-c", LOADER, *map(str, configs)], tmp, env)
                 for place, where in places.items():
-                    wall, cpu, _ = run_child(
-                        [sys.executable, "-m", "statusgen", "check"], where[label], env
-                    )
+                    check = [sys.executable, "-m", "statusgen", "check", "-c", str(where[label])]
+                    wall, cpu, _ = run_child(check, tmp, env)
                     if run:
                         checks.setdefault((label, place), []).append((wall, cpu))
                 if run:

@@ -9,16 +9,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from statusgen import importers
-from statusgen.cli import DEFAULT_CONFIG, importing
+from statusgen.cli import COMMANDS, DEFAULT_CONFIG, importing, load_commands
 from statusgen.config import DEFAULT_CONFIG as CONFIG_DEFAULT_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pydantic", "jinja2", "apprise", "httpx", "markdown", "jsonpath")
 # statusgen's own modules that a command loads only when it needs them.
 ON_DEMAND = ("statusgen.notify.channels", "statusgen.conditions.evaluate")
+# Command modules: a command line loads only the one defining its command.
+COMMAND_MODULES = tuple(f"statusgen.cli.{module}" for module in sorted(set(COMMANDS.values())))
 
 # Runs the CLI in a fresh interpreter and prints which heavy packages (and which of
 # statusgen's on-demand modules) it imported.
@@ -37,7 +40,7 @@ print(json.dumps({"code": code, "loaded": sorted(names & set(json.loads(sys.stdi
 def loaded_by(args: list[str], cwd: Path) -> tuple[int, list[str]]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
-        input=json.dumps(HEAVY + ON_DEMAND) + "\n",
+        input=json.dumps(HEAVY + ON_DEMAND + COMMAND_MODULES) + "\n",
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -47,11 +50,32 @@ def loaded_by(args: list[str], cwd: Path) -> tuple[int, list[str]]:
     return result["code"], result["loaded"]
 
 
-@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["incident", "new", "--help"]])
-def test_help_imports_no_validation_rendering_or_notification_library(tmp_path, args):
+@pytest.mark.parametrize(
+    ("args", "module"),
+    [(["build", "--help"], "site"), (["incident", "new", "--help"], "content")],
+)
+def test_help_imports_no_validation_rendering_or_notification_library(tmp_path, args, module):
     code, loaded = loaded_by(args, tmp_path)
     assert code == 0
-    assert loaded == []
+    assert loaded == [f"statusgen.cli.{module}"]
+
+
+def test_the_command_list_loads_every_command_module_and_nothing_heavy(tmp_path):
+    code, loaded = loaded_by(["--help"], tmp_path)
+    assert code == 0
+    assert loaded == list(COMMAND_MODULES)
+
+
+def test_each_command_is_found_in_the_module_the_table_names():
+    registered = load_commands().commands
+    assert set(registered) == set(COMMANDS)
+    for name, command in registered.items():
+        defined_in = {command.callback.__module__} if command.callback else set()
+        if isinstance(command, click.Group):
+            defined_in |= {sub.callback.__module__ for sub in command.commands.values()}
+        # The named module defines it, or imports the one that does (manage: server's
+        # token group, to which it adds the management tokens).
+        assert f"statusgen.cli.{COMMANDS[name]}" in defined_in
 
 
 def test_check_without_channels_loads_neither_jinja2_nor_apprise_nor_httpx(project):
@@ -70,7 +94,7 @@ def test_check_reads_content_without_loading_markdown():
     assert any((ROOT / "config" / "incidents").glob("*.md"))
     code, loaded = loaded_by(["check", "-c", "config/statusgen.toml"], ROOT)
     assert code == 0
-    assert loaded == ["pydantic"]
+    assert loaded == ["pydantic", "statusgen.cli.core"]
 
 
 def test_check_with_a_channel_still_validates_its_url(project):

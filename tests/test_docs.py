@@ -13,7 +13,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from statusgen.cli import main
+from statusgen.cli import load_commands
 from statusgen.config import Config
 from statusgen.validation import _inner_model
 from tests.docs_support import DOCS, ROOT, doc_pages, docs_text
@@ -52,7 +52,7 @@ def nav_pages(nav: list) -> list[str]:
     return pages
 
 
-@pytest.mark.parametrize("command", command_paths(main))
+@pytest.mark.parametrize("command", command_paths(load_commands()))
 def test_every_command_is_in_the_docs(command):
     assert command in DOCS_TEXT
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from statusgen.cli import TIME, allow_missing_secrets_option, config_option, main, open_config
-from statusgen.cli.core import summary_line
 from statusgen.clock import system_clock
 
 
@@ -74,6 +73,7 @@ def site_hash(config_path: str, folder: str | None) -> None:
 )
 def run(config_path: str, no_notify: bool, dry_run: bool, location: str | None) -> None:
     """Probe, record, notify and build in one go: the command for cron."""
+    from statusgen.cli.core import summary_line
     from statusgen.run import run_all
 
     config = open_config(config_path, announce=False)  # the pass warns
