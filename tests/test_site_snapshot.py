@@ -169,3 +169,20 @@ def test_every_view_shares_one_node_state(tmp_path):
     assert extra.page.slug == "api-only" and extra.page.prefix == "api-only/"
     assert extra.node("api/rest") is snap.node("api/rest")
     assert extra.node("web/site") is None
+
+
+def test_the_items_about_a_node_keep_their_order_page_wide_ones_included():
+    from statusgen.site.series import items_by_node
+
+    items = [
+        ("a", frozenset({"web/site"})),
+        ("b", None),  # about every node
+        ("c", frozenset({"api/rest", "web/site"})),
+        ("d", frozenset()),  # about nothing that exists
+        ("e", None),
+    ]
+    about = items_by_node(items)
+    assert about("web/site") == ("a", "b", "c", "e")
+    assert about("api/rest") == ("b", "c", "e")
+    assert about("other/node") == ("b", "e")
+    assert items_by_node([])("web/site") == ()

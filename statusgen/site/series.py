@@ -7,9 +7,10 @@ Pure functions of a HistoryView, the content and `now`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from statusgen.clock import iso, parse_iso
 from statusgen.config import Config
@@ -139,6 +140,17 @@ def reach_of(config: Config, content: Content) -> Reach:
         incidents={i.id: expand(i.affected) if i.affected else None for i in content.incidents},
         maintenance={m.id: expand(m.affected) for m in content.maintenance},
     )
+
+
+def items_by_node(items: list[tuple[Any, frozenset[str] | None]]) -> Callable[[str], tuple]:
+    """For a node key, the items about it (their keys None: about every node), in order:
+    looked up, not a walk over every item for each node."""
+    every = [j for j, (_, keys) in enumerate(items) if keys is None]
+    found: dict[str, list[int]] = defaultdict(list)
+    for j, (_, keys) in enumerate(items):
+        for key in keys or ():
+            found[key].append(j)
+    return lambda key: tuple(items[j][0] for j in sorted([*every, *found.get(key, ())]))
 
 
 def notes_by_node(content: Content, reach: Reach, now: datetime) -> dict[str, dict[date, list]]:
