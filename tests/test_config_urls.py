@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from statusgen.config import load_config
 from statusgen.config.services import default_label, plain_url, public_url
 from statusgen.errors import ConfigError
+from statusgen.secrets import url_credentials
 
 SCHEMES = ["http", "https", "icmp", "tcp", "tls", "dns", "HTTP", "ftp", ""]
 USERINFO = ["", "u@", "u:pw@", "@", ":@"]
@@ -49,6 +50,7 @@ def test_a_plain_url_is_what_the_full_look_accepts_as_its_own_public_form(url):
     parts = urlsplit(url)
     assert (parts.username, parts.password, parts.query, parts.fragment) == (None, None, "", "")
     assert public_url(url) == url
+    assert url_credentials(url) == set()  # what the log masking would add for it
 
 
 @pytest.mark.parametrize(
