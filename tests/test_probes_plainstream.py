@@ -13,6 +13,7 @@ import pytest
 
 from statusgen.probes.base import describe_error
 from statusgen.probes.plainstream import PlainBackend
+from tests.fault_servers import reset
 
 
 def _closed_port() -> int:
@@ -109,3 +110,26 @@ def test_a_name_is_resolved_and_a_large_body_is_sent_whole() -> None:
 
     answer, _ = asyncio.run(main())
     assert int(answer) == len(body)
+
+
+def test_the_peer_is_known_after_it_reset_the_connection() -> None:
+    # [IP] is read once the answer is in, when the server may already have reset.
+    async def main() -> tuple[object, int]:
+        async def reset_after_hello(reader: asyncio.StreamReader, writer) -> None:
+            await reader.read(1)
+            reset(writer)
+
+        server = await asyncio.start_server(reset_after_hello, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            stream = await PlainBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            await stream.write(b"x", timeout=5)
+            with pytest.raises(httpcore.ReadError) as caught:
+                await stream.read(100, timeout=5)  # until the reset arrives
+            assert describe_error(caught.value) == "connection reset"
+            peer = stream.get_extra_info("server_addr")
+            await stream.aclose()
+            return peer, port
+
+    peer, port = asyncio.run(main())
+    assert peer == ("127.0.0.1", port)

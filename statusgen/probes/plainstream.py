@@ -42,6 +42,12 @@ class PlainStream(httpcore.AsyncNetworkStream):
         self.sent_at: float | None = None
         self.received_at: float | None = None
         self._lost: OSError | None = None  # why a write failed
+        # Read now: a reset later leaves the socket without a peer to ask for (a reset
+        # already is for the first read or write to report).
+        try:
+            self._peer: Any = sock.getpeername()
+        except OSError:
+            self._peer = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
@@ -116,13 +122,13 @@ class PlainStream(httpcore.AsyncNetworkStream):
         raise NotImplementedError("plain HTTP only: TLS keeps httpcore's own backend")
 
     def get_extra_info(self, info: str) -> Any:
-        try:
-            if info == "server_addr":
-                return self._sock.getpeername()
-            if info == "client_addr":
+        if info == "server_addr":
+            return self._peer
+        if info == "client_addr":
+            try:
                 return self._sock.getsockname()
-        except OSError:  # closed, or reset
-            return None
+            except OSError:  # closed
+                return None
         if info == "socket":
             return self._sock
         if info == "is_readable":  # the server sent something, or hung up, while idle
