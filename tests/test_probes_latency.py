@@ -19,6 +19,7 @@ from statusgen.probes import ClientPool, run_probes, runner
 from statusgen.probes.http import probe_http
 from statusgen.probes.limit import AdaptiveLimit
 from statusgen.probes.tcp import probe_tcp
+from statusgen.probes.timing import HttpTrace
 from statusgen.status import Status
 from tests.test_probes_runner import config_with
 
@@ -286,3 +287,21 @@ def test_a_probe_waiting_on_a_slow_target_stops_counting_against_the_limit() -> 
         return waiting, limit.in_flight
 
     assert asyncio.run(main()) == (True, 0)
+
+
+def test_a_connection_that_times_itself_is_believed_even_at_zero() -> None:
+    # Loopback answers can take less than the clocks' resolution.
+    class Timed:
+        sent_at = received_at = 1_000.0
+
+    trace = HttpTrace()
+
+    async def events() -> None:
+        await trace("connection.connect_tcp.started", {})
+        await trace("connection.connect_tcp.complete", {"return_value": Timed()})
+        for step in ("send_request_headers", "receive_response_headers"):
+            await trace(f"http11.{step}.started", {})
+            await trace(f"http11.{step}.complete", {})
+
+    asyncio.run(events())
+    assert trace.seen and trace.latency == 0.0

@@ -68,7 +68,8 @@ class HttpTrace:
         elif step == _ANSWERED:
             sent = self._started.pop(_SENT, None)
             if sent is not None:
-                self.latency += _stamped(self._stream) or now - sent
+                stamped = _stamped(self._stream)
+                self.latency += now - sent if stamped is None else stamped
                 self.seen = True
         if step == _SENT:
             # Keep when sending began: the latency runs from there to the answer.
