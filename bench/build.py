@@ -29,7 +29,8 @@ have kept their inode and mtime. The rebuild reuses the build cache of the build
 (the state folder's `build-cache/`: incident, maintenance and history pages, node pages'
 shells, content Markdown, the raw files decoded up to where they were read, the sealed
 days' rows), so it decodes one new raw line and renders what the pass changed.
-`--project DIR` copies a project generated before instead of generating one. Targets
+`--project DIR` copies a project generated before instead of generating one; `--profile
+FILE` runs one more rebuild under cProfile (CPU time) and prints where it went. Targets
 (issue 14): a full build <= 0.1x the baseline's time and <= 150 MB; a rebuild <= 0.3x
 the full build; unchanged files untouched; home page under 100 KB for 50 nodes.
 """
@@ -201,9 +202,17 @@ from statusgen.clock import parse_iso
 from statusgen.site import build_site
 config = load_config({path!r}, env={{}})
 options = {options}
+profile = {profile!r}
+if profile:
+    import cProfile
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
 start, cpu = time.perf_counter(), time.process_time()
 report = build_site(config, parse_iso({now!r}), **options)
 elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+if profile:
+    profiler.disable()
+    profiler.dump_stats(profile)
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, report.pages, report.files,
       report.bytes, cpu, getattr(report, "unchanged", 0))
 """
@@ -245,12 +254,23 @@ class Timed(NamedTuple):
 
 
 def time_library(
-    path: Path, root: Path = ROOT, now: datetime = NOW, full: bool | None = None
+    path: Path,
+    root: Path = ROOT,
+    now: datetime = NOW,
+    full: bool | None = None,
+    profile: Path | None = None,
 ) -> Timed:
     """One `build_site` in a fresh child process (`full`: True for `--full`, False for an
-    incremental build, None for the checkout's default, as a baseline without the option)."""
+    incremental build, None for the checkout's default, as a baseline without the option;
+    `profile`: where to write cProfile's statistics of the build, in CPU time)."""
     options = {} if full is None else {"full": full}
-    code = CHILD.format(root=str(root), path=str(path), now=now.isoformat(), options=options)
+    code = CHILD.format(
+        root=str(root),
+        path=str(path),
+        now=now.isoformat(),
+        options=options,
+        profile=str(profile) if profile else "",
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     elapsed, rss, pages, files, size, cpu, unchanged = out.stdout.split()
     return Timed(
@@ -278,10 +298,11 @@ def stats(output: Path) -> dict[str, tuple[int, int, bytes]]:
     return out
 
 
-def rebuild(path: Path, nodes: int, runs: int) -> None:
+def rebuild(path: Path, nodes: int, runs: int, profile: Path | None = None) -> None:
     """A new pass five minutes after NOW, then: a full build for it (`--full`) against an
     incremental one from the build at NOW, runs interleaved; and whether the incremental
-    build left every unchanged file as it was (inode and mtime)."""
+    build left every unchanged file as it was (inode and mtime). With `profile`, one more
+    incremental build runs under cProfile (CPU time) and its top functions are printed."""
     later = NOW + timedelta(minutes=5)
     write_passes(path.parent.parent / "history", nodes, 1, random.Random(2), timedelta(0), later)
     fulls, incrementals, untouched = [], [], (0, 0, 0)
@@ -307,6 +328,13 @@ def rebuild(path: Path, nodes: int, runs: int) -> None:
         f"unchanged files: {same} of {total} kept their bytes; {touched} of those got a new "
         "inode or mtime (target 0)"
     )
+    if profile:
+        import pstats
+
+        time_library(path, now=NOW)
+        time_library(path, now=later, full=False, profile=profile)
+        print(f"rebuild under cProfile (CPU time; profiling slows it), saved to {profile}:")
+        pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(25)
 
 
 def time_phases(path: Path) -> list[float]:
@@ -372,6 +400,11 @@ def main() -> None:
     )
     parser.add_argument("--no-small", action="store_true", help="skip the 50-node home page")
     parser.add_argument(
+        "--profile",
+        type=Path,
+        help="also profile one incremental rebuild (cProfile, CPU time) into this file",
+    )
+    parser.add_argument(
         "--project",
         type=Path,
         help="a project this script generated before (its folder, holding config/ and "
@@ -412,7 +445,7 @@ def main() -> None:
         )
         if args.baseline:
             compare(path, args.baseline.resolve(), args.runs)
-        rebuild(path, args.nodes, args.runs)
+        rebuild(path, args.nodes, args.runs, args.profile)
         phases = time_phases(path)
         names = ("read content", "read raw passes", "sealed days", "snapshot", "render", "write")
         timed = ", ".join(f"{n} {t:.2f} s" for n, t in zip(names, phases, strict=True))
