@@ -19,7 +19,7 @@ from statusgen.config import DEFAULT_CONFIG as CONFIG_DEFAULT_CONFIG
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pydantic", "jinja2", "apprise", "httpx", "markdown", "jsonpath")
 # statusgen's own modules that a command loads only when it needs them.
-ON_DEMAND = ("statusgen.notify.channels", "statusgen.conditions.evaluate")
+ON_DEMAND = ("statusgen.notify.channels", "statusgen.conditions", "statusgen.conditions.evaluate")
 # Command modules: a command line loads only the one defining its command.
 COMMAND_MODULES = tuple(f"statusgen.cli.{module}" for module in sorted(set(COMMANDS.values())))
 
@@ -90,7 +90,8 @@ def test_check_without_channels_loads_neither_jinja2_nor_apprise_nor_httpx(proje
 def test_check_reads_content_without_loading_markdown():
     # The example page (this repository's config/) has an incident, an announcement and
     # a maintenance window: check validates them and renders none. It has no notification
-    # channel (no notifier to load), and conditions are judged only by probes.
+    # channel (no notifier to load) and no node condition (no condition parser to load;
+    # the evaluator is for probes only).
     assert any((ROOT / "config" / "incidents").glob("*.md"))
     code, loaded = loaded_by(["check", "-c", "config/statusgen.toml"], ROOT)
     assert code == 0

@@ -6,16 +6,18 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from statusgen.conditions import Condition, ConditionError, parse_condition
 from statusgen.config.base import REPLICA_SCHEMES, Id, Mode, Seconds, Strict
 from statusgen.config.unset import unset_reason
 from statusgen.config.urls import parse_dns_url
 from statusgen.validation import shown
+
+if TYPE_CHECKING:
+    from statusgen.conditions import Condition
 
 # --- metrics --------------------------------------------------------------------------
 
@@ -101,6 +103,9 @@ class HttpOptions(Strict):
 
 
 def _valid_condition(text: str) -> str:
+    # Imported here: a config without conditions (most) never loads the parser.
+    from statusgen.conditions import ConditionError, parse_condition
+
     try:
         parse_condition(text)
     except ConditionError as exc:
@@ -113,6 +118,8 @@ ConditionText = Annotated[str, AfterValidator(_valid_condition)]
 
 @lru_cache(maxsize=4096)
 def _parsed(text: str) -> Condition:
+    from statusgen.conditions import parse_condition
+
     return parse_condition(text)
 
 
