@@ -10,7 +10,8 @@
    layout (sealed days for the year, 7 days of 5-minute raw passes), generated directly
    (raw lines written as the store writes them, then sealed in one go). Each run works on
    a fresh copy and does what the workflow does: `statusgen run` (a new process, as CI
-   starts it), then `git add history config/incidents` and `git commit`. It prints each
+   starts it, from bytecode compiled beforehand as pip compiles an installed package's),
+   then `git add history config/incidents` and `git commit`. It prints each
    step's wall time, the CPU time of `statusgen run`, and statusgen's own wall time:
    `statusgen run` minus the slowest target's own time (which no prober can beat). On a
    shared machine the CPU time is the steadier figure. With `--baseline REF` the same runs use that
@@ -193,7 +194,7 @@ def make_project(root: Path, nodes: int, days: int, port: int) -> int:
 
 def cron_pass(project: Path, code: Path | None) -> dict[str, float]:
     """One pass as the workflow runs it, on `project`; `code` replaces statusgen."""
-    env = dict(os.environ)
+    env = bytecode_env()
     if code is not None:
         env["PYTHONPATH"] = str(code)
     env["STATUSGEN_CONFIG"] = "config/statusgen.toml"
@@ -215,6 +216,23 @@ def cron_pass(project: Path, code: Path | None) -> dict[str, float]:
     git(project, "commit", "-q", "-m", "status: pass")
     steps["git add + commit"] = time.perf_counter() - began
     return steps
+
+
+def bytecode_env() -> dict[str, str]:
+    """The environment without PYTHONDONTWRITEBYTECODE: an installed statusgen runs from
+    compiled bytecode (pip compiles it), so no run may pay for compiling it."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def compile_code(code: Path | None) -> None:
+    """Compile the statusgen a run uses (this checkout's or `code`'s) beforehand."""
+    folder = (code or ROOT) / "statusgen"
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(folder)],
+        env=bytecode_env(),
+        check=True,
+        capture_output=True,
+    )
 
 
 def _children_cpu() -> float:
@@ -244,6 +262,8 @@ def bench_cron(args: argparse.Namespace, tmp: Path) -> None:
         codes: dict[str, Path | None] = {"this checkout": None}
         if args.baseline:
             codes[f"baseline {args.baseline}"] = baseline_code(args.baseline, tmp / "baseline")
+        for code in codes.values():
+            compile_code(code)
         print(
             f"cron pass: {args.nodes} nodes on loopback, {args.days} days of history "
             f"({size / 1e6:.1f} MB, made in {made:.1f} s), slowest target {slow:.3f} s, "
