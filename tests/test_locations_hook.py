@@ -13,6 +13,7 @@ from statusgen.locations import merged_state
 from statusgen.notify import notify_pass
 
 from .conftest import T0, write_project
+from .locations_support import locations_toml
 
 CONFIG = """
 [page]
@@ -35,19 +36,7 @@ name = "Web"
   id = "site"
   label = "Site"
   replicas = [{{ url = "http://10.0.0.1/", label = "edge-1" }}]
-
-[[locations]]
-id = "fra"
-name = "Frankfurt"
-
-[[locations]]
-id = "par"
-name = "Paris"
-
-[[locations]]
-id = "nyc"
-name = "New York"
-"""
+""" + locations_toml("fra", "par", "nyc")
 
 
 def record(at, status: str, reason: str = "") -> dict:

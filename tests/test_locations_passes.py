@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,48 +15,14 @@ from click.testing import CliRunner
 from statusgen.cli import main
 
 from .conftest import write_project
-
-CONFIG = """
-[page]
-name = "Carried"
-
-[health]
-quorum = 2
-
-[[services]]
-id = "web"
-name = "Web"
-
-  [[services.nodes]]
-  id = "site"
-  label = "Site"
-  retry = 0
-  replicas = [
-    {{ url = "tcp://127.0.0.1:{up}", label = "up" }},
-    {{ url = "tcp://127.0.0.1:{down}", label = "down" }},
-  ]
-
-[[locations]]
-id = "a"
-name = "Alpha"
-
-[[locations]]
-id = "b"
-name = "Beta"
-"""
+from .locations_support import up_and_down, up_and_down_config
 
 
 @pytest.fixture
 def config(tmp_path):
     """A project probing a port that accepts (up) and one that refuses (down)."""
-    up = socket.socket()
-    up.bind(("127.0.0.1", 0))
-    up.listen(16)
-    down = socket.socket()
-    down.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
-    yield write_project(tmp_path, CONFIG.format(up=up.getsockname()[1], down=down.getsockname()[1]))
-    up.close()
-    down.close()
+    with up_and_down() as ports:
+        yield write_project(tmp_path, up_and_down_config("Carried", ports))
 
 
 def cli(*args: object, code: int = 0) -> str:

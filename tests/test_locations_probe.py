@@ -13,6 +13,7 @@ from statusgen.probes.base import SOURCE_ADDRESS
 from statusgen.probes.tcp import probe_tcp
 
 from .conftest import MINIMAL_CONFIG, write_project
+from .locations_support import locations_toml
 from .test_data_branch import BRANCH_CONFIG, git
 
 KEYS = [f"svc/node{i}/r{j}" for i in range(200) for j in range(5)]
@@ -51,14 +52,7 @@ def test_tcp_probes_leave_from_the_source_address():
     assert asyncio.run(go()) == ("127.0.0.5", True)
 
 
-LOCATIONS = """
-[[locations]]
-id = "fra"
-name = "Frankfurt"
-[[locations]]
-id = "par"
-name = "Paris"
-"""
+LOCATIONS = locations_toml("fra", "par")
 
 
 def test_an_unknown_location_is_a_config_error(project):

@@ -19,55 +19,21 @@ from click.testing import CliRunner
 from statusgen.cli import main
 from statusgen.config import load_config
 from statusgen.history import HistoryView, open_store
+from tests.locations_support import up_and_down, up_and_down_config
 from tests.server_support import make_project
 from tests.test_server_sigterm import Serve
 
-CONFIG = """
-[page]
-name = "Reported"
 
-[server]
-body_limit = 4096
-
-[health]
-quorum = 2
-
-[[services]]
-id = "web"
-name = "Web"
-
-  [[services.nodes]]
-  id = "site"
-  label = "Site"
-  retry = 0
-  replicas = [
-    {{ url = "tcp://127.0.0.1:{up}", label = "up" }},
-    {{ url = "tcp://127.0.0.1:{down}", label = "down" }},
-  ]
-
-[[locations]]
-id = "a"
-name = "Alpha"
-runner = "external"
-
-[[locations]]
-id = "b"
-name = "Beta"
-runner = "external"
-"""
+def reported(ports: tuple[int, int]) -> str:
+    """The page both locations report their passes to (test_locations_spool's too)."""
+    return up_and_down_config("Reported", ports, external=True, server="body_limit = 4096")
 
 
 @pytest.fixture
 def ports():
     """A port that accepts (up) and one nothing listens on (down)."""
-    up = socket.socket()
-    up.bind(("127.0.0.1", 0))
-    up.listen(16)
-    down = socket.socket()
-    down.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
-    yield up.getsockname()[1], down.getsockname()[1]
-    up.close()
-    down.close()
+    with up_and_down() as ports:
+        yield ports
 
 
 def cli(*args: str) -> str:
@@ -89,7 +55,7 @@ def probe(config: Path, url: str, token: str, location: str = "a") -> subprocess
 
 
 def test_a_location_reports_its_pass_to_serve_and_build_merges_it(tmp_path, ports):
-    config = make_project(tmp_path, CONFIG.format(up=ports[0], down=ports[1]))
+    config = make_project(tmp_path, reported(ports))
     path = str(config.path)
     token = cli("token", "location", "a", "-c", path)
     state = tmp_path / ".statusgen"

@@ -11,16 +11,9 @@ from statusgen.server.app import create_app
 from statusgen.status import Status
 
 from .conftest import MINIMAL_CONFIG, T0, write_project
+from .locations_support import locations_toml
 
-LOCATIONS = """
-[[locations]]
-id = "fra"
-name = "Frankfurt"
-
-[[locations]]
-id = "par"
-name = "Paris"
-"""
+LOCATIONS = locations_toml("fra", "par")
 
 
 def test_the_servers_pass_is_the_locations_merge(tmp_path):

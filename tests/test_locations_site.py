@@ -15,25 +15,12 @@ from statusgen.history import open_store
 from statusgen.site import build_site
 
 from .conftest import MINIMAL_CONFIG, T0, write_project
+from .locations_support import locations_toml
 
 SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "api" / "status-v1.schema.json"
 jsonschema = pytest.importorskip("jsonschema")
 
-LOCATIONS = """
-[[locations]]
-id = "fra"
-name = "Frankfurt"
-
-[[locations]]
-id = "par"
-name = "Paris"
-runner = "external"
-
-[[locations]]
-id = "nyc"
-name = "New York"
-runner = "external"
-"""
+LOCATIONS = locations_toml("fra", "par", "nyc", external=("par", "nyc"))
 
 
 def project(tmp_path, locale: str = "en"):

@@ -15,22 +15,17 @@ import httpx
 import pytest
 
 from statusgen.history.spool import Spool
+from tests.locations_support import up_and_down
 from tests.server_support import make_project
-from tests.test_locations_report import CONFIG, cli, probe
+from tests.test_locations_report import cli, probe, reported
 from tests.test_server_sigterm import Serve
 
 
 @pytest.fixture
 def ports():
-    """A port that accepts (up) and one that refuses (down), as test_locations_report."""
-    up = socket.socket()
-    up.bind(("127.0.0.1", 0))
-    up.listen(16)
-    down = socket.socket()
-    down.bind(("127.0.0.1", 0))
-    yield up.getsockname()[1], down.getsockname()[1]
-    up.close()
-    down.close()
+    """A port that accepts (up) and one that refuses (down)."""
+    with up_and_down() as ports:
+        yield ports
 
 
 def free_port() -> int:
@@ -81,7 +76,7 @@ def received(tmp_path: Path) -> list[dict]:
 
 
 def test_passes_wait_while_the_server_is_away_and_are_never_appended_twice(tmp_path, ports, relay):
-    config = make_project(tmp_path, CONFIG.format(up=ports[0], down=ports[1]))
+    config = make_project(tmp_path, reported(ports))
     token = cli("token", "location", "a", "-c", str(config.path))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
