@@ -1,4 +1,5 @@
-"""Files that many writers share: atomic replacement and a cross-process lock.
+"""Files that many writers share: atomic replacement, a cross-process lock, and the
+checksummed entries of caches written without fsync.
 
 Everything statusgen writes into the repo (history, content, config, notifier and server
 state) goes through `write_atomic`, and read-modify-write cycles hold `locked`.
@@ -13,10 +14,26 @@ import os
 import stat
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from statusgen.errors import LockError, fs_error
+
+
+def seal(data: bytes) -> bytes:
+    """A cache entry, `<crc32 hex> <length>` on a line, then `data`: a file written
+    without fsync (`write_atomic(sync=False)`) may be torn by a crash, `unseal` says so."""
+    return b"%08x %d\n" % (zlib.crc32(data), len(data)) + data
+
+
+def unseal(entry: bytes) -> bytes | None:
+    """The data of a cache entry, or None when it is not whole (empty, torn, other)."""
+    head, newline, data = entry.partition(b"\n")
+    crc, _, size = head.partition(b" ")
+    if not newline or size != b"%d" % len(data) or crc != b"%08x" % zlib.crc32(data):
+        return None
+    return data
 
 
 def write_atomic(

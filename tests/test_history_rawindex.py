@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from statusgen.files import seal, unseal
 from statusgen.history import HistoryView, RawCache, Store
 from statusgen.history.rawindex import FileIndex
 
@@ -120,10 +121,10 @@ def rewritten_in_place(path: Path) -> None:  # same inode, same size, other byte
 
 def format_changed(path: Path) -> None:
     index = path.parents[3] / "cache" / "2026-11-23.idx"
-    head, _, blob = index.read_bytes().partition(b"\n")
+    head, _, blob = unseal(index.read_bytes()).partition(b"\n")
     found = json.loads(head)
     found["format"] = "an older statusgen"
-    index.write_bytes(json.dumps(found).encode() + b"\n" + blob)
+    index.write_bytes(seal(json.dumps(found).encode() + b"\n" + blob))
 
 
 def damaged(path: Path) -> None:
@@ -221,7 +222,7 @@ def test_an_old_unfinished_line_is_quarantined_as_a_full_read_does(tmp_path):
 
 def test_the_index_round_trips(tmp_path):
     history, _ = seven_passes(tmp_path)
-    data = (tmp_path / "cache" / "2026-11-23.idx").read_bytes()
+    data = unseal((tmp_path / "cache" / "2026-11-23.idx").read_bytes())
     index = FileIndex.loads(data)
     assert index is not None and index.dumps() == data
     assert len(index.columns.times) == 7 and index.end == day_file(history).stat().st_size
@@ -270,3 +271,35 @@ def test_sealed_days_are_decoded_once_while_their_file_is_the_same(tmp_path):
     assert view.day_rows("web/site", now, 6)[1][1] is None
     assert len(store.warnings) == 1 and len(list((history / "corrupt").iterdir())) == 1
     assert rows(history, fresh(tmp_path), now) == rows(history, None, now)
+
+
+def test_cache_files_are_not_synced_and_a_torn_one_is_decoded_afresh(tmp_path, monkeypatch):
+    # A cache costs time when lost, never a wrong read: no fsync per entry (a cron build
+    # on a fresh runner writes them all), and what a crash may leave of one (nothing,
+    # or part of it) is read as absent.
+    history, now = sealed_history(tmp_path)
+    synced = []
+    real = os.fsync
+
+    def noting(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", noting)
+    first = fresh(tmp_path)
+    rows(history, first, now)
+    first.finish()
+    indexes = sorted((tmp_path / "cache").glob("*.idx"))
+    kept_rows = sorted((tmp_path / "sealed").glob("*.rows"))
+    assert indexes and len(kept_rows) == 4
+    written = indexes + kept_rows
+    assert not [
+        p for p in synced if p.startswith((str(tmp_path / "cache"), str(tmp_path / "sealed")))
+    ]
+    for path in written:
+        path.write_bytes(path.read_bytes()[:-3])
+    kept_rows[0].write_bytes(b"")
+    second = fresh(tmp_path)
+    assert rows(history, second, now) == rows(history, None, now)
+    assert second.sealed.hits == 0
+    assert second.decoded == first.decoded > 0  # every raw line again

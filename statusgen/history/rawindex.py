@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from statusgen.files import write_atomic
+from statusgen.files import seal, unseal, write_atomic
 from statusgen.history import packed
 from statusgen.history.columns import Column, Columns
 from statusgen.history.lines import loads
@@ -234,10 +234,10 @@ class RawCache:
 
     def _stored(self, day: str) -> FileIndex | None:
         try:
-            data = (self.folder / f"{day}.idx").read_bytes()
+            data = unseal((self.folder / f"{day}.idx").read_bytes())
         except OSError:
             return None
-        return FileIndex.loads(data)
+        return None if data is None else FileIndex.loads(data)  # None: torn by a crash
 
     def save(self) -> None:
         """Write the indexes that changed and remove those no longer used; a cache that
@@ -246,7 +246,8 @@ class RawCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             for day, index in self.used.items():
                 if index.dirty:
-                    write_atomic(self.folder / f"{day}.idx", index.dumps(), mode=0o600)
+                    entry = seal(index.dumps())
+                    write_atomic(self.folder / f"{day}.idx", entry, mode=0o600, sync=False)
                     index.dirty = False
             for entry in os.scandir(self.folder):
                 if entry.name.endswith(".idx") and entry.name[:-4] not in self.used:

@@ -20,7 +20,7 @@ from array import array
 from collections.abc import Mapping
 from pathlib import Path
 
-from statusgen.files import write_atomic
+from statusgen.files import seal, unseal, write_atomic
 from statusgen.history.lines import loads
 from statusgen.history.rows import DayRows
 from statusgen.history.store import Store
@@ -60,7 +60,9 @@ class SealedRows:
 
     def _kept(self, day: str, ident: list[int]) -> DayRows | None:
         try:
-            data = (self.folder / f"{day}.rows").read_bytes()
+            data = unseal((self.folder / f"{day}.rows").read_bytes())
+            if data is None:  # torn by a crash (written without fsync)
+                return None
             head, _, blob = data.partition(b"\n")
             found = loads(head)
             if found["format"] != self.digest or found["ident"] != ident:
@@ -83,7 +85,7 @@ class SealedRows:
         with contextlib.suppress(OSError):
             self.folder.mkdir(parents=True, exist_ok=True)
             for day, data in self.new.items():
-                write_atomic(self.folder / f"{day}.rows", data, mode=0o600)
+                write_atomic(self.folder / f"{day}.rows", seal(data), mode=0o600, sync=False)
             self.new = {}
             if not self.used:
                 return

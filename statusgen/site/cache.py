@@ -40,7 +40,6 @@ import hashlib
 import json
 import os
 import re
-import zlib
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import metadata
@@ -49,7 +48,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 import statusgen
-from statusgen.files import write_atomic
+from statusgen.files import seal, unseal, write_atomic
 from statusgen.resources import theme_dir
 
 FOLDER = "build-cache"
@@ -167,20 +166,6 @@ class PageCache:
         if name not in self._templates:
             self._templates[name] = _template_digest(env, name)
         return self._templates[name]
-
-
-def seal(data: bytes) -> bytes:
-    """A cache entry: `<crc32 hex> <length>` on a line, then `data`."""
-    return b"%08x %d\n" % (zlib.crc32(data), len(data)) + data
-
-
-def unseal(entry: bytes) -> bytes | None:
-    """The data of a cache entry, or None when it is not whole (empty, torn, other)."""
-    head, newline, data = entry.partition(b"\n")
-    crc, _, size = head.partition(b" ")
-    if not newline or size != b"%d" % len(data) or crc != b"%08x" % zlib.crc32(data):
-        return None
-    return data
 
 
 class Memo(dict):
