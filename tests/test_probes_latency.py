@@ -226,15 +226,23 @@ def test_the_limit_doubles_while_the_loop_keeps_up_then_halves_when_it_lags() ->
 
 
 class InFlight:
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self.now, self.peak = seconds, 0, 0
+    """Holds each request until `enough` are held at once (then lets every one go at once)
+    or for `hold` seconds at the most; `peak`: the most held at once. Requests overlap
+    because they are held, not because they happen to arrive within a fixed time of each
+    other (which a loaded runner does not promise)."""
+
+    def __init__(self, enough: int, hold: float) -> None:
+        self.enough, self.hold, self.now, self.peak = enough, hold, 0, 0
         self._lock = threading.Lock()
+        self._enough = threading.Event()
 
     def __call__(self, _: Request) -> Response:
         with self._lock:
             self.now += 1
             self.peak = max(self.peak, self.now)
-        time.sleep(self.seconds)
+            if self.now >= self.enough:
+                self._enough.set()
+        self._enough.wait(self.hold)
         with self._lock:
             self.now -= 1
         return Response("OK")
@@ -246,11 +254,14 @@ def test_a_lagging_loop_keeps_fewer_probes_in_flight(
 ) -> None:
     # Count each probe for its whole request (by default only its first 50 ms count).
     monkeypatch.setattr(runner, "ACTIVE_HOLD", 10.0)
-    handler = InFlight(0.2)
+    # Busy: each request held 0.2 s (all let go at once should a 9th arrive: a fail). Not
+    # busy: held until 17 are in at once, however slowly a loaded runner brings them (10 s
+    # at the most: a fail); both well within delay_sick, so every answer is healthy.
+    handler = InFlight(9, 0.2) if busy else InFlight(17, 10.0)
     for n in range(40):
         server.expect_request(f"/r/{n}").respond_with_handler(handler)
     urls = [server.url_for(f"/r/{n}") for n in range(40)]
-    config = config_with(project, urls, sick=4, dead=5, extra="[probe]\nconcurrency = 64")
+    config = config_with(project, urls, sick=20, dead=30, extra="[probe]\nconcurrency = 64")
 
     async def measured() -> float:  # the injected lag measurement
         await asyncio.sleep(0.005)
