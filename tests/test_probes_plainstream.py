@@ -133,3 +133,25 @@ def test_the_peer_is_known_after_it_reset_the_connection() -> None:
 
     peer, port = asyncio.run(main())
     assert peer == ("127.0.0.1", port)
+
+
+def test_a_connection_still_being_set_up_is_waited_for_within_the_timeout() -> None:
+    # A listener whose backlog is full drops the SYN: the connection stays in progress.
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(0)
+        port = listening.getsockname()[1]
+        queued = [socket.socket() for _ in range(3)]
+        for sock in queued:
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+
+        async def main() -> None:
+            await PlainBackend().connect_tcp("127.0.0.1", port, timeout=0.2)
+
+        try:
+            with pytest.raises(httpcore.ConnectTimeout):
+                asyncio.run(main())
+        finally:
+            for sock in queued:
+                sock.close()

@@ -19,6 +19,8 @@ thousand other probes' work) does not lengthen its latency (`statusgen.probes.ti
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import socket
 import time
 from collections.abc import Iterable
@@ -183,7 +185,7 @@ async def _connect(
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if local_address is not None:
                 sock.bind((local_address, 0))
-            await loop.sock_connect(sock, address)
+            await _connected(loop, sock, address)
         except OSError as exc:
             sock.close()
             error = exc
@@ -194,6 +196,31 @@ async def _connect(
         stamp_received(sock)
         return sock
     raise error or OSError(f"no address for {host!r}")
+
+
+async def _connected(loop: asyncio.AbstractEventLoop, sock: socket.socket, address: Any) -> None:
+    """Connect non-blocking `sock` to the resolved `address`, waiting only when the
+    handshake is not over at once. (uvloop's `sock_connect` looks the address up again on
+    every call: 73 µs of CPU a loopback connection, against 40 µs for its own.)"""
+    error = sock.connect_ex(address)
+    if error in _IN_PROGRESS:
+        error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if not error and not _established(sock):  # else done already (a near peer)
+            await writable(loop, sock)
+            error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error:
+        raise OSError(error, os.strerror(error))
+
+
+def _established(sock: socket.socket) -> bool:
+    try:
+        sock.getpeername()
+    except OSError:
+        return False
+    return True
+
+
+_IN_PROGRESS = {errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, errno.EALREADY}
 
 
 async def _addresses(
