@@ -59,11 +59,15 @@ def server() -> Iterator[HTTPServer]:
 
 
 @pytest.fixture
-def slow_fleet(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[InFlight]:
-    """REPLICAS endpoints that each take 0.2 s, counting requests served at once; each
-    probe counts against the limit for its whole request (by default its first 20 ms)."""
+def slow_fleet(
+    server: HTTPServer, monkeypatch: pytest.MonkeyPatch, busy: bool
+) -> Iterator[InFlight]:
+    """REPLICAS endpoints counting requests served at once, each held until enough are in
+    at once (9 when `busy`: a fail; 17 when not) or 0.2 s when busy, 3.5 s when not (under
+    delay_sick); each probe counts against the limit for its whole request (by default its
+    first 20 ms)."""
     monkeypatch.setattr(limit, "ACTIVE_HOLD", 10.0)
-    handler = InFlight(0.2)
+    handler = InFlight(9, 0.2) if busy else InFlight(17, 3.5)
     server.clear()
     for n in range(REPLICAS):
         server.expect_request(f"/r/{n}").respond_with_handler(handler)
