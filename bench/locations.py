@@ -48,6 +48,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from fleet import write_fleet_project  # noqa: E402
 from probe import start_fleet  # noqa: E402
 
 from statusgen.clock import system_clock  # noqa: E402
@@ -56,29 +57,17 @@ from statusgen.history import open_store  # noqa: E402
 from statusgen.history.locations import combine  # noqa: E402
 from statusgen.site.build import snapshot_at  # noqa: E402
 
-PER_NODE = 100
-
 
 def write_project(root: Path, port: int, replicas: int) -> Path:
-    lines = ['[page]\nname = "Bench"\n', "[probe]\nconcurrency = 256\n"]
-    lines.append('[[services]]\nid = "fleet"\nname = "Fleet"\n')
-    for node in range(0, replicas, PER_NODE):
-        urls = ", ".join(
-            f'"http://127.0.0.1:{port}/fast/{i}"'
-            for i in range(node, min(node + PER_NODE, replicas))
-        )
-        lines.append(
-            f'[[services.nodes]]\nid = "n{node // PER_NODE}"\nlabel = "N{node // PER_NODE}"\n'
-            f"retry = 0\ndelay_sick = 5\ndelay_dead = 10\nreplicas = [{urls}]\n"
-        )
-    for ident in ("a", "b", "c"):
-        lines.append(
-            f'[[locations]]\nid = "{ident}"\nname = "{ident.upper()}"\nrunner = "external"\n'
-        )
-    (root / "config").mkdir(parents=True)
-    path = root / "config" / "statusgen.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    """Every replica a path of the loopback fleet on `port`; three external locations."""
+    return write_fleet_project(
+        root,
+        replicas,
+        lambda i: f"http://127.0.0.1:{port}/fast/{i}",
+        external=True,
+        node="retry = 0\ndelay_sick = 5\ndelay_dead = 10\n",
+        probe="concurrency = 256\n",
+    )
 
 
 # --- probing: one process, then shards at once ---------------------------------------

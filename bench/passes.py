@@ -27,6 +27,9 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fleet import write_fleet_project  # noqa: E402
 
 from statusgen.clock import iso, system_clock  # noqa: E402
 from statusgen.config import load_config  # noqa: E402
@@ -35,27 +38,14 @@ from statusgen.history.lines import dumps  # noqa: E402
 from statusgen.history.passes import holds  # noqa: E402
 from statusgen.site.build import snapshot_at  # noqa: E402
 
-PER_NODE = 100
 LOCATIONS = ("a", "b", "c")
 
 
 def write_project(root: Path, replicas: int) -> Path:
-    lines = ['[page]\nname = "Bench"\n', '[[services]]\nid = "fleet"\nname = "Fleet"\n']
-    for node in range(0, replicas, PER_NODE):
-        urls = ", ".join(
-            f'"tcp://10.0.{i // 250}.{i % 250 + 1}:80"'
-            for i in range(node, min(node + PER_NODE, replicas))
-        )
-        lines.append(
-            f'[[services.nodes]]\nid = "n{node // PER_NODE}"\nlabel = "N{node // PER_NODE}"\n'
-            f"replicas = [{urls}]\n"
-        )
-    for ident in LOCATIONS:
-        lines.append(f'[[locations]]\nid = "{ident}"\nname = "{ident.upper()}"\n')
-    (root / "config").mkdir(parents=True)
-    path = root / "config" / "statusgen.toml"
-    path.write_text("\n".join(lines))
-    return path
+    """Replicas on addresses nothing probes (the benchmark writes their passes itself)."""
+    return write_fleet_project(
+        root, replicas, lambda i: f"tcp://10.0.{i // 250}.{i % 250 + 1}:80", locations=LOCATIONS
+    )
 
 
 def pass_line(config, at: str, index: int) -> dict:
