@@ -30,6 +30,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from baseline import baseline_code  # noqa: E402
+
+# what `statusgen init` copies besides the package: the example page, workflows, pins
+INIT_PARTS = ("statusgen", "site-templates", "config", ".github", "requirements", ".gitattributes")
 
 PER_NODE = 100
 
@@ -91,18 +97,6 @@ def run_child(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, f
     return wall, usage.ru_utime + usage.ru_stime, out
 
 
-def baseline_code(ref: str, into: Path) -> Path:
-    """That commit's statusgen and what its `init` copies (the example page, workflows,
-    pinned requirements)."""
-    parts = ["statusgen", "site-templates", "config", ".github", "requirements", ".gitattributes"]
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, *parts], check=True, capture_output=True
-    ).stdout
-    into.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", metavar="REF", help="a git commit to compare with")
@@ -116,7 +110,9 @@ def main() -> None:
         tmp = Path(name)
         codes = {"this checkout": ROOT}
         if args.baseline and not args.smoke:
-            codes[f"baseline {args.baseline}"] = baseline_code(args.baseline, tmp / "baseline")
+            codes[f"baseline {args.baseline}"] = baseline_code(
+                args.baseline, tmp / "baseline", INIT_PARTS
+            )
         configs = [write_config(tmp / "configs", n) for n in sizes]
         envs = {
             label: environment(code, tmp / "pycache" / str(i))

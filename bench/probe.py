@@ -40,6 +40,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from baseline import baseline_code  # noqa: E402
+
 MIX = ["fast"] * 14 + ["slow"] * 4 + ["error", "hang"]
 SLOW_SECONDS = 0.5
 DELAY_SICK = SLOW_SECONDS / 2
@@ -165,15 +169,6 @@ def run_child(code: Path, port: int, args: argparse.Namespace, **over: object) -
 
 
 # --- the measurements ----------------------------------------------------------------
-
-
-def baseline_code(ref: str, into: Path) -> Path:
-    """The statusgen package of commit `ref`, extracted into `into`."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, "statusgen"], check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 def pct(values: list[float], q: float) -> float:

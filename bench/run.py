@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from baseline import baseline_code  # noqa: E402
+
 SLOW_SECONDS = 0.3
 PER_SERVICE = 10
 RAW_DAYS = 7
@@ -240,17 +242,6 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def baseline_code(ref: str, into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, "statusgen", "site-templates"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    into.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
-
-
 def bench_cron(args: argparse.Namespace, tmp: Path) -> None:
     targets, port = start_targets()
     try:
@@ -261,7 +252,9 @@ def bench_cron(args: argparse.Namespace, tmp: Path) -> None:
         slow = slowest_target(port)
         codes: dict[str, Path | None] = {"this checkout": None}
         if args.baseline:
-            codes[f"baseline {args.baseline}"] = baseline_code(args.baseline, tmp / "baseline")
+            codes[f"baseline {args.baseline}"] = baseline_code(
+                args.baseline, tmp / "baseline", ("statusgen", "site-templates")
+            )
         for code in codes.values():
             compile_code(code)
         print(
