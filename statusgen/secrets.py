@@ -22,6 +22,8 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 def url_credentials(url: str) -> set[str]:
     """The credentials of an http(s) URL as any library may print them: user, password,
     the query and each query value, raw, decoded and percent-encoded."""
+    if "@" not in url and "?" not in url:  # no user info, no query: most probe URLs
+        return set()
     found: set[str] = set()
     try:
         parts = urlsplit(url)

@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterable
 
 from statusgen.config import Config
-from statusgen.config.services import plain_url
 from statusgen.notify.redact import url_secrets
 from statusgen.secrets import MaskingFormatter, url_credentials
 
@@ -85,8 +84,7 @@ def config_secrets(config: Config) -> set[str]:
     found = set(config.secrets)
     for _, node in config.iter_nodes():
         for replica in node.replicas:
-            if not plain_url(replica.url):  # a plain URL has no credentials (most replicas)
-                found |= url_credentials(replica.url)
+            found |= url_credentials(replica.url)
         found.update(v for k, v in node.http.headers.items() if k.lower() == "authorization")
     for channel in config.notify.channels:
         found |= url_secrets(channel.url) | url_credentials(channel.url)
