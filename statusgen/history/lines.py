@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from itertools import chain, repeat
 from operator import itemgetter
 from pathlib import Path
@@ -49,35 +50,40 @@ def decode_pass(raw: bytes, day: str | None = None) -> tuple[dict | None, str | 
     """A pass line decoded and checked: (line, None), or (None, why it is not one), as
     `json.loads` and `pass_problem` judge it. A number orjson reads otherwise (an integer
     past 64 bits, then a float) fails the check: that line is decoded again by json."""
-    try:
-        line = loads(raw)
-    except ValueError:
-        return None, "not JSON"
-    problem = pass_problem(line, day)
-    if problem:
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            return None, "not JSON"
+
+    def check(line: object) -> tuple[str | None, bool]:
         problem = pass_problem(line, day)
-    return (None, problem) if problem else (line, None)
+        return problem, problem is not None
+
+    return _decode(raw, check)
 
 
 def decode_sealed(data: bytes, day: str) -> tuple[dict | None, str | None]:
     """A sealed day decoded and checked: (record, None), or (None, why it is not one), as
     `json.loads` and `sealed_problem` judge it. A day orjson reads with a float in its rows
     (an integer past 64 bits reads as one) is decoded again by json."""
-    try:
-        record = loads(data)
-    except ValueError:
-        return None, "not JSON"
-    problem, kinds = _sealed_check(record, day)
-    if problem or float in kinds:
+
+    def check(record: object) -> tuple[str | None, bool]:
+        problem, kinds = _sealed_check(record, day)
+        return problem, problem is not None or float in kinds
+
+    return _decode(data, check)
+
+
+def _decode(
+    data: bytes, check: Callable[[object], tuple[str | None, bool]]
+) -> tuple[dict | None, str | None]:
+    """`data` read by `loads` and checked by `check` (-> problem, read again?); when
+    orjson may have read it otherwise than json would, read and checked again by json.
+    (record, None), or (None, why it is not one)."""
+    for decode in (loads, json.loads):
         try:
-            record = json.loads(data)
+            record = decode(data)
         except ValueError:
             return None, "not JSON"
-        problem, _ = _sealed_check(record, day)
+        problem, again = check(record)
+        if not again:
+            break
     return (None, problem) if problem else (record, None)
 
 
