@@ -29,6 +29,7 @@ from typing import Any
 import httpcore
 
 from statusgen.probes.stamps import ANCILLARY, readable, received_at, stamp_received, writable
+from statusgen.probes.tcp import connect_first
 
 SocketOption = tuple[int, int, int | bytes] | tuple[int, int, None, int]
 
@@ -175,27 +176,18 @@ async def _connect(
     loop: asyncio.AbstractEventLoop, host: str, port: int, local_address: str | None
 ) -> socket.socket:
     """A connected non-blocking socket to the first of `host`'s addresses that answers
-    (in the resolver's order, as asyncio's `open_connection`), from `local_address` when
-    given; its received data timed by the kernel, Nagle's delay off."""
-    error: OSError | None = None
-    for family, kind, proto, _name, address in await _addresses(loop, host, port):
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.setblocking(False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if local_address is not None:
-                sock.bind((local_address, 0))
-            await _connected(loop, sock, address)
-        except OSError as exc:
-            sock.close()
-            error = exc
-            continue
-        except BaseException:
-            sock.close()
-            raise
-        stamp_received(sock)
-        return sock
-    raise error or OSError(f"no address for {host!r}")
+    (`tcp.connect_first`), from `local_address` when given; its received data timed by
+    the kernel, Nagle's delay off."""
+
+    async def connect(sock: socket.socket, address: Any) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if local_address is not None:
+            sock.bind((local_address, 0))
+        await _connected(loop, sock, address)
+
+    sock, _ = await connect_first(loop, host, port, connect)
+    stamp_received(sock)
+    return sock
 
 
 async def _connected(loop: asyncio.AbstractEventLoop, sock: socket.socket, address: Any) -> None:
@@ -221,14 +213,3 @@ def _established(sock: socket.socket) -> bool:
 
 
 _IN_PROGRESS = {errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, errno.EALREADY}
-
-
-async def _addresses(
-    loop: asyncio.AbstractEventLoop, host: str, port: int
-) -> list[tuple[Any, ...]]:
-    """`host`'s addresses: an IP address as it is (no resolver, no thread), a name from
-    the loop's resolver."""
-    try:
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
-    except socket.gaierror:
-        return await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import socket
 import struct
 import sys
+from collections.abc import Awaitable, Callable
 from time import perf_counter
+from typing import Any, TypeVar
 
 from statusgen.conditions import Facts
 from statusgen.probes.base import Outcome, describe_error, failed, local_addr, timed_out
+
+T = TypeVar("T")
 
 # Closing is courtesy, not part of the measurement: never let it hold a pass up.
 _CLOSE_GRACE = 1.0
@@ -42,24 +45,40 @@ async def probe_tcp(host: str, port: int, timeout: float) -> Outcome:
 
 async def open_timed(host: str, port: int) -> tuple[asyncio.StreamWriter, float]:
     """A stream to `host:port` and the seconds its TCP handshake took: each address the
-    name resolves to is tried in turn (as `asyncio.open_connection` does), and only the
-    handshake that succeeded is timed."""
+    name resolves to is tried in turn (`connect_first`), and only the handshake that
+    succeeded is timed."""
     loop = asyncio.get_running_loop()
-    addresses = _literal(host.strip("[]"), port) or await loop.getaddrinfo(
-        host.strip("[]"), port, type=socket.SOCK_STREAM
-    )
-    error: OSError | None = None
     source = local_addr()  # a location's source_address: every connection leaves from it
-    for family, kind, proto, _, address in addresses:
+
+    async def handshake(sock: socket.socket, address: Any) -> float:
+        if source is not None:
+            sock.bind(source)
+        started = perf_counter()
+        await loop.sock_connect(sock, address)
+        latency = perf_counter() - started
+        return min(latency, kernel_rtt(sock) or latency)
+
+    sock, latency = await connect_first(loop, host, port, handshake)
+    _, writer = await asyncio.open_connection(sock=sock)
+    return writer, latency
+
+
+async def connect_first(
+    loop: asyncio.AbstractEventLoop,
+    host: str,
+    port: int,
+    connect: Callable[[socket.socket, Any], Awaitable[T]],
+) -> tuple[socket.socket, T]:
+    """A non-blocking socket connected by `connect(sock, address)` to the first of
+    `host`'s addresses that answers, in the resolver's order (as
+    `asyncio.open_connection`), and what `connect` returned: a socket that fails is closed
+    and the next address tried; the last failure is raised when none answers."""
+    error: OSError | None = None
+    for family, kind, proto, _, address in await addresses(loop, host, port):
         sock = socket.socket(family, kind, proto)
-        sock.setblocking(False)
         try:
-            if source is not None:
-                sock.bind(source)
-            started = perf_counter()
-            await loop.sock_connect(sock, address)
-            latency = perf_counter() - started
-            latency = min(latency, kernel_rtt(sock) or latency)
+            sock.setblocking(False)
+            found = await connect(sock, address)
         except OSError as exc:
             sock.close()
             error = exc
@@ -67,9 +86,19 @@ async def open_timed(host: str, port: int) -> tuple[asyncio.StreamWriter, float]
         except BaseException:
             sock.close()
             raise
-        _, writer = await asyncio.open_connection(sock=sock)
-        return writer, latency
+        return sock, found
     raise error or OSError(f"no address for {host}")
+
+
+async def addresses(loop: asyncio.AbstractEventLoop, host: str, port: int) -> list[tuple]:
+    """`host`'s addresses (brackets around an IPv6 address allowed): an IP address as it
+    is (asyncio would still ask the resolver, in a thread), a name from the loop's
+    resolver."""
+    host = host.strip("[]")
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        return await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 
 
 # struct tcp_info (linux/tcp.h): eight one-byte fields, then 32-bit ones; tcpi_rtt is the
@@ -92,13 +121,3 @@ def kernel_rtt(sock: socket.socket) -> float | None:
         return None
     micros = struct.unpack_from("I", info, _TCPI_RTT)[0]
     return micros / 1e6 if micros else None
-
-
-def _literal(host: str, port: int) -> list[tuple] | None:
-    """An IP address needs no resolver (asyncio would still ask one, in a thread)."""
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-    return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
