@@ -38,10 +38,21 @@ class Column:
         self.codes.append(ord(code))
         try:
             self.ms.append(NO_MS if ms is None else ms)
-        except OverflowError:  # a latency past 64 bits: keep this column's as Python ints
-            self.ms = [None if v == NO_MS else v for v in self.ms] + [ms]
+        except OverflowError:
+            self.add_latencies([ms])
         if reason:
             self.reasons[len(self.at) - 1] = reason
+
+    def add_latencies(self, values: list) -> None:
+        """Append latencies (NO_MS for none); past 64 bits, this column's are kept as
+        Python ints from then on (None for none)."""
+        if type(self.ms) is not list:
+            try:
+                self.ms += array("q", values)
+                return
+            except OverflowError:  # a latency past 64 bits
+                self.ms = [None if v == NO_MS else v for v in self.ms]
+        self.ms += [None if v == NO_MS else v for v in values]
 
     def code(self, j: int) -> str:
         value = self.codes[j]
@@ -190,13 +201,7 @@ class Columns:
             if slot >= len(replicas):
                 column.ms += none if type(column.ms) is not list else [None] * count
                 continue
-            values = block.ms[slot :: len(replicas)]
-            try:
-                column.ms += array("q", values)
-            except OverflowError:  # a latency past 64 bits: this column's as Python ints
-                column.ms = [None if v == NO_MS else v for v in column.ms] + values
-            if type(column.ms) is list:
-                column.ms[first:] = [None if v == NO_MS else v for v in column.ms[first:]]
+            column.add_latencies(block.ms[slot :: len(replicas)])
             for row, reason in reasons.get(slot, ()):
                 column.reasons[first + row] = reason
 
