@@ -59,6 +59,11 @@ class Target:
     metrics: NodeMetrics
     plan: Plan
 
+    @classmethod
+    def of(cls, service: Service, node: Node, replica: Replica, metrics: NodeMetrics) -> Target:
+        """`replica` of `node` with its plan worked out."""
+        return cls(service, node, replica, metrics, plan_for(node, replica))
+
 
 async def probe_replica(
     service: Service,
@@ -75,7 +80,7 @@ async def probe_replica(
         async with ClientPool() as pool:
             return await probe_replica(service, node, replica, metrics, pool, clock)
     at = clock()
-    target = Target(service, node, replica, metrics, plan_for(node, replica))
+    target = Target.of(service, node, replica, metrics)
     outcome, attempts = await _attempts(target, client, metrics.retry)
     return _result(service, node, replica, metrics, at, outcome, attempts)
 
@@ -119,8 +124,8 @@ async def probe_checked(
         async with slot(True):
             again, _ = await _attempts(target, pool, 0)
         outcome, attempts = confirmed(outcome, again), attempts + 1
-    t = target
-    return _result(t.service, t.node, t.replica, metrics, at, outcome, attempts)
+    service, node, replica = target.service, target.node, target.replica
+    return _result(service, node, replica, metrics, at, outcome, attempts)
 
 
 def slow_only(outcome: Outcome, metrics: NodeMetrics) -> bool:
@@ -220,7 +225,7 @@ def targets(
         metrics = node.metrics(config.metrics)
         for replica in node.replicas:
             if in_shard(f"{service.id}/{node.id}/{replica.id or ''}", shard):
-                found.append(Target(service, node, replica, metrics, plan_for(node, replica)))
+                found.append(Target.of(service, node, replica, metrics))
     return found
 
 

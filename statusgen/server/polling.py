@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 
 from statusgen.clock import Clock
-from statusgen.config import Node, NodeMetrics, Service
+from statusgen.config import Node, NodeMetrics, Replica, Service
 from statusgen.probes import DEADLINE_EXCEEDED, ClientPool, default_deadline
 from statusgen.probes.limit import Gate
-from statusgen.probes.plan import plan_for
 from statusgen.probes.runner import Target, probe_checked
 from statusgen.status import ProbeResult, Status
 
@@ -30,12 +29,11 @@ async def probe_node(
     running then is dead (`pass deadline exceeded`)."""
     started = clock()
 
-    async def one(replica_index: int) -> ProbeResult:
-        replica = node.replicas[replica_index]
-        target = Target(service, node, replica, metrics, plan_for(node, replica))
+    async def one(replica: Replica) -> ProbeResult:
+        target = Target.of(service, node, replica, metrics)
         return await probe_checked(target, pool, clock, gate.slot)
 
-    tasks = [asyncio.create_task(one(i)) for i in range(len(node.replicas))]
+    tasks = [asyncio.create_task(one(replica)) for replica in node.replicas]
     if not tasks:
         return []
     deadline = default_deadline([metrics] * len(tasks), gate.maximum)
