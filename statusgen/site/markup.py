@@ -65,20 +65,12 @@ def day_tip(bar: Bar, t: Messages) -> str:
     return " · ".join([head, *(note_text(note, t) for note in bar.notes)])
 
 
-def bar_summary(bars: Sequence[Bar], t: Messages, name: str) -> str:
-    """One text for a whole bar: `API, last 90 days: outage days: 2, degraded days: 3`."""
-    counts = {"d": 0, "s": 0, "m": 0, "n": 0}
-    for bar in bars:
-        css = bar_class(bar)
-        if css:
-            counts[css] += 1
-    return _summary(counts, len(bars), t, name)
-
-
 SUMMARY_KEYS = {"d": "sum_dead", "s": "sum_sick", "m": "sum_maint", "n": "sum_none"}
 
 
-def _summary(counts: dict[str, int], days: int, t: Messages, name: str) -> str:
+def bar_summary(counts: dict[str, int], days: int, t: Messages, name: str) -> str:
+    """One text for a whole bar from its count of days of each class (`bar_class`):
+    `API, last 90 days: outage days: 2, degraded days: 3`."""
     parts = [t(SUMMARY_KEYS[css], n=n) for css, n in counts.items() if n]
     summary = ", ".join(parts) if parts else t("sum_clear")
     return t("bar_summary", name=name, days=days, summary=summary)
@@ -161,7 +153,7 @@ def uptime_bar(
             counts[css] += 1
         cells.append(cell)
     end = bars[-1].day.isoformat() if bars else ""
-    label = escape(_summary(counts, len(bars), t, name))
+    label = escape(bar_summary(counts, len(bars), t, name))
     return Markup(
         f'<div class=bar role=img data-end={end} aria-label="{label}">{"".join(cells)}</div>'
     )
