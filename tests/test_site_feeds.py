@@ -10,11 +10,10 @@ import feedparser
 import icalendar
 import pytest
 
+from statusgen.history import open_store
 from statusgen.site import build_site
 
 from .conftest import T0
-from statusgen.history import open_store
-
 from .site_helpers import FIXTURE_CONFIG, make_fixture, record_pass
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:feedparser.*")
