@@ -128,9 +128,9 @@ def fleet_config(urls: list[str], delay_dead: float, retry: int, concurrency: in
 
 
 def child(args: argparse.Namespace) -> None:
-    """Run `args.passes` passes with the statusgen found in `args.code`; print JSON. With
-    `args.previous` (a JSON file of a pass's results), each pass knows that pass, as a
-    cron pass knows the history's latest one (when the code can use it)."""
+    """Run `args.passes` passes with the statusgen found in `args.code`; write them as
+    JSON to `args.out`. With `args.previous` (a JSON file of a pass's results), each pass
+    knows that pass, as a cron pass knows the history's latest one (when the code can)."""
     sys.path.insert(0, args.code)
     import inspect
 
@@ -155,18 +155,28 @@ def child(args: argparse.Namespace) -> None:
         started, cpu = time.perf_counter(), time.process_time()
         results = probe_pass(config, system_clock, **options)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        # Each result's `at` is when its first attempt got a place: how long the pass took
+        # to start them all, and each replica's start after the first.
+        starts = [r.at for r in results if r.attempts]
+        first = min(starts) if starts else None
         rows = [
-            [r.label.split("/")[3], r.latency, r.status.value, r.attempts, r.reason, r.key]
+            [
+                r.label.split("/")[3],
+                r.latency,
+                r.status.value,
+                r.attempts,
+                r.reason,
+                r.key,
+                (r.at - first).total_seconds() if first and r.attempts else None,
+            ]
             for r in results
         ]
-        # Each result's `at` is when its first attempt got a place: how long the pass took
-        # to start them all.
-        starts = [r.at for r in results if r.attempts]
         spread = (max(starts) - min(starts)).total_seconds() if starts else 0.0
         passes.append(
             {"elapsed": elapsed, "cpu": cpu, "spread": spread, "results": rows, "knows": knows}
         )
-    print(json.dumps(passes))
+    # A file, not stdout: uvloop leaves stdout non-blocking, and a pipe takes 64 KiB.
+    Path(args.out).write_text(json.dumps(passes))
 
 
 def run_child(code: Path, port: int, args: argparse.Namespace, **over: object) -> list[dict]:
@@ -182,8 +192,10 @@ def run_child(code: Path, port: int, args: argparse.Namespace, **over: object) -
     for key, value in options.items():
         if value is not None:
             command += [f"--{key.replace('_', '-')}", str(value)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=code)
-    return json.loads(out.stdout)
+    with tempfile.TemporaryDirectory(prefix="bench-probe-child-") as scratch:
+        out = Path(scratch) / "passes.json"
+        subprocess.run([*command, "--out", str(out)], check=True, capture_output=True, cwd=code)
+        return json.loads(out.read_text())
 
 
 def cold_and_warm(
@@ -234,6 +246,14 @@ def report(name: str, runs: list[dict], solo: float, slowest: float) -> None:
         f"({spreads[0]:.2f}-{spreads[-1]:.2f}) of the first; pass CPU: median "
         f"{statistics.median(run['cpu'] for run in runs):.2f} s"
     )
+    hung = sorted(
+        max((r[6] for r in run["results"] if r[0] == "hang" and r[6] is not None), default=0.0)
+        for run in runs
+    )
+    print(
+        f"  the last hanging replica started: median {statistics.median(hung):.2f} s "
+        f"({hung[0]:.2f}-{hung[-1]:.2f}) after the first replica"
+    )
     print(
         f"  fast endpoints judged sick or worse: {sum(wrong)} over {len(runs)} runs "
         f"({', '.join(map(str, wrong))}); confirmation attempts: {rechecked}"
@@ -271,6 +291,7 @@ def main() -> None:
     parser.add_argument("--kind", help=argparse.SUPPRESS)
     parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--previous", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)

@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from statusgen.agent import run_agent
 from statusgen.clock import FixedClock
 from statusgen.config import Config, NodeMetrics, load_config
 from statusgen.probes import ClientPool, probe_pass
 from statusgen.probes.limit import Gate
 from statusgen.probes.order import Seen, expected_seconds, seen_in, start_order
 from statusgen.run import previous_pass, record_pass, run_pass
+from statusgen.server.context import ServerContext
+from statusgen.server.live import LiveState
 from statusgen.server.polling import probe_node
+from statusgen.server.scheduler import Scheduler
+from statusgen.server.tokens import ReporterToken, state_dir
 from statusgen.status import ProbeResult, Status
+from tests.server_support import make_project
 
 Project = Callable[[str], Path]
 METRICS = NodeMetrics(60, 1, 0.25, 2.0, 0.9, 0.9)  # interval, retry, sick, dead, ...
@@ -57,32 +65,32 @@ def arrivals(server: HTTPServer) -> Iterator[Arrivals]:
     server.clear()
 
 
+def one_at_a_time_text(urls: str) -> str:
+    return f"""
+        [page]
+        name = "Order"
+
+        [probe]
+        concurrency = 1
+
+        [[services]]
+        id = "web"
+        name = "Web"
+
+        [[services.nodes]]
+        id = "site"
+        label = "Site"
+        retry = 1
+        delay_sick = 0.25
+        delay_dead = 2
+        replicas = [{urls}]
+        """
+
+
 def one_at_a_time(project: Project, server: HTTPServer) -> Config:
     """Four replicas a, b, c, d, probed one at a time (so arrivals show the start order)."""
     urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
-    return load_config(
-        project(
-            f"""
-            [page]
-            name = "Order"
-
-            [probe]
-            concurrency = 1
-
-            [[services]]
-            id = "web"
-            name = "Web"
-
-            [[services.nodes]]
-            id = "site"
-            label = "Site"
-            retry = 1
-            delay_sick = 0.25
-            delay_dead = 2
-            replicas = [{urls}]
-            """
-        )
-    )
+    return load_config(project(one_at_a_time_text(urls)))
 
 
 def keys(config: Config) -> list[str]:
@@ -212,3 +220,85 @@ def test_serve_starts_a_node_s_slowest_replicas_of_its_last_round_first(
     results = asyncio.run(round_())
     assert arrivals.paths == ["/c", "/a", "/b", "/d"]
     assert [r.key for r in results] == [a, b, c, d]
+
+
+class SlowD(Arrivals):
+    """`Arrivals`, with /d answering `seconds` late its first `slow` times."""
+
+    def __init__(self, seconds: float, slow: int, rounds_done: int) -> None:
+        super().__init__()
+        self.seconds, self.slow, self.want = seconds, slow, rounds_done
+        self.done = threading.Event()
+
+    def __call__(self, request: Request) -> Response:
+        with self._lock:
+            self.paths.append(request.path)
+            late = request.path == "/d" and self.paths.count("/d") <= self.slow
+            if len(self.paths) >= self.want:
+                self.done.set()
+        if late:
+            time.sleep(self.seconds)  # the target is slow (the server's thread, not the test)
+        return Response("OK")
+
+
+def test_serve_orders_a_poll_node_s_round_by_its_last_round(
+    tmp_path: Path, server: HTTPServer, clock: FixedClock
+) -> None:
+    """Round 1 in config order finds d slow (its answer and its confirmation); round 2
+    starts d first."""
+    handler = SlowD(0.3, slow=2, rounds_done=5 + 4)
+    server.clear()
+    for name in "abcd":
+        server.expect_request(f"/{name}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
+    text = one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+    config = make_project(tmp_path, text.replace("retry = 1", "retry = 0\ninterval = 0.01"))
+    directory = state_dir(config)
+    live = LiveState(config, started=clock())
+    ctx = ServerContext(config, clock, live, ReporterToken(directory), directory)
+    scheduler = Scheduler(ctx, coalesce=0)
+
+    async def main() -> None:
+        await scheduler.start()
+        try:
+            assert await asyncio.to_thread(handler.done.wait, 30)  # two rounds answered
+        finally:
+            await scheduler.stop()
+
+    asyncio.run(main())
+    server.clear()
+    assert handler.paths[:5] == ["/a", "/b", "/c", "/d", "/d"]  # d and its re-check
+    # d first; a, b and c by their own (noise-sized) latencies of round 1
+    assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]
+
+
+def test_the_agent_orders_a_local_node_s_round_by_its_last_round(
+    tmp_path: Path, server: HTTPServer, clock: FixedClock
+) -> None:
+    handler = SlowD(0.3, slow=2, rounds_done=5 + 4)
+    server.clear()
+    for name in "abcd":
+        server.expect_request(f"/{name}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
+    text = one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+    text = text.replace("retry = 1", 'retry = 0\ninterval = 0.01\nmode = "local"')
+    config = make_project(tmp_path, text)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+
+        def accept(request: httpx.Request) -> httpx.Response:  # the server's reporter route
+            if handler.done.is_set():
+                stop.set()  # the second round is probed
+            return httpx.Response(200, text="OK")
+
+        transport = httpx.MockTransport(accept)
+        await asyncio.wait_for(
+            run_agent(config, "http://server", "t", clock, stop, transport=transport), 30
+        )
+
+    asyncio.run(main())
+    server.clear()
+    assert handler.paths[:5] == ["/a", "/b", "/c", "/d", "/d"]
+    # d first; a, b and c by their own (noise-sized) latencies of round 1
+    assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]
