@@ -189,15 +189,19 @@ class HistoryView:
             self._latest_older[key] = found
         return self._latest_older[key]
 
-    def changes(self, key: str, since: datetime, until: datetime) -> list[tuple[str, str]]:
+    def changes(
+        self, key: str, since: datetime, until: datetime, days: tuple[str, str] = ("", "9999")
+    ) -> list[tuple[str, str]]:
         """(ISO time, status code) at each change of `key` from `since` to `until`, oldest
         first, the first sample counting as a change: over the days that still have raw
-        samples, read from sealed days where they are not loaded."""
+        samples (only those from `days[0]` to `days[1]`, ISO day names), read from sealed
+        days where they are not loaded."""
         out: list[tuple[str, str]] = []
         floor, ceiling = iso(since.replace(microsecond=0)), iso(until.replace(microsecond=0))
         column, times = self._columns.get(key), self._columns.times
+        low, high = max(floor[:10], days[0]), min(ceiling[:10], days[1])
         for day in self._older.raw or sorted(self._loaded_days):
-            if day < floor[:10] or day > ceiling[:10]:
+            if day < low or day > high:
                 continue
             if day in self._loaded_days and day not in self._older.partial:
                 points = []

@@ -34,6 +34,7 @@ from statusgen.site.manifest import ICONS, web_manifest
 from statusgen.site.output import publish_tree
 from statusgen.site.pages import Assets, PageRenderer, environment
 from statusgen.site.problems import asset_problem, check_site_config, is_url
+from statusgen.site.seriescache import SeriesCache
 from statusgen.site.snapshot import Snapshot, build_snapshot
 from statusgen.status import Status
 
@@ -51,6 +52,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     unchanged: int = 0  # files kept as they were (same inode and mtime)
     cached: int = 0  # pages taken from the build cache instead of rendered
+    settled: int = 0  # nodes whose series over the settled days came from the build cache
     documents: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
@@ -78,10 +80,12 @@ def build_site(
     cache = PageCache(state / CACHE_FOLDER, read=not full)
     # `--full` reads the raw files the ordinary way: a second way to the same bytes.
     raw = None if full else RawCache(state / CACHE_FOLDER / "raw")
+    kept = SeriesCache(state / CACHE_FOLDER, read=not full)
     with remembered(cache.markdown()):
-        snapshot, warnings = snapshot_at(config, now, live, raw)
+        snapshot, warnings = snapshot_at(config, now, live, raw, kept)
     if raw is not None:
         raw.finish()  # the raw and sealed days this build decoded, for the next one
+    kept.save(clean=not warnings)  # the nodes' series over the settled days
     assets, asset_files = resolve_assets(config)
     documents = api_documents(snapshot)
     files = site_files(snapshot, assets, documents=documents, cache=cache)
@@ -100,6 +104,7 @@ def build_site(
         warnings=warnings,
         unchanged=published.kept,
         cached=cache.hits,
+        settled=kept.hits,
         documents=documents,
     )
 
@@ -109,16 +114,20 @@ def snapshot_at(
     now: datetime,
     live: dict[str, Status] | None = None,
     raw: RawCache | None = None,
+    kept: SeriesCache | None = None,
 ) -> tuple[Snapshot, list[str]]:
     """The page state at `now` (content, the history as of `now`, live statuses) and the
     history's warnings. A build for an earlier time ignores the passes after it. `raw`:
-    the raw files as the build before decoded them (statusgen.history.rawindex)."""
+    the raw files as the build before decoded them (statusgen.history.rawindex); `kept`:
+    the nodes' series over the settled days (statusgen.site.seriescache)."""
     content = load_content(config)
     store = open_store(config)
     store.migrate_if_v1()
     with collector_paused():  # a million decoded objects, no cycles (history/gcpause.py)
         view = HistoryView.load(store, until=now, cache=raw)
-        snapshot = build_snapshot(config, view, content, now, live)
+        if kept is not None:
+            kept.start(config, view, now)
+        snapshot = build_snapshot(config, view, content, now, live, kept)
     return snapshot, list(store.warnings)
 
 

@@ -16,9 +16,8 @@ from statusgen.clock import iso, parse_iso
 from statusgen.config import Config
 from statusgen.content.models import Content
 from statusgen.history import HistoryView
-from statusgen.history.dayrows import day_summary, parse_time, up_share
-from statusgen.history.rows import latency_of
-from statusgen.site.latency import Points, node_latency
+from statusgen.history.dayrows import day_summary
+from statusgen.site.latency import Points
 from statusgen.status import Status, node_key
 
 WINDOWS: tuple[tuple[str, int], ...] = (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))
@@ -182,32 +181,7 @@ def _days(start: datetime, end: datetime, first: date) -> list[date]:
     return out
 
 
-def node_series(
-    view: HistoryView,
-    key: str,
-    replicas: Sequence[ReplicaState],
-    now: datetime,
-    windows: Sequence[Window],
-    notes: dict[str, dict[date, list]],
-    plain: dict[tuple, Bar] | None = None,
-) -> NodeSeries:
-    """`plain` caches the note-less bars of a build (pass the same dict for every node):
-    most days of most nodes are the same few rows, and Bars are immutable."""
-    own, page_wide = notes.get(key, {}), notes.get("", {})
-    rows = view.day_rows(key, now, BAR_DAYS, windows)
-    plain = {} if plain is None else plain
-    bars = tuple(_bar(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
-    replica_keys = [f"{key}/{r.id}" for r in replicas]
-    return NodeSeries(
-        uptime=_uptimes(view, key, now, windows, rows),
-        bars=bars,
-        latency=node_latency(view, replica_keys, now),
-        daily_latency=_daily_latency(view, replica_keys, now),
-        changes=_changes(view, key, now),
-    )
-
-
-def _bar(
+def bar_of(
     day: date, row: list | None, shared: list | None, own: list | None, plain: dict[tuple, Bar]
 ) -> Bar:
     if shared or own:
@@ -218,42 +192,6 @@ def _bar(
     if bar is None:
         bar = plain[cache_key] = Bar(day, *day_summary(row))
     return bar
-
-
-def _uptimes(
-    view: HistoryView,
-    key: str,
-    now: datetime,
-    windows: Sequence[Window],
-    rows: list[tuple[date, list | None]],
-) -> dict[str, float | None]:
-    """Uptime per window: the last day from raw samples, longer windows from the day rows
-    already read for the bars."""
-    # One walk back over the rows, noting the running totals at each window's length.
-    ends = {days: name for name, days in WINDOWS if days > 1}
-    found: dict[str, float | None] = {}
-    checks = dead = 0
-    for count, (_, row) in enumerate(reversed(rows), start=1):
-        if row:
-            checks += row[0]
-            dead += row[3]
-        if count in ends:
-            found[ends[count]] = up_share(checks, dead)
-    return {
-        name: view.uptime(key, now, days, windows)
-        if days <= 1
-        else found.get(name, up_share(checks, dead))  # a window longer than the rows
-        for name, days in WINDOWS
-    }
-
-
-def _changes(
-    view: HistoryView, key: str, now: datetime, limit: int = 20
-) -> tuple[tuple[datetime, Status], ...]:
-    """When the status changed, newest first; the first sample counts as a change."""
-    # Raw times and codes: only the few changes become datetimes and Statuses.
-    out = view.changes(key, now - timedelta(days=BAR_DAYS), now)
-    return tuple((parse_time(at), Status.from_code(code)) for at, code in reversed(out[-limit:]))
 
 
 def combined_series(nodes: Sequence) -> NodeSeries:
@@ -286,17 +224,6 @@ def mean_uptime(nodes: Sequence) -> dict[str, float | None]:
 def _mean(values: Sequence[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return sum(known) / len(known) if known else None
-
-
-def _daily_latency(
-    view: HistoryView, keys: list[str], now: datetime
-) -> tuple[tuple[date, int | None, int | None], ...]:
-    """Per day of the bars, the mean of the replicas' daily means and the worst of their
-    p95s."""
-    return tuple(
-        (day, *latency_of(aggregates, keys))
-        for day, aggregates in view.aggregates_on(now.date(), BAR_DAYS)
-    )
 
 
 def dead_since(view: HistoryView, keys: Sequence[str], now: datetime) -> datetime | None:

@@ -21,6 +21,7 @@ from statusgen.health import Evaluation, aggregate_node
 from statusgen.history import HistoryView
 from statusgen.impact import Impact, Impacts, assess_all, rollup
 from statusgen.site.locations import LocationState, location_states
+from statusgen.site.nodeseries import node_series
 from statusgen.site.series import (
     Bar,
     NodeSeries,
@@ -31,10 +32,10 @@ from statusgen.site.series import (
     items_by_node,
     latest_replicas,
     mean_uptime,
-    node_series,
     notes_by_node,
     reach_of,
 )
+from statusgen.site.seriescache import SeriesCache
 from statusgen.status import Status, node_key
 
 __all__ = [
@@ -180,12 +181,14 @@ def build_snapshot(
     content: Content,
     now: datetime,
     live: dict[str, Status] | None = None,
+    kept: SeriesCache | None = None,
 ) -> Snapshot:
     """The state of the main page and of every enabled extra page at `now`.
 
     `live` maps replica keys ("service/node/replica") to statuses the live server knows
     better than the last pass (push and local reports); they override, or add to, the
-    replicas of the latest pass.
+    replicas of the latest pass. `kept`: the nodes' series over the settled days, as
+    the build before computed them (`statusgen.site.seriescache`), started for `now`.
     """
     replicas = latest_replicas(config, view, live or {})
     evaluation = _evaluation(config, view, replicas, live or {})
@@ -210,7 +213,14 @@ def build_snapshot(
             impact=impacts.nodes[key],
             replicas=replicas.get(key, ()),
             series=node_series(
-                view, key, replicas.get(key, ()), now, windows.get(key, []), notes, plain_bars
+                view,
+                key,
+                replicas.get(key, ()),
+                now,
+                windows.get(key, []),
+                notes,
+                plain_bars,
+                kept,
             ),
             checked_at=_checked_at(view, key),
             incidents=incidents_of(key),

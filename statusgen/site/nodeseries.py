@@ -1,0 +1,163 @@
+"""A node's series (bars, uptimes, response times, status changes) in two parts: the
+settled days, which no pass changes (`statusgen.site.seriescache` keeps them between
+builds), and the days after them, computed on every build, joined in the same order a
+single computation takes them, so both ways give the same values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from statusgen.history import HistoryView
+from statusgen.history.dayrows import parse_time, up_share
+from statusgen.history.rows import latency_of
+from statusgen.site.latency import node_latency
+from statusgen.site.series import BAR_DAYS, WINDOWS, Bar, NodeSeries, ReplicaState, bar_of
+from statusgen.site.seriescache import SeriesCache, Settled
+from statusgen.status import Status
+
+Window = tuple[datetime, datetime]
+Changes = list[tuple[str, str]]
+
+
+def node_series(
+    view: HistoryView,
+    key: str,
+    replicas: Sequence[ReplicaState],
+    now: datetime,
+    windows: Sequence[Window],
+    notes: dict[str, dict[date, list]],
+    plain: dict[tuple, Bar] | None = None,
+    kept: SeriesCache | None = None,
+) -> NodeSeries:
+    """`plain` caches the note-less bars of a build (pass the same dict for every node):
+    most days of most nodes are the same few rows, and Bars are immutable. `kept`: the
+    settled parts of the build before, and where this build's go."""
+    own, page_wide = notes.get(key, {}), notes.get("", {})
+    plain = {} if plain is None else plain
+    replica_keys = [f"{key}/{r.id}" for r in replicas]
+    settled = kept.days if kept is not None else []
+    count = len(settled)
+    entry = kept.key(key, replica_keys, windows, own, page_wide) if kept and count else ""
+    part = kept.get(entry) if kept and entry else None
+    if part is None:
+        rows = view.day_rows(key, now, BAR_DAYS, windows)
+        bars = tuple(bar_of(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
+        daily = _daily_latency(view, replica_keys, now, BAR_DAYS)
+        part = Settled(
+            bars[:count],
+            daily[:count],
+            _sums(rows[:count], 0),
+            tuple(_settled_changes(view, key, now, kept)),
+        )
+        if kept and entry and _within(part.changes, kept.span):
+            kept.put(entry, part)
+        rows, bars, daily = rows[count:], bars[count:], daily[count:]
+    else:
+        rows = view.day_rows(key, now, BAR_DAYS - count, windows)
+        bars = tuple(bar_of(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
+        daily = _daily_latency(view, replica_keys, now, BAR_DAYS - count)
+    return NodeSeries(
+        uptime=_uptimes(view, key, now, windows, rows, part.sums, count),
+        bars=part.bars + bars,
+        latency=node_latency(view, replica_keys, now),
+        daily_latency=part.daily_latency + daily,
+        changes=_changes(view, key, now, part.changes, kept.span if kept and count else None),
+    )
+
+
+def _sums(rows: Sequence[tuple[date, list | None]], first: int) -> tuple[tuple[int, int], ...]:
+    """Per uptime window longer than a day, (checks, dead) of the `rows` inside it: the
+    rows are the calendar's from position `first` on, and a window of n days holds its
+    last n positions."""
+    out = []
+    for _, days in WINDOWS:
+        if days <= 1:
+            continue
+        checks = dead = 0
+        for _, row in rows[max(0, BAR_DAYS - days - first) :]:
+            if row:
+                checks += row[0]
+                dead += row[3]
+        out.append((checks, dead))
+    return tuple(out)
+
+
+def _uptimes(
+    view: HistoryView,
+    key: str,
+    now: datetime,
+    windows: Sequence[Window],
+    rows: Sequence[tuple[date, list | None]],
+    settled: tuple[tuple[int, int], ...],
+    count: int,
+) -> dict[str, float | None]:
+    """Uptime per window: the last day from raw samples, longer windows from the day rows
+    after the settled days (`rows`, from calendar position `count` on) and the settled
+    days' (checks, dead) inside each window."""
+    later = iter(zip(_sums(rows, count), settled, strict=True))
+    out: dict[str, float | None] = {}
+    for name, days in WINDOWS:
+        if days <= 1:
+            out[name] = view.uptime(key, now, days, windows)
+            continue
+        (checks, dead), (more, down) = next(later)
+        out[name] = up_share(checks + more, dead + down)
+    return out
+
+
+def _settled_changes(
+    view: HistoryView, key: str, now: datetime, kept: SeriesCache | None
+) -> Changes:
+    if kept is None or not kept.days:
+        return []
+    return view.changes(key, now - timedelta(days=BAR_DAYS), now, kept.span)
+
+
+def _within(changes: Sequence[tuple[str, str]], span: tuple[str, str]) -> bool:
+    """Whether every change lies in the settled days (a hand-made line may not: then the
+    window of a later build may leave it out, and the part is not kept)."""
+    return all(span[0] <= at[:10] <= span[1] for at, _ in changes)
+
+
+def _changes(
+    view: HistoryView,
+    key: str,
+    now: datetime,
+    settled: Sequence[tuple[str, str]],
+    span: tuple[str, str] | None,
+    limit: int = 20,
+) -> tuple[tuple[datetime, Status], ...]:
+    """When the status changed, newest first; the first sample counts as a change. With
+    `span`, the changes of the days before it, `settled` (those of its days) and those
+    after it are joined as one walk over every day would find them."""
+    since = now - timedelta(days=BAR_DAYS)
+    if span is None:
+        out = view.changes(key, since, now)
+    else:
+        first, last = (date.fromisoformat(day) for day in span)
+        before = (first - timedelta(days=1)).isoformat()
+        after = (last + timedelta(days=1)).isoformat()
+        out = _joined(view.changes(key, since, now, ("", before)), settled)
+        out = _joined(out, view.changes(key, since, now, (after, "9999")))
+    # Raw times and codes: only the few changes become datetimes and Statuses.
+    return tuple((parse_time(at), Status.from_code(code)) for at, code in reversed(out[-limit:]))
+
+
+def _joined(head: Sequence[tuple[str, str]], tail: Sequence[tuple[str, str]]) -> Changes:
+    """Two deduplicated runs of changes as one: the tail's first is no change when the
+    head ends on its status."""
+    if head and tail and head[-1][1] == tail[0][1]:
+        tail = tail[1:]
+    return [*head, *tail]
+
+
+def _daily_latency(
+    view: HistoryView, keys: list[str], now: datetime, days: int
+) -> tuple[tuple[date, int | None, int | None], ...]:
+    """Per day of the last `days` of the bars, the mean of the replicas' daily means and
+    the worst of their p95s."""
+    return tuple(
+        (day, *latency_of(aggregates, keys))
+        for day, aggregates in view.aggregates_on(now.date(), days)
+    )
