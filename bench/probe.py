@@ -8,6 +8,10 @@ mix per 20 replicas: 14 fast, 4 slow (0.5 s), 1 answering 500, 1 hanging until t
 gives up. `delay_sick` is 0.25 s, so a fast endpoint judged sick is judged wrongly.
 
 Each pass runs as `statusgen probe` runs it (`probe_pass`, on uvloop) in a fresh process.
+Each run is two passes: a cold one that knows no previous pass (config order, as the very
+first pass of a project), then a warm one that knows the cold one's results, as every
+later cron pass knows the history's latest pass (and `serve` its own last round): it
+starts the replicas expected to take longest first. Both are reported, apart.
 With `--baseline REF` (a git commit, e.g. the one before the network-event latency) the
 same passes run with that commit's statusgen too, interleaved with this checkout's, so
 both face the same machine load. Per code, it prints:
@@ -124,8 +128,12 @@ def fleet_config(urls: list[str], delay_dead: float, retry: int, concurrency: in
 
 
 def child(args: argparse.Namespace) -> None:
-    """Run `args.passes` passes with the statusgen found in `args.code`; print JSON."""
+    """Run `args.passes` passes with the statusgen found in `args.code`; write them as
+    JSON to `args.out`. With `args.previous` (a JSON file of a pass's results), each pass
+    knows that pass, as a cron pass knows the history's latest one (when the code can)."""
     sys.path.insert(0, args.code)
+    import inspect
+
     from statusgen.clock import system_clock
     from statusgen.config import Config
     from statusgen.probes import probe_pass
@@ -134,21 +142,41 @@ def child(args: argparse.Namespace) -> None:
     config = Config.model_validate(
         fleet_config(urls, args.delay_dead, args.retry, args.concurrency)
     )
+    options = {}
+    knows = "previous" in inspect.signature(probe_pass).parameters
+    if args.previous and knows:
+        from statusgen.probes.order import Seen
+        from statusgen.status import Status
+
+        rows = json.loads(Path(args.previous).read_text())
+        options["previous"] = {r[5]: Seen(Status(r[2]), r[1]) for r in rows}
     passes = []
     for _ in range(args.passes):
         started, cpu = time.perf_counter(), time.process_time()
-        results = probe_pass(config, system_clock)
+        results = probe_pass(config, system_clock, **options)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        # Each result's `at` is when its first attempt got a place: how long the pass took
+        # to start them all, and each replica's start after the first.
+        starts = [r.at for r in results if r.attempts]
+        first = min(starts) if starts else None
         rows = [
-            [r.label.split("/")[3], r.latency, r.status.value, r.attempts, r.reason]
+            [
+                r.label.split("/")[3],
+                r.latency,
+                r.status.value,
+                r.attempts,
+                r.reason,
+                r.key,
+                (r.at - first).total_seconds() if first and r.attempts else None,
+            ]
             for r in results
         ]
-        # Each result's `at` is when its first attempt got a place: how long the pass took
-        # to start them all.
-        starts = [r.at for r in results if r.attempts]
         spread = (max(starts) - min(starts)).total_seconds() if starts else 0.0
-        passes.append({"elapsed": elapsed, "cpu": cpu, "spread": spread, "results": rows})
-    print(json.dumps(passes))
+        passes.append(
+            {"elapsed": elapsed, "cpu": cpu, "spread": spread, "results": rows, "knows": knows}
+        )
+    # A file, not stdout: uvloop leaves stdout non-blocking, and a pipe takes 64 KiB.
+    Path(args.out).write_text(json.dumps(passes))
 
 
 def run_child(code: Path, port: int, args: argparse.Namespace, **over: object) -> list[dict]:
@@ -164,8 +192,23 @@ def run_child(code: Path, port: int, args: argparse.Namespace, **over: object) -
     for key, value in options.items():
         if value is not None:
             command += [f"--{key.replace('_', '-')}", str(value)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=code)
-    return json.loads(out.stdout)
+    with tempfile.TemporaryDirectory(prefix="bench-probe-child-") as scratch:
+        out = Path(scratch) / "passes.json"
+        subprocess.run([*command, "--out", str(out)], check=True, capture_output=True, cwd=code)
+        return json.loads(out.read_text())
+
+
+def cold_and_warm(
+    code: Path, port: int, args: argparse.Namespace, scratch: Path
+) -> tuple[dict, dict]:
+    """A cold pass (no previous pass: config order), then a warm one that knows the cold
+    pass's results, as every cron or serve pass after the first does; each in a fresh
+    process, as `statusgen run` from cron runs."""
+    (cold,) = run_child(code, port, args)
+    previous = scratch / "previous.json"
+    previous.write_text(json.dumps(cold["results"]))
+    (warm,) = run_child(code, port, args, previous=previous)
+    return cold, warm
 
 
 # --- the measurements ----------------------------------------------------------------
@@ -203,6 +246,14 @@ def report(name: str, runs: list[dict], solo: float, slowest: float) -> None:
         f"({spreads[0]:.2f}-{spreads[-1]:.2f}) of the first; pass CPU: median "
         f"{statistics.median(run['cpu'] for run in runs):.2f} s"
     )
+    hung = sorted(
+        max((r[6] for r in run["results"] if r[0] == "hang" and r[6] is not None), default=0.0)
+        for run in runs
+    )
+    print(
+        f"  the last hanging replica started: median {statistics.median(hung):.2f} s "
+        f"({hung[0]:.2f}-{hung[-1]:.2f}) after the first replica"
+    )
     print(
         f"  fast endpoints judged sick or worse: {sum(wrong)} over {len(runs)} runs "
         f"({', '.join(map(str, wrong))}); confirmation attempts: {rechecked}"
@@ -239,6 +290,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--kind", help=argparse.SUPPRESS)
     parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--previous", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -264,20 +317,31 @@ def main() -> None:
             solos = {name: solo_latency(code, port, args) for name, code in codes.items()}
             for name, solo in solos.items():
                 print(f"solo latency of a fast endpoint ({name}): {solo * 1000:.2f} ms")
-            runs: dict[str, list[dict]] = {name: [] for name in codes}
+            runs: dict[tuple[str, str], list[dict]] = {
+                (name, kind): [] for name in codes for kind in ("cold", "warm")
+            }
             for number in range(args.runs):  # interleaved: both codes see the same load
                 for name, code in codes.items():
-                    runs[name] += run_child(code, port, args)
-                    last = runs[name][-1]
-                    wrong = sum(r[0] == "fast" and r[2] != "healthy" for r in last["results"])
-                    print(
-                        f"  run {number + 1}, {name}: {last['elapsed']:.2f} s, "
-                        f"{wrong} fast endpoints judged sick or worse",
-                        flush=True,
-                    )
+                    cold, warm = cold_and_warm(code, port, args, Path(tmp))
+                    for kind, last in (("cold", cold), ("warm", warm)):
+                        runs[name, kind].append(last)
+                        wrong = sum(r[0] == "fast" and r[2] != "healthy" for r in last["results"])
+                        print(
+                            f"  run {number + 1}, {name}, {kind}: {last['elapsed']:.2f} s, "
+                            f"{wrong} fast endpoints judged sick or worse",
+                            flush=True,
+                        )
             print()
             for name in codes:
-                report(name, runs[name], solos[name], slowest)
+                for kind in ("cold", "warm"):
+                    passes = runs[name, kind]
+                    if kind == "cold":
+                        what = "cold: the first pass, no previous pass known (config order)"
+                    elif passes[0]["knows"]:
+                        what = "warm: each knows the previous pass (longest expected first)"
+                    else:
+                        what = "warm: a second pass (this code ignores the previous pass)"
+                    report(f"{name}, {what}", passes, solos[name], slowest)
             print(f"load average {os.getloadavg()[0]:.1f} at the end")
     finally:
         process.terminate()

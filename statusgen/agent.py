@@ -29,6 +29,7 @@ from statusgen.config import Config, Node, Service, public_url
 from statusgen.errors import StatusgenError
 from statusgen.probes import ClientFactory, ClientPool
 from statusgen.probes.limit import Gate, LagProbe, measure_lag
+from statusgen.probes.order import Previous, seen_in
 from statusgen.server.polling import probe_node
 from statusgen.status import ProbeResult
 
@@ -107,8 +108,10 @@ async def run_agent(
         async def node_loop(service: Service, node: Node) -> None:
             metrics = node.metrics(config.metrics)
             url = report_url(server, service.id, node.id)
+            previous: Previous = {}  # the last round: its slowest replicas start first
             while not stop.is_set():
-                results = await probe_node(service, node, metrics, pool, clock, gate)
+                results = await probe_node(service, node, metrics, pool, clock, gate, previous)
+                previous = seen_in(results)
                 stats.rounds += 1
                 interval = math.ceil(metrics.interval)
                 await asyncio.gather(

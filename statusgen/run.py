@@ -6,20 +6,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from statusgen.clock import Clock, iso
 from statusgen.config import Config
 from statusgen.health import Evaluation, evaluate
-from statusgen.history import open_store, pass_record
+from statusgen.history import Store, merge_policy, open_store, pass_record
 from statusgen.status import ProbeResult, Status
 
 if TYPE_CHECKING:
     from statusgen.content import Content
     from statusgen.domain.state import DomainStatus
     from statusgen.notify import NotifyReport
+    from statusgen.probes.order import Seen
     from statusgen.site import BuildReport
 
 
@@ -81,8 +82,36 @@ def run_pass(
     """Probe every poll-mode replica once and record the pass."""
     from statusgen.probes import probe_pass
 
-    results = probe_pass(config, clock, on_result=on_result)
+    previous = previous_pass(config, clock())
+    results = probe_pass(config, clock, on_result=on_result, previous=previous)
     return record_pass(config, results, clock)
+
+
+# How old the history's latest pass may be to order the next pass's replicas.
+PREVIOUS_LOOK_BACK = timedelta(days=1)
+
+
+def previous_pass(config: Config, now: datetime) -> dict[str, Seen]:
+    """What the history's latest pass (within a day before `now`) saw of each replica:
+    the probe engine starts those that took longest first (`statusgen.probes.order`). Empty
+    when there is none; the history is only read, and a history that cannot be read costs
+    the pass its order, never the pass (the pass's own append reports the problem).
+    Nothing is written, not even a data branch's worktree (a dry run reads this too)."""
+    from statusgen.probes.order import Seen
+
+    if not config.history_dir.is_dir():
+        return {}
+    try:
+        store = Store(config.history_dir, policy=merge_policy(config))
+        records = store.last_passes(1, since=now - PREVIOUS_LOOK_BACK, until=now)
+        replicas = records[-1].get("r", {}) if records else {}
+        return {
+            key: Seen(Status.from_code(entry[0]), None if entry[1] is None else entry[1] / 1000)
+            for key, entry in replicas.items()
+        }
+    except Exception:  # noqa: BLE001 - the order is an optimisation; the pass goes on
+        logging.getLogger("statusgen.probes").debug("no previous pass to order by", exc_info=True)
+        return {}
 
 
 def sync_auto(
@@ -148,7 +177,8 @@ def run_all(
         if config.locations:
             outcome = merged_pass(config, clock, location, dry_run, on_result)
         elif dry_run:
-            results = probe_pass(config, clock, on_result=on_result)
+            previous = previous_pass(config, clock())
+            results = probe_pass(config, clock, on_result=on_result, previous=previous)
             evaluation = evaluate_results(config, results)
             outcome = PassOutcome(results, evaluation, warnings=config.secret_warnings())
         else:

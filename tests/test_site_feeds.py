@@ -10,10 +10,11 @@ import feedparser
 import icalendar
 import pytest
 
+from statusgen.history import open_store
 from statusgen.site import build_site
 
 from .conftest import T0
-from .site_helpers import FIXTURE_CONFIG, make_fixture
+from .site_helpers import FIXTURE_CONFIG, make_fixture, record_pass
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:feedparser.*")
 
@@ -114,6 +115,21 @@ def test_the_calendar_changes_when_a_window_does(tmp_path):
     after = events(config.output_dir)["2026-11-30-db@acme.maintenance.statusgen"]
     assert int(after["sequence"]) == int(before["sequence"]) + 1
     assert after.decoded("last-modified") > before.decoded("last-modified")
+
+
+def test_a_window_without_a_created_time_keeps_its_dates_from_pass_to_pass(tmp_path):
+    """The fixture's Nov 30 window has no `created` and no update: its announcement is
+    dated by the latest pass's day, so a new pass changes neither the calendar nor the
+    feeds (a reader would show the window as updated every five minutes)."""
+    config = build(tmp_path)
+    files = ["maintenance.ics", "atom.xml", "rss.xml", "services/api/atom.xml"]
+    before = {rel: (config.output_dir / rel).read_bytes() for rel in files}
+    later = T0 + timedelta(minutes=5)
+    record_pass(config, open_store(config), later)
+    build_site(config, later)
+    assert {rel: (config.output_dir / rel).read_bytes() for rel in files} == before
+    db = events(config.output_dir)["2026-11-30-db@acme.maintenance.statusgen"]
+    assert db.decoded("dtstamp") == T0.replace(hour=0)
 
 
 def test_the_subscribe_page_lists_every_way_to_follow(sites):

@@ -33,10 +33,11 @@ from statusgen.probes.limit import (
     measure_lag,
     watch_lag,
 )
+from statusgen.probes.order import Previous, start_order
 from statusgen.probes.plan import Plan, plan_for
 from statusgen.probes.tcp import probe_tcp
 from statusgen.probes.tlsconn import probe_tls
-from statusgen.status import ProbeResult, Status
+from statusgen.status import ProbeResult, Status, replica_key
 
 DEADLINE_GRACE = 5.0  # seconds on top of the slowest replica's worst case
 DEADLINE_EXCEEDED = "pass deadline exceeded"
@@ -58,6 +59,10 @@ class Target:
     replica: Replica
     metrics: NodeMetrics
     plan: Plan
+
+    @property
+    def key(self) -> str:
+        return replica_key(self.service.id, self.node.id, self.replica.id or "")
 
     @classmethod
     def of(cls, service: Service, node: Node, replica: Replica, metrics: NodeMetrics) -> Target:
@@ -249,10 +254,13 @@ async def run_probes(
     lag: LagProbe = measure_lag,
     shard: Shard | None = None,
     source_address: str | None = None,
+    previous: Previous | None = None,
 ) -> list[ProbeResult]:
     """Probe every replica of the nodes in `modes` and return one result per replica in
-    config order. At most `config.probe.concurrency` probes are in flight, fewer while the
-    event loop lags (`AdaptiveLimit`, fed by `lag`). A replica sick for its latency alone
+    config order. Replicas start longest expected first, going by `previous` (what the
+    last pass saw: `order.start_order`), in config order without it. At most
+    `config.probe.concurrency` probes are in flight, fewer while the event loop lags
+    (`AdaptiveLimit`, fed by `lag`). A replica sick for its latency alone
     is probed once more, at low concurrency, before its result is recorded. With `shard`,
     only that shard's replicas; with `source_address`, every connection leaves from it.
 
@@ -290,7 +298,10 @@ async def run_probes(
 
         limit.observe(await lag())  # how busy the loop is before the first probe starts
         watcher = asyncio.create_task(watch_lag(limit, lag))
-        tasks = [asyncio.create_task(probe(i, t)) for i, t in enumerate(todo)]
+        # Tasks wait for their place in the order they are made: the longest first.
+        order = start_order([(t.key, t.metrics) for t in todo], previous)
+        started_tasks = {i: asyncio.create_task(probe(i, todo[i])) for i in order}
+        tasks = [started_tasks[i] for i in range(len(todo))]
         try:
             if tasks:
                 done, pending = await asyncio.wait(tasks, timeout=deadline)
@@ -353,6 +364,7 @@ def probe_pass(
     on_result: OnResult | None = None,
     shard: Shard | None = None,
     source_address: str | None = None,
+    previous: Previous | None = None,
 ) -> list[ProbeResult]:
     """`run_probes` for synchronous callers (the CLI): runs its own event loop, uvloop's
     when installed (it cuts the prober's CPU per attempt, and so the queueing that a
@@ -367,6 +379,7 @@ def probe_pass(
                 on_result,
                 shard=shard,
                 source_address=source_address,
+                previous=previous,
             )
         )
 

@@ -9,8 +9,9 @@ from statusgen.clock import Clock
 from statusgen.config import Node, NodeMetrics, Replica, Service
 from statusgen.probes import DEADLINE_EXCEEDED, ClientPool, default_deadline
 from statusgen.probes.limit import Gate
+from statusgen.probes.order import Previous, start_order
 from statusgen.probes.runner import Target, probe_checked
-from statusgen.status import ProbeResult, Status
+from statusgen.status import ProbeResult, Status, replica_key
 
 
 async def probe_node(
@@ -20,22 +21,27 @@ async def probe_node(
     pool: ClientPool,
     clock: Clock,
     gate: Gate,
+    previous: Previous | None = None,
 ) -> list[ProbeResult]:
-    """One result per replica of `node`, in config order. Probes share `gate` with every
-    other node's (at most `probe.concurrency` in flight, fewer while the event loop lags);
-    a replica sick for its latency alone is probed once more at low concurrency before
-    its result is recorded (`probe_checked`, as in `statusgen run`). The round ends by
-    the pass deadline the probe engine would give these replicas, and a replica still
-    running then is dead (`pass deadline exceeded`)."""
+    """One result per replica of `node`, in config order, started longest expected first
+    by `previous` (the node's last round: `statusgen.probes.order`). Probes share `gate`
+    with every other node's (at most `probe.concurrency` in flight, fewer while the event
+    loop lags); a replica sick for its latency alone is probed once more at low
+    concurrency before its result is recorded (`probe_checked`, as in `statusgen run`).
+    The round ends by the pass deadline the probe engine would give these replicas, and
+    a replica still running then is dead (`pass deadline exceeded`)."""
     started = clock()
 
     async def one(replica: Replica) -> ProbeResult:
         target = Target.of(service, node, replica, metrics)
         return await probe_checked(target, pool, clock, gate.slot)
 
-    tasks = [asyncio.create_task(one(replica)) for replica in node.replicas]
-    if not tasks:
+    if not node.replicas:
         return []
+    # Tasks wait for their place in the order they are made: the longest first.
+    keyed = [(replica_key(service.id, node.id, r.id or ""), metrics) for r in node.replicas]
+    made = {i: asyncio.create_task(one(node.replicas[i])) for i in start_order(keyed, previous)}
+    tasks = [made[i] for i in range(len(node.replicas))]
     deadline = default_deadline([metrics] * len(tasks), gate.maximum)
     done, pending = await asyncio.wait(tasks, timeout=deadline)
     for task in pending:

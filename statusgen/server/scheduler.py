@@ -34,6 +34,7 @@ from statusgen.files import locked
 from statusgen.health import Evaluation
 from statusgen.probes import ClientFactory, ClientPool
 from statusgen.probes.limit import Gate, LagProbe, measure_lag
+from statusgen.probes.order import Previous, seen_in
 from statusgen.run import PassOutcome, merged_pass, record_pass, refresh_domain
 from statusgen.server.context import ServerContext
 from statusgen.server.memory import release_free_memory
@@ -163,9 +164,13 @@ class Scheduler:
         metrics = node.metrics(self.ctx.config.metrics)
         loop = asyncio.get_running_loop()
         assert self._pool is not None
+        previous: Previous = {}  # this node's last round: its slowest replicas start first
         while True:
             began = loop.time()
-            results = await probe_node(service, node, metrics, self._pool, self.ctx.clock, gate)
+            results = await probe_node(
+                service, node, metrics, self._pool, self.ctx.clock, gate, previous
+            )
+            previous = seen_in(results)
             with self._latest_lock:
                 self._latest.update((r.key, r) for r in results)
             self.request_pass()

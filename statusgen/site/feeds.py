@@ -7,15 +7,16 @@ are relative to the feed, and so is each feed's `rel="self"` link. Entry and fee
 `tag:` URIs made of the page id and the item id, so they stay the same when `page.url`
 is set or changed later. Dates come from the content, never from the build time, and
 none is in the future: an upcoming maintenance window is announced when it was created
-(its `created` time, else its first update, else the latest pass until it starts),
-not at its start; its start and end count as updates once they have passed.
+(its `created` time, else its first update, else the start of the UTC day of the latest
+pass until it starts), not at its start; its start and end count as updates once they
+have passed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from jinja2 import Environment
@@ -49,11 +50,20 @@ class Entry:
 def announced(window: Maintenance, now: datetime, seen: datetime | None = None) -> datetime:
     """When a maintenance window was made known: its `created` time when the file has
     one (written by the CLI and the API), else its first update, else its start once
-    passed, else `seen` (the history's latest pass: a data time, not the build's) or
-    `now`; never later than `now`."""
+    passed, else the start of the UTC day of `seen` (the history's latest pass: a data
+    time, not the build's) or of `now`; never later than `now`. The day, not the pass:
+    a date that moved with every pass would make the feeds and `maintenance.ics` change
+    every five minutes, and readers show the window as updated each time."""
     first = min((u.at for u in window.updates), default=None)
-    when = window.created or first or min(window.starts, seen or now)
+    latest = seen or now
+    passed = window.starts if window.starts <= latest else None
+    when = window.created or first or passed or _day_start(latest)
     return min(when, now)
+
+
+def _day_start(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def maintenance_updated(

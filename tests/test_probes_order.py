@@ -1,0 +1,304 @@
+"""The order a pass starts its replicas in: the longest expected first, going by what the
+previous pass saw (the history's latest pass for `statusgen run`), results still in
+config order."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from statusgen.agent import run_agent
+from statusgen.clock import FixedClock
+from statusgen.config import Config, NodeMetrics, load_config
+from statusgen.probes import ClientPool, probe_pass
+from statusgen.probes.limit import Gate
+from statusgen.probes.order import Seen, expected_seconds, seen_in, start_order
+from statusgen.run import previous_pass, record_pass, run_pass
+from statusgen.server.context import ServerContext
+from statusgen.server.live import LiveState
+from statusgen.server.polling import probe_node
+from statusgen.server.scheduler import Scheduler
+from statusgen.server.tokens import ReporterToken, state_dir
+from statusgen.status import ProbeResult, Status
+from tests.server_support import make_project
+
+Project = Callable[[str], Path]
+METRICS = NodeMetrics(60, 1, 0.25, 2.0, 0.9, 0.9)  # interval, retry, sick, dead, ...
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HTTPServer]:
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+class Arrivals:
+    """Answers every request at once, noting the paths in the order they arrived."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Request) -> Response:
+        with self._lock:
+            self.paths.append(request.path)
+        return Response("OK")
+
+
+@pytest.fixture
+def arrivals(server: HTTPServer) -> Iterator[Arrivals]:
+    handler = Arrivals()
+    server.clear()
+    for name in ("a", "b", "c", "d"):
+        server.expect_request(f"/{name}").respond_with_handler(handler)
+    yield handler
+    server.clear()
+
+
+def one_at_a_time_text(urls: str) -> str:
+    return f"""
+        [page]
+        name = "Order"
+
+        [probe]
+        concurrency = 1
+
+        [[services]]
+        id = "web"
+        name = "Web"
+
+        [[services.nodes]]
+        id = "site"
+        label = "Site"
+        retry = 1
+        delay_sick = 0.25
+        delay_dead = 2
+        replicas = [{urls}]
+        """
+
+
+def one_at_a_time(project: Project, server: HTTPServer) -> Config:
+    """Four replicas a, b, c, d, probed one at a time (so arrivals show the start order)."""
+    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
+    return load_config(project(one_at_a_time_text(urls)))
+
+
+def keys(config: Config) -> list[str]:
+    (node,) = config.services[0].nodes
+    return [f"web/site/{replica.id}" for replica in node.replicas]
+
+
+# --- what a replica is expected to take ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seen", "expected"),
+    [
+        (None, 0.25),  # never seen: its node's delay_sick
+        (Seen(Status.HEALTHY, 0.003), 0.003),
+        (Seen(Status.SICK, 0.5), 1.0),  # slow: a confirmation attempt follows
+        (Seen(Status.SICK, 0.01), 0.01),  # sick for a condition, answered fast
+        (Seen(Status.DEAD, None), 4.0),  # timed out (or refused): every attempt's timeout
+        (Seen(Status.DEAD, 0.002), 0.004),  # a wrong answer, retried once
+    ],
+)
+def test_expected_seconds(seen: Seen | None, expected: float) -> None:
+    assert expected_seconds(seen, METRICS) == pytest.approx(expected)
+
+
+def test_longest_first_unknown_after_the_known_slow_ties_in_config_order() -> None:
+    keyed = [(key, METRICS) for key in ("fast1", "new1", "slow", "fast2", "hung", "new2")]
+    previous = {
+        "fast1": Seen(Status.HEALTHY, 0.002),
+        "slow": Seen(Status.SICK, 0.5),
+        "fast2": Seen(Status.HEALTHY, 0.002),
+        "hung": Seen(Status.DEAD, None),
+    }
+    order = [keyed[i][0] for i in start_order(keyed, previous)]
+    assert order == ["hung", "slow", "new1", "new2", "fast1", "fast2"]
+    assert start_order(keyed, None) == start_order(keyed, {}) == list(range(6))
+
+
+# --- a pass ------------------------------------------------------------------------------
+
+
+def test_a_replica_known_to_be_slow_starts_first_and_results_stay_in_config_order(
+    project: Project, server: HTTPServer, arrivals: Arrivals, clock: FixedClock
+) -> None:
+    config = one_at_a_time(project, server)
+    a, b, c, d = keys(config)
+    previous = {
+        a: Seen(Status.HEALTHY, 0.002),
+        b: Seen(Status.HEALTHY, 0.001),
+        c: Seen(Status.SICK, 0.6),
+        d: Seen(Status.DEAD, None),
+    }
+    results = probe_pass(config, clock, previous=previous)
+
+    assert arrivals.paths == ["/d", "/c", "/a", "/b"]
+    assert [r.key for r in results] == [a, b, c, d]
+    assert all(r.status is Status.HEALTHY for r in results)
+
+
+def test_without_a_previous_pass_replicas_start_in_config_order(
+    project: Project, server: HTTPServer, arrivals: Arrivals, clock: FixedClock
+) -> None:
+    probe_pass(one_at_a_time(project, server), clock)
+    assert arrivals.paths == ["/a", "/b", "/c", "/d"]
+
+
+def _result(key: str, status: Status, latency: float | None, clock: FixedClock) -> ProbeResult:
+    service, node, replica = key.split("/")
+    return ProbeResult(service, node, replica, replica, clock.now, False, latency, "x", 1, status)
+
+
+def test_statusgen_run_orders_by_the_history_s_latest_pass(
+    project: Project, server: HTTPServer, arrivals: Arrivals, clock: FixedClock
+) -> None:
+    config = one_at_a_time(project, server)
+    a, b, c, d = keys(config)
+    assert previous_pass(config, clock.now) == {}  # no history yet
+
+    # The pass before: d timed out, b answered slowly; a and c were fast.
+    before = [
+        _result(a, Status.HEALTHY, 0.002, clock),
+        _result(b, Status.SICK, 0.4, clock),
+        _result(c, Status.HEALTHY, 0.003, clock),
+        _result(d, Status.DEAD, None, clock),
+    ]
+    record_pass(config, before, clock)
+    assert previous_pass(config, clock.now) == seen_in(before)
+
+    outcome = run_pass(config, clock)
+    assert arrivals.paths == ["/d", "/b", "/c", "/a"]
+    assert [r.key for r in outcome.results] == [a, b, c, d]
+    # ... and the next pass goes by this one: all fast now, c the slowest or a tie.
+    assert set(previous_pass(config, clock.now)) == {a, b, c, d}
+
+
+def test_an_unreadable_history_costs_the_order_not_the_pass(
+    project: Project, server: HTTPServer, arrivals: Arrivals, clock: FixedClock
+) -> None:
+    config = one_at_a_time(project, server)
+    record_pass(config, [_result(keys(config)[3], Status.DEAD, None, clock)], clock)
+    for path in config.history_dir.rglob("*"):
+        if path.is_file() and path.suffix in (".jsonl", ".gz", ".json"):
+            path.write_bytes(b"\x00not a pass\n")
+    assert previous_pass(config, clock.now) == {}
+    run_pass(config, clock)
+    assert arrivals.paths == ["/a", "/b", "/c", "/d"]
+
+
+def test_serve_starts_a_node_s_slowest_replicas_of_its_last_round_first(
+    project: Project, server: HTTPServer, arrivals: Arrivals, clock: FixedClock
+) -> None:
+    config = one_at_a_time(project, server)
+    (service,) = config.services
+    (node,) = service.nodes
+    a, b, c, d = keys(config)
+    last_round = {a: Seen(Status.SICK, 0.5), c: Seen(Status.DEAD, None)}
+
+    async def round_() -> list[ProbeResult]:
+        gate = Gate(1)
+        async with ClientPool() as pool:
+            try:
+                metrics = node.metrics(config.metrics)
+                return await probe_node(service, node, metrics, pool, clock, gate, last_round)
+            finally:
+                await gate.aclose()
+
+    results = asyncio.run(round_())
+    assert arrivals.paths == ["/c", "/a", "/b", "/d"]
+    assert [r.key for r in results] == [a, b, c, d]
+
+
+class SlowD(Arrivals):
+    """`Arrivals`, with /d answering `seconds` late its first `slow` times."""
+
+    def __init__(self, seconds: float, slow: int, rounds_done: int) -> None:
+        super().__init__()
+        self.seconds, self.slow, self.want = seconds, slow, rounds_done
+        self.done = threading.Event()
+
+    def __call__(self, request: Request) -> Response:
+        with self._lock:
+            self.paths.append(request.path)
+            late = request.path == "/d" and self.paths.count("/d") <= self.slow
+            if len(self.paths) >= self.want:
+                self.done.set()
+        if late:
+            time.sleep(self.seconds)  # the target is slow (the server's thread, not the test)
+        return Response("OK")
+
+
+def test_serve_orders_a_poll_node_s_round_by_its_last_round(
+    tmp_path: Path, server: HTTPServer, clock: FixedClock
+) -> None:
+    """Round 1 in config order finds d slow (its answer and its confirmation); round 2
+    starts d first."""
+    handler = SlowD(0.3, slow=2, rounds_done=5 + 4)
+    server.clear()
+    for name in "abcd":
+        server.expect_request(f"/{name}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
+    text = one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+    config = make_project(tmp_path, text.replace("retry = 1", "retry = 0\ninterval = 0.01"))
+    directory = state_dir(config)
+    live = LiveState(config, started=clock())
+    ctx = ServerContext(config, clock, live, ReporterToken(directory), directory)
+    scheduler = Scheduler(ctx, coalesce=0)
+
+    async def main() -> None:
+        await scheduler.start()
+        try:
+            assert await asyncio.to_thread(handler.done.wait, 30)  # two rounds answered
+        finally:
+            await scheduler.stop()
+
+    asyncio.run(main())
+    server.clear()
+    assert handler.paths[:5] == ["/a", "/b", "/c", "/d", "/d"]  # d and its re-check
+    # d first; a, b and c by their own (noise-sized) latencies of round 1
+    assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]
+
+
+def test_the_agent_orders_a_local_node_s_round_by_its_last_round(
+    tmp_path: Path, server: HTTPServer, clock: FixedClock
+) -> None:
+    handler = SlowD(0.3, slow=2, rounds_done=5 + 4)
+    server.clear()
+    for name in "abcd":
+        server.expect_request(f"/{name}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
+    text = one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+    text = text.replace("retry = 1", 'retry = 0\ninterval = 0.01\nmode = "local"')
+    config = make_project(tmp_path, text)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+
+        def accept(request: httpx.Request) -> httpx.Response:  # the server's reporter route
+            if handler.done.is_set():
+                stop.set()  # the second round is probed
+            return httpx.Response(200, text="OK")
+
+        transport = httpx.MockTransport(accept)
+        await asyncio.wait_for(
+            run_agent(config, "http://server", "t", clock, stop, transport=transport), 30
+        )
+
+    asyncio.run(main())
+    server.clear()
+    assert handler.paths[:5] == ["/a", "/b", "/c", "/d", "/d"]
+    # d first; a, b and c by their own (noise-sized) latencies of round 1
+    assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]
