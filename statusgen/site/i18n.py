@@ -15,6 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from markupsafe import escape
+
 from statusgen.clock import iso
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -41,6 +43,12 @@ class Messages:
         fixed strings tens of thousands of times a build, and a Jinja attribute lookup costs
         a fraction of a Jinja call."""
         return SimpleNamespace(**self.strings)
+
+    @cached_property
+    def html(self) -> dict[str, str]:
+        """Every message escaped for HTML, for markup built in Python (what a template's
+        `{{ text.uptime }}` writes), escaped once per locale rather than per use."""
+        return {key: str(escape(text)) for key, text in self.strings.items()}
 
     def date(self, value: date | datetime) -> str:
         """A day, e.g. `Nov 23, 2026` / `23 nov. 2026`."""

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
 from statusgen.impact import Impact
-from statusgen.site.charts import daily_chart, latency_chart
+from statusgen.site.charts import latency_chart
 from statusgen.site.i18n import Messages
-from statusgen.site.series import Bar, Note, ReplicaState
+from statusgen.site.series import Bar, Note
 from statusgen.status import Status
 
 if TYPE_CHECKING:
@@ -248,45 +248,6 @@ class Helpers:
         key, names = node.no_data_note
         return Markup(f"<p class=help>{escape(self.t(key, names=names))}</p>\n")
 
-    def replica_rows(self, replicas: Sequence[ReplicaState], certificates: bool) -> Markup:
-        """The rows of a node page's replica table: label, health, response time and,
-        with `certificates`, when the certificate expires."""
-        t, rows = self.t, []
-        for replica in replicas:
-            cells = (
-                f"<tr><td>{escape(replica.label)}</td><td>{self.health(replica.health)}</td>"
-                f"<td>{escape(t.ms(replica.latency_ms))}</td>"
-            )
-            if certificates:
-                expires = replica.certificate_expires
-                cells += f"<td>{self.when(expires) if expires else ''}</td>"
-            rows.append(cells + "</tr>\n")
-        if not rows:
-            rows.append(f'<tr><td colspan="3">{escape(t("no_replicas"))}</td></tr>\n')
-        return Markup("".join(rows))
-
-    def change_items(self, changes: Sequence[tuple[datetime, Status]]) -> Markup:
-        """The `<li>` of each status change: when, then the status it changed to."""
-        return Markup(
-            "".join(f"<li>{self.when(at)} {self.health(status)}</li>\n" for at, status in changes)
-        )
-
-    def day_rows(self, bars: Sequence[Bar], base: str) -> Markup:
-        """The rows of a node page's notable days: day, status, uptime and linked notes."""
-        t, base = self.t, escape(base)
-        rows = []
-        for bar in bars:
-            links = ", ".join(
-                f'<a href="{base}{"incidents" if note.kind == "incident" else "maintenance"}/'
-                f'{escape(note.id)}.html">{escape(note_text(note, t))}</a>'
-                for note in bar.notes
-            )
-            rows.append(
-                f"<tr><td>{escape(t.date(bar.day))}</td><td>{self.health(bar.status)}</td>"
-                f"<td>{escape(t.percent(bar.uptime))}</td><td>{links}</td></tr>\n"
-            )
-        return Markup("".join(rows))
-
     def bar(self, bars: Sequence[Bar], name: str, detailed: bool = False) -> Markup:
         """A bar; `detailed` (a node's or service's own page) carries each day's text."""
         key = ("bar", id(bars), name, detailed)
@@ -327,6 +288,3 @@ class Helpers:
         if key not in self._cache:
             self._cache[key] = latency_chart(points, self.now, self.t, 24, *size)
         return self._cache[key]
-
-    def daily_chart(self, rows: Sequence[tuple[date, int | None, int | None]]) -> Markup:
-        return daily_chart(rows, self.t)

@@ -32,8 +32,8 @@ from statusgen.resources import template_dirs
 from statusgen.site.cache import PageCache, page_key
 from statusgen.site.csp import content_security_policy
 from statusgen.site.i18n import Messages, messages
-from statusgen.site.markup import Helpers, note_text
-from statusgen.site.series import Bar
+from statusgen.site.markup import note_text
+from statusgen.site.nodepage import NodeHelpers, notable
 from statusgen.site.snapshot import NodeState, ServiceState, Snapshot
 
 PROJECT_URL = "https://github.com/statusgen/statusgen"
@@ -98,12 +98,6 @@ def describe(impact: Impact, t: Messages) -> str:
     return t(key) if key in t.strings else impact.description
 
 
-def notable(bars: Iterable[Bar]) -> list[Bar]:
-    """Days worth a row on a node page: not plainly healthy, or with notes; newest first."""
-    picked = [b for b in bars if b.notes or (b.status is not None and b.status.rank > 0)]
-    return sorted(picked, key=lambda b: b.day, reverse=True)
-
-
 def relative_root(path: str) -> str:
     return "../" * path.count("/")
 
@@ -136,7 +130,7 @@ class PageRenderer:
         labels = {s.id: s.name for s in config.services}
         labels.update({n.id: n.label for _, n in config.iter_nodes()})
         self.labels = labels
-        self.helpers = Helpers(self.t, snapshot.now)
+        self.helpers = NodeHelpers(self.t, snapshot.now)
 
     def names(self, ids: Iterable[str]) -> str:
         ids = list(ids)
