@@ -35,16 +35,19 @@ def test_every_replica_is_in_exactly_one_shard_and_stays_there():
 def test_tcp_probes_leave_from_the_source_address():
     async def go() -> tuple[str, bool]:
         peers: list[str] = []
+        accepted = asyncio.Event()
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             peers.append(writer.get_extra_info("peername")[0])
+            accepted.set()
             writer.close()
 
         server = await asyncio.start_server(handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         SOURCE_ADDRESS.set("127.0.0.5")
         outcome = await probe_tcp("127.0.0.1", port, 5)
-        await asyncio.sleep(0)  # let the handler note the peer
+        # The probe may be done (connected and closed) before the server accepts.
+        await asyncio.wait_for(accepted.wait(), 5)
         server.close()
         await server.wait_closed()
         return peers[0], outcome.ok

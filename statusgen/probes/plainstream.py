@@ -4,10 +4,11 @@ httpcore runs on anyio by default, and anyio wraps every connect, read and write
 cancel scope of its own (a task group for each connect): a third of the CPU of a
 plain-HTTP probe. A probe's connection is opened, used for one request and closed, so it
 needs none of that, nor asyncio's transports and streams: the socket is connected with
-`loop.sock_connect`, written with `send` and read with `recvmsg`, waiting on the loop only
-when it would block. Timeouts come from `asyncio.timeout`, and failures are raised as
-httpcore's exceptions from the OSError underneath, as anyio's backend raises them. TLS
-connections keep httpcore's own backend (`start_tls` is not offered here).
+`connect_ex` (`tcp.connect_socket`), written with `send` and read with `recvmsg`, waiting
+on the loop only when it would block. Timeouts come from `asyncio.timeout`, and failures
+are raised as httpcore's exceptions from the OSError underneath, as anyio's backend
+raises them. TLS connections keep httpcore's own backend (`start_tls` is not offered
+here).
 
 Reading with `recvmsg` is what times the answer where it happened: the socket has the
 kernel's receive timestamps on (`statusgen.probes.stamps`), so `PlainStream.received_at`
@@ -19,8 +20,6 @@ thousand other probes' work) does not lengthen its latency (`statusgen.probes.ti
 from __future__ import annotations
 
 import asyncio
-import errno
-import os
 import socket
 import time
 from collections.abc import Iterable
@@ -29,7 +28,7 @@ from typing import Any
 import httpcore
 
 from statusgen.probes.stamps import ANCILLARY, readable, received_at, stamp_received, writable
-from statusgen.probes.tcp import connect_first
+from statusgen.probes.tcp import connect_first, connect_socket
 
 SocketOption = tuple[int, int, int | bytes] | tuple[int, int, None, int]
 
@@ -183,33 +182,8 @@ async def _connect(
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if local_address is not None:
             sock.bind((local_address, 0))
-        await _connected(loop, sock, address)
+        await connect_socket(loop, sock, address)
 
     sock, _ = await connect_first(loop, host, port, connect)
     stamp_received(sock)
     return sock
-
-
-async def _connected(loop: asyncio.AbstractEventLoop, sock: socket.socket, address: Any) -> None:
-    """Connect non-blocking `sock` to the resolved `address`, waiting only when the
-    handshake is not over at once. (uvloop's `sock_connect` looks the address up again on
-    every call: 73 µs of CPU a loopback connection, against 40 µs for its own.)"""
-    error = sock.connect_ex(address)
-    if error in _IN_PROGRESS:
-        error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        if not error and not _established(sock):  # else done already (a near peer)
-            await writable(loop, sock)
-            error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-    if error:
-        raise OSError(error, os.strerror(error))
-
-
-def _established(sock: socket.socket) -> bool:
-    try:
-        sock.getpeername()
-    except OSError:
-        return False
-    return True
-
-
-_IN_PROGRESS = {errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, errno.EALREADY}

@@ -8,7 +8,8 @@ the name comes first and is not counted (docs/probes.md#latency)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import errno
+import os
 import socket
 import struct
 import sys
@@ -18,35 +19,45 @@ from typing import Any, TypeVar
 
 from statusgen.conditions import Facts
 from statusgen.probes.base import Outcome, describe_error, failed, local_addr, timed_out
+from statusgen.probes.stamps import writable
 
 T = TypeVar("T")
 
-# Closing is courtesy, not part of the measurement: never let it hold a pass up.
-_CLOSE_GRACE = 1.0
-
 
 async def probe_tcp(host: str, port: int, timeout: float) -> Outcome:
-    """Open a TCP connection to `host:port` within `timeout` seconds, then close it."""
+    """Open a TCP connection to `host:port` within `timeout` seconds, then close it (the
+    bare socket: no stream is built around a connection that is closed at once)."""
     try:
         async with asyncio.timeout(timeout):
-            writer, latency = await open_timed(host, port)
+            sock, latency = await connect_timed(host, port)
     except TimeoutError:
         return failed(timed_out(timeout))
     except OSError as exc:
         return failed(describe_error(exc))
-    peer = writer.get_extra_info("peername")
+    with sock:
+        try:
+            peer = sock.getpeername()
+        except OSError:  # reset since
+            peer = None
     facts = Facts(connected=True, response_time=latency, ip=peer[0] if peer else None)
-    writer.close()
-    with contextlib.suppress(OSError, TimeoutError):
-        async with asyncio.timeout(_CLOSE_GRACE):
-            await writer.wait_closed()
     return Outcome(True, latency, "connected", facts=facts, connect=latency)
 
 
 async def open_timed(host: str, port: int) -> tuple[asyncio.StreamWriter, float]:
-    """A stream to `host:port` and the seconds its TCP handshake took: each address the
-    name resolves to is tried in turn (`connect_first`), and only the handshake that
-    succeeded is timed."""
+    """A stream to `host:port` and the seconds its TCP handshake took (`connect_timed`)."""
+    sock, latency = await connect_timed(host, port)
+    try:
+        _, writer = await asyncio.open_connection(sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+    return writer, latency
+
+
+async def connect_timed(host: str, port: int) -> tuple[socket.socket, float]:
+    """A connected non-blocking socket to `host:port` and the seconds its TCP handshake
+    took: each address the name resolves to is tried in turn (`connect_first`), and only
+    the handshake that succeeded is timed."""
     loop = asyncio.get_running_loop()
     source = local_addr()  # a location's source_address: every connection leaves from it
 
@@ -54,13 +65,38 @@ async def open_timed(host: str, port: int) -> tuple[asyncio.StreamWriter, float]
         if source is not None:
             sock.bind(source)
         started = perf_counter()
-        await loop.sock_connect(sock, address)
+        await connect_socket(loop, sock, address)
         latency = perf_counter() - started
         return min(latency, kernel_rtt(sock) or latency)
 
-    sock, latency = await connect_first(loop, host, port, handshake)
-    _, writer = await asyncio.open_connection(sock=sock)
-    return writer, latency
+    return await connect_first(loop, host, port, handshake)
+
+
+async def connect_socket(
+    loop: asyncio.AbstractEventLoop, sock: socket.socket, address: Any
+) -> None:
+    """Connect non-blocking `sock` to the resolved `address`, waiting only when the
+    handshake is not over at once. (uvloop's `sock_connect` looks the address up again on
+    every call: 73 µs of CPU a loopback connection, against 40 µs for its own.)"""
+    error = sock.connect_ex(address)
+    if error in _IN_PROGRESS:
+        error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if not error and not _established(sock):  # else done already (a near peer)
+            await writable(loop, sock)
+            error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error:
+        raise OSError(error, os.strerror(error))
+
+
+def _established(sock: socket.socket) -> bool:
+    try:
+        sock.getpeername()
+    except OSError:
+        return False
+    return True
+
+
+_IN_PROGRESS = {errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, errno.EALREADY}
 
 
 async def connect_first(
