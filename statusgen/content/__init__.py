@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from statusgen.content.auto import auto_window, sync_auto_incidents
+    from statusgen.content.folders import check_content, load_content, read_content
     from statusgen.content.git import commit_files
     from statusgen.content.models import (
         Announcement,
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
         Update,
         expand_ids,
     )
-    from statusgen.content.reader import check_content, load_content, read_content
     from statusgen.content.render import render_markdown, sanitize_html
     from statusgen.content.writer import (
         add_update,
@@ -43,9 +43,9 @@ _EXPORTS = {
     "Maintenance": "models",
     "Update": "models",
     "expand_ids": "models",
-    "check_content": "reader",
-    "load_content": "reader",
-    "read_content": "reader",
+    "check_content": "folders",
+    "load_content": "folders",
+    "read_content": "folders",
     "render_markdown": "render",
     "sanitize_html": "render",
     "add_update": "writer",

@@ -1,9 +1,8 @@
-"""Read and validate every content file of a project.
+"""Read and validate one content file: an incident, announcement or maintenance window.
 
-Each folder from `[content]` (relative to the project root) holds one Markdown file per
-item; its file name (without `.md`) is the item's id. All files are read even when some
-are broken, and every problem is reported as `file:line: what is wrong; expected what`,
-so a broken file never hides the others nor half-updates a build.
+Each reader returns the item, or None and every problem found, as
+`file:line: what is wrong; expected what`. `statusgen.content.folders` reads a project's
+folders with them; the writers and the management API check what they write with them.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ from typing import Any
 
 from statusgen.clock import iso
 from statusgen.config import Config
-from statusgen.content.models import Announcement, Content, Incident, Maintenance, Update
+from statusgen.content.models import Announcement, Incident, Maintenance, Update
+from statusgen.content.paths import display_name
 from statusgen.content.render import render_markdown
 from statusgen.content.schema import (
     INCIDENT_STATUSES,
@@ -29,105 +29,15 @@ from statusgen.content.schema import (
 )
 from statusgen.content.source import Source, read_source
 from statusgen.content.timeline import SEPARATOR, RawUpdate, Timeline, parse_timeline
-from statusgen.errors import ContentError
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 Item = Incident | Announcement | Maintenance
 
 
-def load_content(config: Config) -> Content:
-    """Every incident, announcement and maintenance file, validated; raises one
-    ContentError listing every problem of every file."""
-    content, problems = read_content(config)
-    if problems:
-        raise ContentError(problems)
-    return content
-
-
-def check_content(config: Config) -> list[str]:
-    """Every problem of every content file (`file:line: message`); empty when all valid.
-    No text is rendered (rendering finds no problem), so Markdown is not even loaded."""
-    return read_content(config, render=_unrendered)[1]
-
-
-def _unrendered(text: str) -> str:
-    return ""
-
-
-def read_content(
-    config: Config, render: Callable[[str], str] = render_markdown
-) -> tuple[Content, list[str]]:
-    """All valid items and all problems found, without raising; `render` turns their
-    Markdown into HTML."""
-    problems: list[str] = []
-    folders = config.content
-    incidents = _read_folder(config, folders.incidents, read_incident, problems, render)
-    announcements = _read_folder(config, folders.announcements, read_announcement, problems, render)
-    maintenance = _read_folder(config, folders.maintenance, read_maintenance, problems, render)
-    return (
-        Content(
-            incidents=sorted(incidents, key=lambda i: (i.started, i.id), reverse=True),
-            announcements=sorted(announcements, key=_announcement_order, reverse=True),
-            maintenance=sorted(maintenance, key=lambda m: (m.starts, m.id), reverse=True),
-        ),
-        problems,
-    )
-
-
-def _announcement_order(item: Announcement) -> tuple[str, str]:
-    when = item.starts or item.created
-    return (iso(when) if when else "", item.id)
-
-
-def content_files(folder: Path) -> list[Path]:
-    """The `.md` files of a content folder, by name; hidden and temporary files are not
-    content."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.md") if not p.name.startswith(".") and p.is_file())
-
-
-def display_name(config: Config, path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(config.root.resolve()))
-    except ValueError:
-        return str(path)
-
-
-Reader = Callable[..., tuple[Any, list[str]]]
-
-
-def misnamed_files(folder: Path) -> list[Path]:
-    """Files that look like content but are not read: `.MD`, `.Md`, `.markdown`."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() in (".md", ".markdown") and p.suffix != ".md"
-        if not p.name.startswith(".")
-    )
-
-
-def _read_folder(
-    config: Config, rel: str, reader: Reader, problems: list[str], render: Callable[[str], str]
-) -> list[Any]:
-    items = []
-    for path in misnamed_files(config.resolve(rel)):
-        problems.append(
-            f"{display_name(config, path)}:1: extension {path.suffix!r} is not read; "
-            f"expected lowercase '.md' (rename it to {path.stem}.md)"
-        )
-    for path in content_files(config.resolve(rel)):
-        item, found = reader(config, path, render=render)
-        problems += found
-        if item is not None and not found:
-            items.append(item)
-    return items
-
-
-def _open(config: Config, path: Path, text: str | None) -> tuple[Source | None, list[str]]:
-    name = display_name(config, path)
+def _open(
+    config: Config, path: Path, text: str | None, name: str | None
+) -> tuple[Source | None, list[str]]:
+    name = name or display_name(config, path)
     source, problems = read_source(path, name, text)
     if not SLUG.match(path.stem):
         problems.insert(
@@ -185,9 +95,10 @@ def read_incident(
     path: Path,
     text: str | None = None,
     render: Callable[[str], str] = render_markdown,
+    name: str | None = None,
 ) -> tuple[Incident | None, list[str]]:
     """One incident file (or `text` as if it were that file), or None and its problems."""
-    source, problems = _open(config, path, text)
+    source, problems = _open(config, path, text, name)
     if source is None:
         return None, problems
     front, found = source.validate(IncidentFront)
@@ -280,9 +191,10 @@ def read_announcement(
     path: Path,
     text: str | None = None,
     render: Callable[[str], str] = render_markdown,
+    name: str | None = None,
 ) -> tuple[Announcement | None, list[str]]:
     """One announcement file (or `text` as if it were that file), or None and its problems."""
-    source, problems = _open(config, path, text)
+    source, problems = _open(config, path, text, name)
     if source is None:
         return None, problems
     front, found = source.validate(AnnouncementFront)
@@ -322,9 +234,10 @@ def read_maintenance(
     path: Path,
     text: str | None = None,
     render: Callable[[str], str] = render_markdown,
+    name: str | None = None,
 ) -> tuple[Maintenance | None, list[str]]:
     """One maintenance file (or `text` as if it were that file), or None and its problems."""
-    source, problems = _open(config, path, text)
+    source, problems = _open(config, path, text, name)
     if source is None:
         return None, problems
     front, found = source.validate(MaintenanceFront)
@@ -353,3 +266,17 @@ def read_maintenance(
         html=render(timeline.lead),
         created=front.created,
     ), []
+
+
+def read_file(
+    kind: str,
+    config: Config,
+    path: Path,
+    text: str | None,
+    render: Callable[[str], str],
+    name: str,
+) -> tuple[Any, list[str]]:
+    """One file of `kind` (incident, announcement, maintenance) read and validated by
+    `read_<kind>`: the item, or None and its problems."""
+    read = {"incident": read_incident, "announcement": read_announcement}.get(kind)
+    return (read or read_maintenance)(config, path, text, render=render, name=name)

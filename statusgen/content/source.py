@@ -16,16 +16,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from statusgen.content.timeline import normalise_newlines
+from statusgen.content.vocabulary import MAX_CONTENT_BYTES, TIME_EXAMPLE
 from statusgen.validation import describe_error
 
 HANDLER = frontmatter.YAMLHandler()
 # libyaml's safe loader when it is there (several times faster), else PyYAML's own.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-# One incident, announcement or maintenance file: a long post-mortem is tens of KiB; a
-# 20 MB body would take half a GB to render and publish (docs/configuration.md).
-MAX_CONTENT_BYTES = 1 << 20
 
 
 def _too_large(name: str, size: int) -> str:
@@ -109,8 +105,17 @@ def read_source(path: Path, name: str, text: str | None = None) -> tuple[Source 
     front_offset = text.count("\n", 0, start.end())  # 0-based line of front's first line
     body_line = text.count("\n", 0, end.end()) + 1
     try:
-        data = HANDLER.load(front, Loader=SAFE_LOADER)
-        tree = yaml.compose(front, Loader=SAFE_LOADER)
+        # One parse: the node tree gives each key's line, then becomes the data as
+        # `yaml.load` would build it (lines first: constructing merges `<<` keys in place).
+        loader = SAFE_LOADER(front)
+        try:
+            tree = loader.get_single_node()
+            key_lines, item_lines, problems = _lines(tree, front_offset, name)
+            data = None if tree is None else loader.construct_document(tree)
+        except ValueError as exc:  # PyYAML's: a timestamp that is no real date
+            return None, [_not_a_date(loader, tree, exc, front_offset, name)]
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = front_offset + mark.line + 1 if mark else 1
@@ -125,19 +130,60 @@ def read_source(path: Path, name: str, text: str | None = None) -> tuple[Source 
         return None, [f"{name}:2: front matter is not a mapping; expected 'key: value' lines"]
     end_line = text.count("\n", 0, end.start()) + 1
     source = Source(name, data, text[end.end() :], body_line, end_line)
-    problems = []
-    if isinstance(tree, yaml.MappingNode):
-        for key_node, value_node in tree.value:
-            key = str(key_node.value)
-            line = front_offset + key_node.start_mark.line + 1
-            if key in source.key_lines:
-                # YAML would silently keep the last one; a hand edit likely went wrong.
-                first = source.key_lines[key]
-                problems.append(f"{name}:{line}: {key}: duplicate key (first at line {first})")
-                continue
-            source.key_lines[key] = line
-            if isinstance(value_node, yaml.SequenceNode):
-                source.item_lines[key] = [
-                    front_offset + item.start_mark.line + 1 for item in value_node.value
-                ]
+    source.key_lines, source.item_lines = key_lines, item_lines
     return source, problems
+
+
+def _lines(
+    tree: yaml.Node | None, offset: int, name: str
+) -> tuple[dict[str, int], dict[str, list[int]], list[str]]:
+    """The line of each top-level key and of each item of a list value (`offset`: the
+    line before the front matter's first), and a problem per duplicate key."""
+    key_lines: dict[str, int] = {}
+    item_lines: dict[str, list[int]] = {}
+    problems: list[str] = []
+    if not isinstance(tree, yaml.MappingNode):
+        return key_lines, item_lines, problems
+    for key_node, value_node in tree.value:
+        key = str(key_node.value)
+        line = offset + key_node.start_mark.line + 1
+        if key in key_lines:
+            # YAML would silently keep the last one; a hand edit likely went wrong.
+            first = key_lines[key]
+            problems.append(f"{name}:{line}: {key}: duplicate key (first at line {first})")
+            continue
+        key_lines[key] = line
+        if isinstance(value_node, yaml.SequenceNode):
+            item_lines[key] = [offset + item.start_mark.line + 1 for item in value_node.value]
+    return key_lines, item_lines, problems
+
+
+def _not_a_date(
+    loader: yaml.SafeLoader, tree: yaml.Node, error: ValueError, offset: int, name: str
+) -> str:
+    """`file:line: problem` for a value YAML reads as a timestamp that is no real date or
+    time (2026-13-45, 25:00): the constructor raises a bare ValueError, without a line."""
+    seen: set[int] = set()
+    nodes: list[yaml.Node] = [tree]
+    while nodes:
+        node = nodes.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    loader.construct_yaml_timestamp(node)
+                except ValueError as found:
+                    line = offset + node.start_mark.line + 1
+                    return (
+                        f"{name}:{line}: {node.value!r} is not a real date or time ({found}); "
+                        f"expected a time like {TIME_EXAMPLE}"
+                    )
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                nodes += [value, key]
+    problem = f"front matter is not valid YAML ({error})"
+    return f"{name}:{offset + 1}: {problem}; expected 'key: value' lines"

@@ -13,6 +13,9 @@ SEVERITIES: tuple[str, ...] = ("minor", "major", "critical")
 INCIDENT_STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
 MAINTENANCE_STATUSES: tuple[str, ...] = ("scheduled", "in_progress", "verifying", "completed")
 TIME_EXAMPLE = "2026-11-23T14:05Z"
+# One incident, announcement or maintenance file: a long post-mortem is tens of KiB; a
+# 20 MB body would take half a GB to render and publish (docs/configuration.md).
+MAX_CONTENT_BYTES = 1 << 20
 
 
 def to_utc(value: Any) -> datetime:

@@ -21,9 +21,8 @@ import yaml
 from statusgen.clock import iso
 from statusgen.config import Config
 from statusgen.content.models import Announcement, Incident, Maintenance, Update
+from statusgen.content.paths import content_files, display_name
 from statusgen.content.reader import (
-    content_files,
-    display_name,
     read_announcement,
     read_incident,
     read_maintenance,

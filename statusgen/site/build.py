@@ -18,6 +18,7 @@ from jinja2 import Environment
 
 from statusgen.config import LOCALES, Config
 from statusgen.content import load_content
+from statusgen.content.cache import kept_content
 from statusgen.content.render import remembered
 from statusgen.errors import ConfigError
 from statusgen.files import locked, private_folder
@@ -81,7 +82,7 @@ def build_site(
     # `--full` reads the raw files the ordinary way: a second way to the same bytes.
     raw = None if full else RawCache(state / CACHE_FOLDER / "raw")
     kept = SeriesCache(state / CACHE_FOLDER, read=not full)
-    with remembered(cache.markdown()):
+    with remembered(cache.markdown()), kept_content(state / CACHE_FOLDER, read=not full):
         snapshot, warnings = snapshot_at(config, now, live, raw, kept)
     if raw is not None:
         raw.finish()  # the raw and sealed days this build decoded, for the next one
