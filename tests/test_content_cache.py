@@ -213,3 +213,29 @@ def test_a_rebuild_of_unchanged_content_loads_no_yaml_parser(config, tmp_path):
 
     assert run() == "0 frontmatter statusgen.content.schema yaml"
     assert run() == "4"
+
+
+def test_files_are_named_as_display_name_names_them_links_included(tmp_path):
+    from statusgen.content.paths import content_files, display_name, named_files
+
+    config = make_config(tmp_path)
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (real / "a.md").write_text("x")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.md"
+    outside.write_text("x")
+    folder = tmp_path / "config" / "incidents"
+    folder.mkdir(parents=True)
+    (folder / "b.md").write_text("x")
+    (folder / "link-in.md").symlink_to(real / "a.md")
+    (folder / "link-out.md").symlink_to(outside)
+    linked = tmp_path / "config" / "linked"
+    linked.symlink_to(real)
+    for where in (folder, linked):
+        names = named_files(config, where)
+        assert names == [(p, display_name(config, p)) for p in content_files(where)]
+    assert [name for _, name in named_files(config, folder)] == [
+        "config/incidents/b.md",
+        "elsewhere/a.md",
+        str(folder / "link-out.md"),
+    ]

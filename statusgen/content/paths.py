@@ -30,8 +30,12 @@ def misnamed_files(folder: Path) -> list[Path]:
 
 def display_name(config: Config, path: Path, root: Path | None = None) -> str:
     """`path` relative to the project root (`root`: that root resolved, when known)."""
+    return _relative(path.resolve(), root or config.root.resolve(), path)
+
+
+def _relative(resolved: Path, root: Path, path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(root or config.root.resolve()))
+        return str(resolved.relative_to(root))
     except ValueError:
         return str(path)
 
@@ -52,5 +56,5 @@ def named_files(config: Config, folder: Path) -> list[tuple[Path, str]]:
                 if entry.is_symlink():
                     named.append((path, display_name(config, path, root)))
                 else:
-                    named.append((path, display_name(config, resolved / name, root)))
+                    named.append((path, _relative(resolved / name, root, path)))
     return sorted(named)
