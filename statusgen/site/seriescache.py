@@ -26,11 +26,12 @@ that reads it, as without the cache). `statusgen build --full` reads nothing fro
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+import orjson
 
 from statusgen.config import Config
 from statusgen.files import seal, unseal, write_atomic
@@ -153,7 +154,7 @@ class SeriesCache:
             data = unseal(self.path.read_bytes())
             if data is None:  # torn by a crash (written without fsync)
                 return
-            found = json.loads(data)
+            found = orjson.loads(data)
             if found["base"] != self.base:
                 return
             self._cells = [
@@ -211,6 +212,9 @@ class SeriesCache:
             ],
             "nodes": nodes,
         }
-        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        try:
+            data = orjson.dumps(document)
+        except TypeError:  # a latency past 64 bits (a hand-made line): not kept
+            return
         with contextlib.suppress(OSError):
-            write_atomic(self.path, seal(text.encode()), mode=0o600, sync=False)
+            write_atomic(self.path, seal(data), mode=0o600, sync=False)
