@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from statusgen.clock import Clock, iso, parse_iso
@@ -26,6 +27,9 @@ from statusgen.history.lines import dumps
 from statusgen.history.spool import Spool
 from statusgen.status import ProbeResult, Status
 from statusgen.validation import redact_userinfo
+
+if TYPE_CHECKING:
+    from statusgen.probes.order import Previous
 
 Shard = tuple[int, int]
 
@@ -62,14 +66,21 @@ def probe_location(
     shard: Shard | None = None,
     on_result: Callable[[ProbeResult], None] | None = None,
     record: bool = True,
+    previous: Previous | None = None,
 ) -> LocationPass:
     """Probe the poll replicas (of `shard` only, when given) from `location`, its
-    `source_address` bound, and append the pass to its own raw files."""
+    `source_address` bound, and append the pass to its own raw files. `previous` (what
+    the last pass saw) orders the replicas, as for `probe_pass`."""
     from statusgen.probes import probe_pass
 
     found = find_location(config, location)
     results = probe_pass(
-        config, clock, on_result=on_result, shard=shard, source_address=found.source_address
+        config,
+        clock,
+        on_result=on_result,
+        shard=shard,
+        source_address=found.source_address,
+        previous=previous,
     )
     now = clock()
     evaluation = evaluate(_tree(config), {r.key: r.status for r in results}, config.health.rule)

@@ -221,7 +221,10 @@ def merged_pass(
     warnings = config.secret_warnings()
     path = None
     if location is not None:
-        own = probe_location(config, clock, location, on_result=on_result, record=not dry_run)
+        previous = previous_pass(config, clock())
+        own = probe_location(
+            config, clock, location, on_result=on_result, record=not dry_run, previous=previous
+        )
         warnings += own.warnings
         path = own.history_file
     merged = merged_state(config, clock())

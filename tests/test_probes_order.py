@@ -12,10 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from statusgen.agent import run_agent
+from statusgen.cli import main
 from statusgen.clock import FixedClock
 from statusgen.config import Config, NodeMetrics, load_config
 from statusgen.probes import ClientPool, probe_pass
@@ -28,6 +30,7 @@ from statusgen.server.polling import probe_node
 from statusgen.server.scheduler import Scheduler
 from statusgen.server.tokens import ReporterToken, state_dir
 from statusgen.status import ProbeResult, Status
+from tests.locations_support import locations_toml
 from tests.server_support import make_project
 
 Project = Callable[[str], Path]
@@ -301,4 +304,24 @@ def test_the_agent_orders_a_local_node_s_round_by_its_last_round(
     server.clear()
     assert handler.paths[:5] == ["/a", "/b", "/c", "/d", "/d"]
     # d first; a, b and c by their own (noise-sized) latencies of round 1
+    assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]
+
+
+def test_statusgen_probe_location_orders_by_the_history_s_latest_pass(
+    project: Project, server: HTTPServer
+) -> None:
+    """`statusgen probe --location fra` twice: the first pass finds d slow (its answer
+    and its confirmation); the second, reading that pass back, starts d first."""
+    handler = SlowD(0.3, slow=2, rounds_done=5 + 4)
+    server.clear()
+    for name in "abcd":
+        server.expect_request(f"/{name}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
+    text = one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+    path = project(text.replace("retry = 1", "retry = 0") + locations_toml("fra", "par"))
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["probe", "-c", str(path), "--location", "fra"])
+        assert result.exit_code == 0, result.output
+    server.clear()
+    assert handler.paths[:5] == ["/a", "/b", "/c", "/d", "/d"]
     assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]

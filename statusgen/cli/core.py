@@ -232,9 +232,12 @@ def _probe_location(
     config: Config, location: str, shard: tuple[int, int] | None, as_json: bool, dry_run: bool
 ) -> LocationPass:
     from statusgen.locations import probe_location
-    from statusgen.run import PassOutcome
+    from statusgen.run import PassOutcome, previous_pass
 
-    done = probe_location(config, system_clock, location, shard, record=not dry_run)
+    previous = previous_pass(config, system_clock())  # the history's latest pass, if any
+    done = probe_location(
+        config, system_clock, location, shard, record=not dry_run, previous=previous
+    )
     warnings = config.secret_warnings() + done.warnings
     outcome = PassOutcome(done.results, done.evaluation, done.history_file, warnings)
     for warning in outcome.warnings:
