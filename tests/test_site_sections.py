@@ -7,13 +7,16 @@ part (certificates, locations, a description, no data, maintenance, no changes).
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
 
 from statusgen.config import LOCALES
 from statusgen.site.build import snapshot_at
+from statusgen.site.i18n import LOCALE_DIR, Messages, messages
 from statusgen.site.locations import LocationState
+from statusgen.site.nodepage import NodeHelpers, notable
 from statusgen.site.pages import Assets, PageRenderer, environment, items
 from statusgen.status import Status
 
@@ -74,3 +77,44 @@ def test_the_node_sections_write_what_the_template_wrote(tmp_path):
                 assert ours == theirs, (lang, node.key)
                 checked += 1
     assert checked == len(LOCALES) * len(nodes) * 4
+
+
+def test_pieces_kept_for_the_next_page_are_what_a_fresh_renderer_draws(tmp_path):
+    """Node rows (home, then service page), notable days, charts of the same series at
+    two sizes and the page data are kept between pages: each is what a renderer that
+    never drew anything before draws."""
+    config = make_fixture(tmp_path / "site")
+    snapshot, _ = snapshot_at(config, T0)
+    nodes = [node for service in snapshot.services for node in service.nodes]
+    for lang in LOCALES:
+        t = messages(lang)
+        warm = NodeHelpers(t, T0)
+        home = warm.node_rows(nodes, "")
+        service = warm.node_rows(nodes, "../")
+        assert service == NodeHelpers(t, T0).node_rows(nodes, "../")
+        assert home == NodeHelpers(t, T0).node_rows(nodes, "")
+        assert warm.page_data() == _page_data(t, nodes)
+        for node in nodes:
+            big = warm.chart(node.series.latency, 96, 384, 64)
+            assert big == NodeHelpers(t, T0).chart(node.series.latency, 96, 384, 64)
+            bars = notable(node.series.bars)
+            warm.day_rows(bars, "x/")
+            assert warm.day_rows(bars, "../../") == NodeHelpers(t, T0).day_rows(bars, "../../")
+        assert warm.page_data() == NodeHelpers(t, T0).page_data()  # no compact bars since
+
+
+def _page_data(t, nodes):
+    fresh = NodeHelpers(t, T0)
+    fresh.node_rows(nodes, "")
+    return fresh.page_data()
+
+
+def test_formatted_numbers_read_as_freshly_formatted_ones():
+    values = [None, 0, 0.0, -0.0, 1, 1.0, 0.5, 2.5, 99.5, 1234.5678, 0.99999, 0.999949, 1e-05]
+    for lang in LOCALES:
+        t = messages(lang)
+        for value in values * 2:
+            fresh = Messages(lang, json.loads((LOCALE_DIR / f"{lang}.json").read_text()))
+            assert t.ms(value) == fresh.ms(value), (lang, value)
+            assert t.percent(value) == fresh.percent(value), (lang, value)
+    assert messages("en").ms(-0.0) == "-0 ms" and messages("en").ms(0) == "0 ms"

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate, islice
 from operator import lt, sub, truediv
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -197,17 +198,21 @@ def _svg(width: int, height: int, body: str, wide: bool = False) -> str:
     return f'<svg class={css} viewBox="0 0 {width} {height}" preserveAspectRatio=none>{body}</svg>'
 
 
-def latency_chart(
-    points: Sequence[tuple[datetime, int]],
-    now: datetime,
-    t: Messages,
-    hours: float = 24,
-    count: int = 24,
-    width: int = 192,
-    height: int = 32,
-) -> Markup:
-    """The last `hours` of response times with its scale and figures (latest, average,
-    p95); text alone when there is no data."""
+class Window(NamedTuple):
+    """A series inside a chart's window, with what every chart of it shows alike: the
+    scale's top and the figures."""
+
+    times: Sequence[datetime]
+    values: Sequence[int]
+    top: int
+    figures: Markup
+
+
+def window(
+    points: Sequence[tuple[datetime, int]], now: datetime, t: Messages, hours: float = 24
+) -> Window | None:
+    """The points inside the last `hours`, in time order, with the scale's top and the
+    figures (latest, average, p95); None when there is none."""
     start = now - timedelta(hours=hours)
     if isinstance(points, Points):
         times, values = points.times, points.values
@@ -218,11 +223,41 @@ def latency_chart(
         times, values = [at for at, _ in inside], [v for _, v in inside]
     # else a node's series: in time order and inside the window already
     if not values:
-        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+        return None
     avg, high = sum(values) / len(values), p95(values)
-    top = nice_top(max(values))
+    figures = _figures(t, "chart_figures", now=values[-1], avg=avg, p95=high)
+    return Window(times, values, nice_top(max(values)), figures)
+
+
+def latency_chart(
+    points: Sequence[tuple[datetime, int]],
+    now: datetime,
+    t: Messages,
+    hours: float = 24,
+    count: int = 24,
+    width: int = 192,
+    height: int = 32,
+    memo: dict[tuple[int, float], tuple[object, Window | None]] | None = None,
+) -> Markup:
+    """The last `hours` of response times with its scale and figures (latest, average,
+    p95); text alone when there is no data.
+
+    `memo` keeps each series' `window` by points (by id: the caller keeps the points
+    alive) for the next chart of the same points, `now` and locale: a node's 24-hour
+    series is drawn twice, on its own page and in its row."""
+    key = (id(points), hours)
+    found = memo.get(key) if memo is not None else None
+    if found is not None and found[0] is points:
+        shown = found[1]
+    else:
+        shown = window(points, now, t, hours)
+        if memo is not None:
+            memo[key] = (points, shown)
+    if shown is None:
+        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+    times, values, top, figures = shown
     if len(values) <= FEW_POINTS:  # each check a dot at its own time
-        span = hours * 3600
+        start, span = now - timedelta(hours=hours), hours * 3600
         xy = [
             (round((at - start).total_seconds() / span * width), _y(v, top, height))
             for at, v in zip(times, values, strict=True)
@@ -231,9 +266,7 @@ def latency_chart(
     else:
         xy = _known(_sorted_buckets(times, values, now, hours, count), top, width, height)
         body = _path(xy, dots=len(xy) <= FEW_POINTS)
-    figures = _figures(t, "chart_figures", now=values[-1], avg=avg, p95=high)
-    svg = _svg(width, height, body)
-    return _figure(svg, top, t, figures)
+    return _figure(_svg(width, height, body), top, t, figures)
 
 
 def _ascending(times: Sequence[datetime]) -> bool:

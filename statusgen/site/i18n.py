@@ -32,6 +32,10 @@ class Messages:
         self.formats: dict[str, str] = data["formats"]
         self.months: list[str] = data["months"]
         self.months_short: list[str] = data["months_short"]
+        # Formatted uptimes and response times: a build writes the same few thousand
+        # values tens of thousands of times (bars, tables, charts' figures).
+        self._percents: dict[float | None, str] = {}
+        self._ms: dict[float, str] = {}
 
     def __call__(self, key: str, **fields: object) -> str:
         text = self.strings[key]
@@ -73,14 +77,25 @@ class Messages:
 
     def percent(self, ratio: float | None) -> str:
         """An uptime: two decimals, rounded down so 99.999 % never reads as 100 %."""
-        if ratio is None:
-            return self("no_data")
-        value = math.floor(ratio * 10000) / 100
-        text = "100" if value >= 100 else self.number(value, 2)
-        return self.formats["percent"].format(value=text)
+        found = self._percents.get(ratio)
+        if found is None:
+            if ratio is None:
+                found = self("no_data")
+            else:
+                value = math.floor(ratio * 10000) / 100
+                text = "100" if value >= 100 else self.number(value, 2)
+                found = self.formats["percent"].format(value=text)
+            _remember(self._percents, ratio, found)
+        return found
 
     def ms(self, value: float | None) -> str:
-        return self("no_data") if value is None else self("ms", value=self.number(value))
+        if not value:  # None, or a zero: -0.0 equals 0 yet reads "-0"
+            return self("no_data") if value is None else self("ms", value=self.number(value))
+        found = self._ms.get(value)
+        if found is None:
+            found = self("ms", value=self.number(value))
+            _remember(self._ms, value, found)
+        return found
 
     def duration(self, span: timedelta) -> str:
         """A human duration, e.g. `2 h 5 min`."""
@@ -98,6 +113,14 @@ class Messages:
 
     def iso(self, value: datetime) -> str:
         return iso(value)
+
+
+def _remember(memo: dict, value: float | None, text: str) -> None:
+    """Keep a formatted number (equal numbers other than zeros format alike: 1 and 1.0
+    both read "1"), within bounds: a server process keeps its catalogues."""
+    if len(memo) >= 10_000:
+        memo.clear()
+    memo[value] = text
 
 
 @cache

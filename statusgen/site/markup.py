@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 from statusgen.impact import Impact
-from statusgen.site.charts import latency_chart
+from statusgen.site.charts import Window, latency_chart
 from statusgen.site.i18n import Messages
 from statusgen.site.series import Bar, Note
 from statusgen.status import Status
@@ -172,6 +172,9 @@ class Helpers:
         self._cells: dict[tuple[int, bool], tuple[Bar, str, str]] = {}  # see uptime_bar
         self.notes = NoteIndex(t)
         self._compact = False  # the page being rendered has compact bars (data-n refs)
+        self._windows: dict[tuple[int, float], tuple[object, Window | None]] = {}  # charts
+        self._rows: dict[int, tuple[NodeState, str]] = {}  # see node_rows
+        self._data: dict[int, Markup] = {}  # see page_data
 
     def pill(self, impact: Impact) -> Markup:
         value = impact.state
@@ -214,32 +217,40 @@ class Helpers:
 
     def node_rows(self, nodes: Sequence[NodeState], base: str) -> Markup:
         """The `<li>` of each node (home and service pages): name and link, status pill,
-        replicas when there are several, then bar, uptimes and chart."""
+        replicas when there are several, then bar, uptimes and chart. All but the link
+        is kept by node for the next page listing it (home page, service page)."""
         base = escape(base)
         rows = []
         for node in nodes:
-            href = f"{base}nodes/{escape(node.service)}/{escape(node.id)}.html"
+            found = self._rows.get(id(node))
+            if found is None or found[0] is not node:
+                found = self._rows[id(node)] = (node, self._row(node))
             rows.append(
-                f'<li class=node>\n<div class=row><a class=name href="{href}">'
-                f"{escape(node.label)}</a>{self.pill(node.impact)}</div>\n"
+                f'<li class=node>\n<div class=row><a class=name href="{base}nodes/'
+                f'{escape(node.service)}/{escape(node.id)}.html">{found[1]}'
             )
-            if node.description:
-                rows.append(f"<p class=help>{escape(node.description)}</p>\n")
-            rows.append(self.no_data_note(node))
-            if len(node.replicas) > 1:
-                spans = "".join(
-                    f"<span class=h-{escape(r.health.value if r.health else 'none')}>"
-                    f"{escape(r.label)}<span class=vh> ({escape(self._state(r.health))})"
-                    "</span></span>"
-                    for r in node.replicas
-                )
-                rows.append(f"<p class=reps>{spans}</p>\n")
-            series = node.series
-            rows.append(
-                f"{self.bar(series.bars, node.label)}\n{self.uptimes(series.uptime)}\n"
-                f"{self.chart(series.latency)}\n</li>\n"
-            )
+        self._compact = self._compact or bool(rows)  # compact bars (see `bar`)
         return Markup("".join(rows))
+
+    def _row(self, node: NodeState) -> str:
+        out = [f"{escape(node.label)}</a>{self.pill(node.impact)}</div>\n"]
+        if node.description:
+            out.append(f"<p class=help>{escape(node.description)}</p>\n")
+        out.append(self.no_data_note(node))
+        if len(node.replicas) > 1:
+            spans = "".join(
+                f"<span class=h-{escape(r.health.value if r.health else 'none')}>"
+                f"{escape(r.label)}<span class=vh> ({escape(self._state(r.health))})"
+                "</span></span>"
+                for r in node.replicas
+            )
+            out.append(f"<p class=reps>{spans}</p>\n")
+        series = node.series
+        out.append(
+            f"{self.bar(series.bars, node.label)}\n{self.uptimes(series.uptime)}\n"
+            f"{self.chart(series.latency)}\n</li>\n"
+        )
+        return "".join(out)
 
     def no_data_note(self, node: NodeState) -> Markup:
         """Why a node shows "No data" (an unset secret, no report yet), when known."""
@@ -264,6 +275,10 @@ class Helpers:
         each page."""
         t = self.t
         notes, self._compact = (self.notes.texts if self._compact else []), False
+        # The notes only grow: their number says which they are.
+        found = self._data.get(len(notes))
+        if found is not None:
+            return found
         data = {
             "states": {css: t(key) for css, key in STATE_KEYS.items()},
             "tip": t("day_tip"),
@@ -281,10 +296,14 @@ class Helpers:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         # Inside <script>, only "</" could end the element early.
         text = text.replace("</", "<\\/")
-        return Markup(f'<script type="application/json" id="sg-data">{text}</script>')
+        found = Markup(f'<script type="application/json" id="sg-data">{text}</script>')
+        self._data[len(notes)] = found
+        return found
 
     def chart(self, points: Sequence[tuple[datetime, int]], *size: int) -> Markup:
         key = ("chart", id(points), size)
         if key not in self._cache:
-            self._cache[key] = latency_chart(points, self.now, self.t, 24, *size)
+            self._cache[key] = latency_chart(
+                points, self.now, self.t, 24, *size, memo=self._windows
+            )
         return self._cache[key]

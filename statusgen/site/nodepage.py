@@ -40,6 +40,7 @@ class NodeHelpers(Helpers):
     def __init__(self, t: Messages, now: datetime) -> None:
         super().__init__(t, now)
         self._pieces: dict[str, str] = {}
+        self._days: dict[tuple[int, str], tuple[Bar, str]] = {}  # see day_rows
 
     def _fixed(self, key: str, make: str) -> str:
         """A fixed piece of markup of this locale, built once: `make` is a format string
@@ -145,20 +146,30 @@ class NodeHelpers(Helpers):
         )
 
     def day_rows(self, bars: Sequence[Bar], base: str) -> Markup:
-        """The rows of a node page's notable days: day, status, uptime and linked notes."""
-        t, base = self.t, escape(base)
+        """The rows of a node page's notable days: day, status, uptime and linked notes.
+        Each row is kept by Bar (by id: the snapshot keeps the Bars alive) and `base`:
+        nodes share the Bars of days with the same counts."""
+        memo = self._days
         rows = []
         for bar in bars:
-            links = ", ".join(
-                f'<a href="{base}{"incidents" if note.kind == "incident" else "maintenance"}/'
-                f'{escape(note.id)}.html">{escape(note_text(note, t))}</a>'
-                for note in bar.notes
-            )
-            rows.append(
-                f"<tr><td>{escape(t.date(bar.day))}</td><td>{self.health(bar.status)}</td>"
-                f"<td>{escape(t.percent(bar.uptime))}</td><td>{links}</td></tr>\n"
-            )
+            key = (id(bar), base)
+            found = memo.get(key)
+            if found is None or found[0] is not bar:
+                found = memo[key] = (bar, self._day_row(bar, escape(base)))
+            rows.append(found[1])
         return Markup("".join(rows))
+
+    def _day_row(self, bar: Bar, base: str) -> str:
+        t = self.t
+        links = ", ".join(
+            f'<a href="{base}{"incidents" if note.kind == "incident" else "maintenance"}/'
+            f'{escape(note.id)}.html">{escape(note_text(note, t))}</a>'
+            for note in bar.notes
+        )
+        return (
+            f"<tr><td>{escape(t.date(bar.day))}</td><td>{self.health(bar.status)}</td>"
+            f"<td>{escape(t.percent(bar.uptime))}</td><td>{links}</td></tr>\n"
+        )
 
     def daily_chart(self, rows: Sequence[tuple[date, int | None, int | None]]) -> Markup:
         return daily_chart(rows, self.t)
