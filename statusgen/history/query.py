@@ -238,6 +238,8 @@ class HistoryView:
         floor, ceiling = iso(since.replace(microsecond=0)), iso(until.replace(microsecond=0))
         positions, values = self._columns.latencies(key, floor, ceiling)
         moments = self._moments()
+        if positions and positions[-1] - positions[0] == len(positions) - 1:
+            return moments[positions[0] : positions[-1] + 1], values  # in every pass: a slice
         return [moments[i] for i in positions], values
 
     def _moments(self) -> list[datetime]:
@@ -256,10 +258,12 @@ class HistoryView:
         """Share of up checks (0..1) over the last `days`, None without data. Windows under
         one day use raw samples; longer ones use whole days up to today."""
         if days <= 1:
-            windows = iso_windows(exclude)
             since = now - timedelta(days=days)
+            start = iso(since.replace(microsecond=0))
+            # A window that ended before `since` holds none of the samples counted.
+            windows = [(a, b) for a, b in iso_windows(exclude) if b > start]
             if not windows:  # the common case: count the letters in place
-                return self._columns.up_share(key, iso(since.replace(microsecond=0)))
+                return self._columns.up_share(key, start)
             times, entries = self.series(key, since)
             codes = [
                 entry[0]
