@@ -87,3 +87,23 @@ def test_a_days_latency_reads_the_same_from_compact_rows_as_from_lists():
         assert latency_of(compact, keys) == latency_of(rows, keys)
     assert latency_of(compact, ["a/b/c", "a/b/d", "a/b/e"]) == (108, 410)  # round(215 / 2)
     assert latency_of(compact, ["a/b/e", "missing"]) == (None, None)
+
+
+def test_a_nodes_rows_and_latency_read_in_one_walk_as_one_by_one():
+    from datetime import date, timedelta
+
+    from statusgen.history.rows import Compactor, latency_of, rows_and_latency
+
+    rows = {
+        "a/b/c": [288, 288, 0, 0, 120, 300],
+        "a/b/d": [288, 200, 0, 88, 95, 410],
+        "a/b": [288, 200, 0, 88, None, None],
+        "x/y": [10, 9, 1, 0, 7, 9],  # a node with latencies of its own
+    }
+    day = date(2026, 11, 1)
+    days = [(day, Compactor()(rows)), (day + timedelta(days=1), rows), (day, {})]
+    for key, keys in (("a/b", ["a/b/c", "a/b/d"]), ("x/y", ["x/y/r"]), ("no/ne", [])):
+        found, latency = rows_and_latency(days, key, keys)
+        assert found == [(d, r.get(key)) for d, r in days]
+        assert latency == [(d, *latency_of(r, keys)) for d, r in days]
+    assert rows_and_latency(days, "x/y", [])[0][0] == (day, [10, 9, 1, 0, 7, 9])

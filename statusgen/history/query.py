@@ -39,6 +39,7 @@ from statusgen.history.dayrows import (
 from statusgen.history.locations import Latest, MergePolicy
 from statusgen.history.older import Days, OlderDays, entry_of
 from statusgen.history.rawindex import RawCache
+from statusgen.history.rows import latency_of, rows_and_latency
 from statusgen.history.store import Store
 from statusgen.history.stream import each_line
 from statusgen.status import Status
@@ -292,6 +293,18 @@ class HistoryView:
             (day, self._day_counts(key, name, following, windows))
             for day, name, following in self._calendar(now.date(), days)
         ]
+
+    def node_days(
+        self, key: str, keys: Sequence[str], now: datetime, days: int, exclude: Iterable[Window]
+    ) -> tuple[list[tuple[date, list | None]], list[tuple[date, int | None, int | None]]]:
+        """`day_rows(key, now, days, exclude)`, and per day (day, the mean of the `keys`'
+        daily mean ms, the worst of their p95 ms) (`latency_of`: maintenance is not left
+        out of it)."""
+        aggregates = self.aggregates_on(now.date(), days)
+        if iso_windows(exclude):
+            latency = [(day, *latency_of(rows, keys)) for day, rows in aggregates]
+            return self.day_rows(key, now, days, exclude), latency
+        return rows_and_latency(aggregates, key, keys)
 
     def aggregates_on(self, today: date, days: int = 90) -> list[tuple[date, dict[str, list]]]:
         """(day, that day's aggregates by key, {} when none) for each of the last `days`

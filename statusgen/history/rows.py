@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 
 NONE = -(2**31)  # a null mean or p95 (counts and latencies are never negative)
 WIDTH = 6  # [checks, healthy, sick, dead, mean ms, p95 ms]
@@ -85,6 +86,46 @@ def latency_of(rows: Mapping[str, list], keys: Sequence[str]) -> tuple[int | Non
             if p95 is not None and (worst is None or p95 > worst):
                 worst = p95
     return (round(total / count) if count else None), worst
+
+
+def rows_and_latency(
+    days: Sequence[tuple[date, Mapping[str, list]]], key: str, keys: Sequence[str]
+) -> tuple[list[tuple[date, list | None]], list[tuple[date, int | None, int | None]]]:
+    """For each (day, that day's rows) of `days`: (day, the row of `key` or None) and
+    (day, *`latency_of`(rows, `keys`)), in one walk that reads DayRows in place (a full
+    build asks it of 90 days of every node)."""
+    found: list[tuple[date, list | None]] = []
+    latency: list[tuple[date, int | None, int | None]] = []
+    for day, rows in days:
+        if type(rows) is not DayRows:
+            found.append((day, rows.get(key)))
+            latency.append((day, *latency_of(rows, keys)))
+            continue
+        slots, values = rows._slots, rows._values
+        slot = slots.get(key)
+        if slot is None:
+            found.append((day, None))
+        else:
+            row = values[slot * WIDTH : slot * WIDTH + WIDTH].tolist()
+            if row[4] == NONE:
+                row[4] = None
+            if row[5] == NONE:
+                row[5] = None
+            found.append((day, row))
+        total = count = 0
+        worst = None
+        for one in keys:
+            slot = slots.get(one)
+            if slot is None:
+                continue
+            mean, p95 = values[slot * WIDTH + 4], values[slot * WIDTH + 5]
+            if mean != NONE:
+                total += mean
+                count += 1
+            if p95 != NONE and (worst is None or p95 > worst):
+                worst = p95
+        latency.append((day, round(total / count) if count else None, worst))
+    return found, latency
 
 
 class Compactor:

@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 
 from statusgen.history import HistoryView
 from statusgen.history.dayrows import parse_time, up_share
-from statusgen.history.rows import latency_of
 from statusgen.site.latency import node_latency
 from statusgen.site.series import BAR_DAYS, WINDOWS, Bar, NodeSeries, ReplicaState, bar_of
 from statusgen.site.seriescache import SeriesCache, Settled
@@ -41,12 +40,11 @@ def node_series(
     entry = kept.key(key, replica_keys, windows, own, page_wide) if kept and count else ""
     part = kept.get(entry) if kept and entry else None
     if part is None:
-        rows = view.day_rows(key, now, BAR_DAYS, windows)
+        rows, daily = view.node_days(key, replica_keys, now, BAR_DAYS, windows)
         bars = tuple(bar_of(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
-        daily = _daily_latency(view, replica_keys, now, BAR_DAYS)
         part = Settled(
             bars[:count],
-            daily[:count],
+            tuple(daily[:count]),
             _sums(rows[:count], 0),
             tuple(_settled_changes(view, key, now, kept)),
         )
@@ -54,14 +52,13 @@ def node_series(
             kept.put(entry, part)
         rows, bars, daily = rows[count:], bars[count:], daily[count:]
     else:
-        rows = view.day_rows(key, now, BAR_DAYS - count, windows)
+        rows, daily = view.node_days(key, replica_keys, now, BAR_DAYS - count, windows)
         bars = tuple(bar_of(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
-        daily = _daily_latency(view, replica_keys, now, BAR_DAYS - count)
     return NodeSeries(
         uptime=_uptimes(view, key, now, windows, rows, part.sums, count),
         bars=part.bars + bars,
         latency=node_latency(view, replica_keys, now),
-        daily_latency=part.daily_latency + daily,
+        daily_latency=part.daily_latency + tuple(daily),
         changes=_changes(view, key, now, part.changes, kept.span if kept and count else None),
     )
 
@@ -150,14 +147,3 @@ def _joined(head: Sequence[tuple[str, str]], tail: Sequence[tuple[str, str]]) ->
     if head and tail and head[-1][1] == tail[0][1]:
         tail = tail[1:]
     return [*head, *tail]
-
-
-def _daily_latency(
-    view: HistoryView, keys: list[str], now: datetime, days: int
-) -> tuple[tuple[date, int | None, int | None], ...]:
-    """Per day of the last `days` of the bars, the mean of the replicas' daily means and
-    the worst of their p95s."""
-    return tuple(
-        (day, *latency_of(aggregates, keys))
-        for day, aggregates in view.aggregates_on(now.date(), days)
-    )
