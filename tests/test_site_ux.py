@@ -122,14 +122,15 @@ def test_the_24h_chart_slices_points_in_time_order_as_it_slices_any_points():
             html = str(latency_chart(pairs, NOW, t, count=count))
             assert str(latency_chart(Points(times, values), NOW, t, count=count)) == html
     # The path's relative steps: a minus sign stands for the space before it.
-    for _ in range(50):
-        xs = sorted(rng.randint(0, 400) for _ in range(rng.randint(2, 30)))
+    for _ in range(50):  # (the same step twice: its text is kept)
+        xs = sorted(rng.randint(0, 40) for _ in range(rng.randint(2, 30)))
         known = [(x, rng.randint(0, 64)) for x in xs]
         steps = [
             f"{x2 - x1}{y2 - y1}" if y2 < y1 else f"{x2 - x1} {y2 - y1}"
             for (x1, y1), (x2, y2) in zip(known, known[1:], strict=False)
         ]
-        assert _line(known) == f"M{known[0][0]} {known[0][1]}l" + " ".join(steps)
+        line = _line([x for x, _ in known], [y for _, y in known])
+        assert line == f"M{known[0][0]} {known[0][1]}l" + " ".join(steps)
 
 
 def test_the_daily_chart_has_a_legend_a_scale_and_its_figures_in_every_locale():
@@ -142,6 +143,14 @@ def test_the_daily_chart_has_a_legend_a_scale_and_its_figures_in_every_locale():
         assert t.ms(avg) in figures(html) and t.ms(220) in figures(html)
         assert f"<span class=key>{t('chart_mean')}</span>" in html and t("chart_p95") in html
         assert f"<i class=ax>{t.ms(250)}</i>" in html
+    # The peak is the highest known value, a mean where no p95 is known.
+    t = messages("en")
+    means_only = [(day, mean, None) for day, mean, _ in rows]
+    assert "peak 120 ms" in figures(str(daily_chart(means_only, t)))
+    higher_mean = [*rows, (date(2026, 11, 21), 400, None)]
+    assert "peak 400 ms" in figures(str(daily_chart(higher_mean, t)))
+    for nothing in ([], [(date(2026, 11, 1), None, None)]):
+        assert str(daily_chart(nothing, t)) == f'<p class="chart none">{t("no_latency")}</p>'
 
 
 def test_node_pages_and_the_home_page_show_chart_figures(output):

@@ -134,40 +134,51 @@ def _y(value: float, top: float, height: int) -> int:
     return height - round(value / top * height)
 
 
-def _known(values: Sequence[float | None], top: float, width: int, height: int) -> list:
-    """(x, y) of the known values, spread evenly over the width."""
-    xs = _xs(len(values), width / max(len(values) - 1, 1))
+def _known(
+    values: Sequence[float | None], top: float, width: int, height: int
+) -> tuple[Sequence[int], list[int]]:
+    """The x and the y of the known values, spread evenly over the width."""
+    xs: Sequence[int] = _xs(len(values), width / max(len(values) - 1, 1))
+    if None in values:
+        xs = [x for x, v in zip(xs, values, strict=True) if v is not None]
+        values = [v for v in values if v is not None]
     # _y inlined: a build draws a thousand nodes' charts.
-    return [
-        (x, height - round(v / top * height))
-        for x, v in zip(xs, values, strict=True)
-        if v is not None
-    ]
+    return xs, [height - round(v / top * height) for v in values]  # type: ignore[operator]
 
 
-def _line(known: Sequence[tuple[int, int]]) -> str:
+class _Steps(dict[tuple[int, int], str]):
+    """The text of each relative step (dx, dy), made on first use: a line's steps are
+    then looked up without a Python step per point (a build draws four thousand lines
+    of about a hundred points, over few distinct steps)."""
+
+    def __missing__(self, step: tuple[int, int]) -> str:
+        if len(self) > 50_000:  # steps of dots at any x: bounded all the same
+            self.clear()
+        dx, dy = step
+        text = self[step] = f"{dx}{dy}" if dy < 0 else f"{dx} {dy}"
+        return text
+
+
+_STEPS = _Steps()
+
+
+def _line(xs: Sequence[int], ys: Sequence[int]) -> str:
     """`M x y` then relative steps (`l dx dy ...`): the shortest path text, since a page
     holds a chart per node. A minus sign needs no separator before it."""
-    points = iter(known)
-    x1, y1 = x0, y0 = next(points)
-    steps = []
-    for x2, y2 in points:  # one pair at a time (a page draws two thousand lines)
-        dy = y2 - y1
-        steps.append(f"{x2 - x1}{dy}" if dy < 0 else f"{x2 - x1} {dy}")
-        x1, y1 = x2, y2
-    return f"M{x0} {y0}l" + " ".join(steps)
+    steps = zip(map(sub, islice(xs, 1, None), xs), map(sub, islice(ys, 1, None), ys), strict=True)
+    return f"M{xs[0]} {ys[0]}l" + " ".join(map(_STEPS.__getitem__, steps))
 
 
-def _path(known: Sequence[tuple[int, int]], dots: bool, css: str = "") -> str:
+def _path(xs: Sequence[int], ys: Sequence[int], dots: bool, css: str = "") -> str:
     """The line through the known points (a slice without data is skipped, as cron
     schedules leave gaps) and, with `dots`, a dot on each (a zero-length segment with
     round caps)."""
     cls = f" class={css}" if css else ""
     out = ""
-    if len(known) > 1:
-        out = f'<path{cls} d="{_line(known)}"/>'
-    if dots and known:
-        marks = "".join(f"M{x} {y}h0" for x, y in known)
+    if len(xs) > 1:
+        out = f'<path{cls} d="{_line(xs, ys)}"/>'
+    if dots and xs:
+        marks = "".join([f"M{x} {y}h0" for x, y in zip(xs, ys, strict=True)])
         out += f'<path class="pts{" " + css if css else ""}" d="{marks}"/>'
     return out
 
@@ -258,14 +269,11 @@ def latency_chart(
     times, values, top, figures = shown
     if len(values) <= FEW_POINTS:  # each check a dot at its own time
         start, span = now - timedelta(hours=hours), hours * 3600
-        xy = [
-            (round((at - start).total_seconds() / span * width), _y(v, top, height))
-            for at, v in zip(times, values, strict=True)
-        ]
-        body = _path(xy, dots=True)
+        xs = [round((at - start).total_seconds() / span * width) for at in times]
+        body = _path(xs, [_y(v, top, height) for v in values], dots=True)
     else:
-        xy = _known(_sorted_buckets(times, values, now, hours, count), top, width, height)
-        body = _path(xy, dots=len(xy) <= FEW_POINTS)
+        xs, ys = _known(_sorted_buckets(times, values, now, hours, count), top, width, height)
+        body = _path(xs, ys, dots=len(xs) <= FEW_POINTS)
     return _figure(_svg(width, height, body), top, t, figures)
 
 
@@ -282,18 +290,19 @@ def daily_chart(
 ) -> Markup:
     """Daily mean and p95 response times over the bar's days, with a legend and the
     period's average (of the daily means) and peak (the highest daily p95)."""
-    means = [row[1] for row in rows]
-    p95s = [row[2] for row in rows]
+    if not rows:
+        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+    _, means, p95s = zip(*rows, strict=True)
     known_means = [v for v in means if v is not None]
     if not known_means:
         return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
-    peak = max(v for v in [*means, *p95s] if v is not None)
+    known_p95s = [v for v in p95s if v is not None]
+    peak = max(known_means) if not known_p95s else max(max(known_means), max(known_p95s))
     top = nice_top(peak)
     dots = len(known_means) <= FEW_POINTS
-    body = _path(_known(p95s, top, width, height), dots, "p95") + _path(
-        _known(means, top, width, height), dots
-    )
+    body = _path(*_known(p95s, top, width, height), dots, "p95")
+    body += _path(*_known(means, top, width, height), dots)
     figures = _figures(t, "daily_chart_figures", avg=sum(known_means) / len(known_means), peak=peak)
-    mean_key, p95_key = escape(t("chart_mean")), escape(t("chart_p95"))
+    mean_key, p95_key = t.html["chart_mean"], t.html["chart_p95"]
     legend = Markup(f"<span class=key>{mean_key}</span> <span class='key p95'>{p95_key}</span> · ")
     return _figure(_svg(width, height, body, wide=True), top, t, legend + figures, True)
