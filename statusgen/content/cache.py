@@ -161,7 +161,7 @@ def _read(
 
 def encode(item: Item) -> list[Any]:
     """An item's fields but its HTML (rendered again from the message), as JSON values."""
-    return [_encode(f.name, getattr(item, f.name)) for f in fields(item) if f.name != "html"]
+    return [_encode(name, getattr(item, name)) for name in _names(type(item))]
 
 
 def _encode(name: str, value: Any) -> Any:
