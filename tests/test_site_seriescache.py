@@ -131,3 +131,22 @@ def test_a_page_wide_incident_renamed_on_a_sealed_day(tmp_path):
     assert incremental == full
     assert b"All slow" in incremental["nodes/api/rest.html"]
     assert report.settled == 0  # about every node
+
+
+def test_a_late_pass_in_a_sealed_days_raw_file_under_a_maintenance_window(tmp_path):
+    # A window cutting a sealed day that still has its raw file is counted from the raw
+    # lines; a pass written there after the seal is one of them.
+    window = tmp_path / "config" / "maintenance" / "2026-11-21-docs.md"
+    config = make_fixture(tmp_path)
+    window.write_text(
+        "---\ntitle: Docs move\nstarts: 2026-11-21T02:00:00Z\nends: 2026-11-21T07:00:00Z\n"
+        "affected: [docs]\n---\nMoving.\n"
+    )
+    now = settle(config)
+    before = (config.output_dir / "nodes" / "web" / "docs.html").read_bytes()
+    record_pass(config, open_store(config), T0.replace(day=21, hour=5, minute=30))
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert incremental["nodes/web/docs.html"] != before
+    assert report.settled == 0
+    assert any("written after 2026-11-21 was sealed" in w for w in report.warnings), report.warnings
