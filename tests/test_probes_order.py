@@ -20,7 +20,7 @@ from statusgen.agent import run_agent
 from statusgen.cli import main
 from statusgen.clock import FixedClock
 from statusgen.config import Config, NodeMetrics, load_config
-from statusgen.probes import ClientPool, probe_pass
+from statusgen.probes import ClientPool, probe_pass, run_probes, runner
 from statusgen.probes.limit import Gate
 from statusgen.probes.order import Seen, expected_seconds, seen_in, start_order
 from statusgen.run import previous_pass, record_pass, run_pass
@@ -32,6 +32,7 @@ from statusgen.server.tokens import ReporterToken, state_dir
 from statusgen.status import ProbeResult, Status
 from tests.locations_support import locations_toml
 from tests.server_support import make_project
+from tests.test_probes_latency import InFlight
 
 Project = Callable[[str], Path]
 METRICS = NodeMetrics(60, 1, 0.25, 2.0, 0.9, 0.9)  # interval, retry, sick, dead, ...
@@ -325,3 +326,31 @@ def test_statusgen_probe_location_orders_by_the_history_s_latest_pass(
     server.clear()
     assert handler.paths[:5] == ["/a", "/b", "/c", "/d", "/d"]
     assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]
+
+
+def test_replicas_known_to_be_slow_are_counted_only_while_they_start(
+    project: Project, server: HTTPServer, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lagging loop keeps at most 8 probes counted at once (16 halved, then down to 4),
+    each for its whole request here; replicas the last pass saw time out are counted only
+    while they start, so all 12 are in flight at once (the server holds each until 12
+    are, or 2 s)."""
+    monkeypatch.setattr(runner, "ACTIVE_HOLD", 10.0)
+    handler = InFlight(12, 2.0)
+    server.clear()
+    for n in range(12):
+        server.expect_request(f"/s/{n}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/s/{n}")}"' for n in range(12))
+    text = one_at_a_time_text(urls).replace("concurrency = 1", "concurrency = 16")
+    config = load_config(project(text.replace("delay_dead = 2", "delay_dead = 10")))
+    (node,) = config.services[0].nodes
+    previous = {f"web/site/{r.id}": Seen(Status.DEAD, None) for r in node.replicas}
+
+    async def lagging() -> float:  # the injected lag measurement: always behind
+        await asyncio.sleep(0.005)
+        return 1.0
+
+    results = asyncio.run(run_probes(config, clock, lag=lagging, previous=previous))
+    server.clear()
+    assert handler.peak == 12
+    assert all(r.ok for r in results)

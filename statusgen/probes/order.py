@@ -63,6 +63,12 @@ def expected_seconds(seen: Seen | None, metrics: NodeMetrics) -> float:
     return seen.latency
 
 
+def expected_slow(seen: Seen | None, metrics: NodeMetrics) -> bool:
+    """Whether the previous pass says this replica will take longer than its node's
+    `delay_sick` (it was slow, or nothing answered): its answer is not due for a while."""
+    return seen is not None and expected_seconds(seen, metrics) > metrics.delay_sick
+
+
 def start_order(keyed: Sequence[tuple[str, NodeMetrics]], previous: Previous | None) -> list[int]:
     """The indices of `keyed` ((replica key, metrics) pairs, in config order) in the
     order to start them: longest expected first, ties (and every replica, without a

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import math
@@ -33,7 +34,7 @@ from statusgen.probes.limit import (
     measure_lag,
     watch_lag,
 )
-from statusgen.probes.order import Previous, start_order
+from statusgen.probes.order import Previous, expected_slow, start_order
 from statusgen.probes.plan import Plan, plan_for
 from statusgen.probes.tcp import probe_tcp
 from statusgen.probes.tlsconn import probe_tls
@@ -260,9 +261,9 @@ async def run_probes(
     config order. Replicas start longest expected first, going by `previous` (what the
     last pass saw: `order.start_order`), in config order without it. At most
     `config.probe.concurrency` probes are in flight, fewer while the event loop lags
-    (`AdaptiveLimit`, fed by `lag`). A replica sick for its latency alone
-    is probed once more, at low concurrency, before its result is recorded. With `shard`,
-    only that shard's replicas; with `source_address`, every connection leaves from it.
+    (`AdaptiveLimit`, fed by `lag`). A replica sick for its latency alone is probed once
+    more, at low concurrency, before its result is recorded. With `shard`, only that
+    shard's replicas; with `source_address`, every connection leaves from it.
 
     The pass ends by `config.probe.deadline` (default: `default_deadline`); replicas not
     finished by then are dead with reason `pass deadline exceeded`. `on_result` is
@@ -286,12 +287,18 @@ async def run_probes(
             pool.get(verify, ca_file)
 
         @contextlib.asynccontextmanager
-        async def slot(low: bool) -> AsyncIterator[None]:
-            async with in_flight, limit.slot(low=low, hold=ACTIVE_HOLD):
+        async def slot(low: bool, hold: float | None = None) -> AsyncIterator[None]:
+            held = ACTIVE_HOLD if hold is None or low else hold
+            async with in_flight, limit.slot(low=low, hold=held):
                 yield
 
+        # A replica the last pass saw slow answers late: counted only while it starts (one
+        # loop turn), it does not hold up the next ones' start.
+        slow = {t.key for t in todo if expected_slow((previous or {}).get(t.key), t.metrics)}
+
         async def probe(index: int, target: Target) -> None:
-            result = await probe_checked(target, pool, clock, slot, lambda: began.add(index))
+            place = functools.partial(slot, hold=0.0) if target.key in slow else slot
+            result = await probe_checked(target, pool, clock, place, lambda: began.add(index))
             results[index] = result
             if on_result is not None:
                 on_result(result)
