@@ -150,3 +150,13 @@ def test_a_late_pass_in_a_sealed_days_raw_file_under_a_maintenance_window(tmp_pa
     assert incremental["nodes/web/docs.html"] != before
     assert report.settled == 0
     assert any("written after 2026-11-21 was sealed" in w for w in report.warnings), report.warnings
+
+
+def test_a_history_warning_about_another_file_does_not_stop_the_cache(tmp_path):
+    config = make_fixture(tmp_path)
+    (config.history_dir / "samples" / "main" / "2026-11-30.jsonl").mkdir()
+    now = settle(config)
+    report, incremental, full = both_ways(config, now)
+    assert any("is not a file" in w for w in report.warnings)
+    assert report.settled == NODES
+    assert incremental == full

@@ -86,7 +86,7 @@ def build_site(
         snapshot, warnings = snapshot_at(config, now, live, raw, kept)
     if raw is not None:
         raw.finish()  # the raw and sealed days this build decoded, for the next one
-    kept.save(clean=not warnings)  # the nodes' series over the settled days
+    kept.save()  # the nodes' series over the settled days
     assets, asset_files = resolve_assets(config)
     documents = api_documents(snapshot)
     files = site_files(snapshot, assets, documents=documents, cache=cache)
@@ -127,7 +127,7 @@ def snapshot_at(
     with collector_paused():  # a million decoded objects, no cycles (history/gcpause.py)
         view = HistoryView.load(store, until=now, cache=raw)
         if kept is not None:
-            kept.start(config, view, now)
+            kept.start(config, view, now, store.warnings)
         snapshot = build_snapshot(config, view, content, now, live, kept)
     return snapshot, list(store.warnings)
 

@@ -40,6 +40,7 @@ def node_series(
     entry = kept.key(key, replica_keys, windows, own, page_wide) if kept and count else ""
     part = kept.get(entry) if kept and entry else None
     if part is None:
+        warned = len(kept.warnings) if kept else 0
         rows, daily = view.node_days(key, replica_keys, now, BAR_DAYS, windows)
         bars = tuple(bar_of(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
         part = Settled(
@@ -48,7 +49,8 @@ def node_series(
             _sums(rows[:count], 0),
             tuple(_settled_changes(view, key, now, kept)),
         )
-        if kept and entry and _within(part.changes, kept.span):
+        # Not kept when reading the settled days warned: the next build reads them again.
+        if kept and entry and _within(part.changes, kept.span) and len(kept.warnings) == warned:
             kept.put(entry, part)
         rows, bars, daily = rows[count:], bars[count:], daily[count:]
     else:

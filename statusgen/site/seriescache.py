@@ -18,9 +18,11 @@ noted on those days (the bars' notes). A change of any of them computes that nod
 again; a new day, a seal or a code change computes all of them.
 
 Written without fsync, sealed with a checksum (`statusgen.files.seal`): a torn or
-unreadable file only costs a build the time to compute every part. It is not kept when
-the history warned (a broken or hand-made file: its warning is given by every build
-that reads it, as without the cache). `statusgen build --full` reads nothing from it.
+unreadable file only costs a build the time to compute every part. A node's part is not
+kept when the history warned while it was computed (a broken or hand-made file of a
+settled day: the node computes it again on every build, so the warning is given by
+every build that reads the file, as without the cache). `statusgen build --full` reads
+nothing from it.
 """
 
 from __future__ import annotations
@@ -74,9 +76,14 @@ class SeriesCache:
         self._new = False
         self._span = ("", "")
         self._after = ""
+        self.warnings: list[str] = []
 
-    def start(self, config: Config, view: HistoryView, now: datetime) -> None:
-        """Find the settled days of `view` at `now` and read the parts kept for them."""
+    def start(
+        self, config: Config, view: HistoryView, now: datetime, warnings: list[str] | None = None
+    ) -> None:
+        """Find the settled days of `view` at `now` and read the parts kept for them.
+        `warnings`: the history's, to which reading a settled day may add one."""
+        self.warnings = [] if warnings is None else warnings
         self.days, files = settled_days(view, now.date(), BAR_DAYS)
         if not self.days:
             return
@@ -173,10 +180,10 @@ class SeriesCache:
         except (OSError, ValueError, KeyError, TypeError):
             self._cells, self._kept = [], {}
 
-    def save(self, clean: bool = True) -> None:
-        """Write this build's parts when they are not those read (and `clean`: the
-        history gave no warning). A cache that cannot be written only costs time."""
-        if not self.days or not clean:
+    def save(self) -> None:
+        """Write this build's parts when they are not those read. A cache that cannot be
+        written only costs time."""
+        if not self.days:
             return
         if not self._new and len(self._kept) == len(self.parts):
             return
