@@ -130,15 +130,19 @@ def test_bars_sharing_days_give_each_bar_its_own_cells_and_note_numbers():
     second = [sick, Bar(day + timedelta(days=1), Status.DEAD, 0.5, 10, (two, one))]
     for compact in (False, True):
         memo: dict = {}
-        plain, kept = (NoteIndex(t), NoteIndex(t)) if compact else (None, None)
+        kept = NoteIndex(t) if compact else None
         for bars in (first, second, first):
-            alone = str(uptime_bar(bars, t, "Site", plain))
+            fresh = None  # no cells kept, the notes numbered as far as `kept`
+            if kept is not None:
+                fresh = NoteIndex(t)
+                fresh.positions, fresh.texts = dict(kept.positions), list(kept.texts)
+            alone = str(uptime_bar(bars, t, "Site", fresh))
             assert str(uptime_bar(bars, t, "Site", kept, memo)) == alone
-        assert memo  # the shared day was kept
-        if compact:  # the second bar's notes numbered on the page: "Two" is 1, "One" 0
+        assert kept.cells if kept is not None else memo  # the shared day was kept
+        if kept is not None:  # the second bar's notes numbered on the page: "Two" is 1, "One" 0
             assert 'data-n="1 0"' in str(uptime_bar(second, t, "Site", kept, memo))
     # A Bar that took a kept one's id is drawn afresh.
-    memo = {(id(sick), False): (Bar(day, Status.DEAD, 0.1, 10), "d", "<p class=d>")}
+    memo = {id(sick): (Bar(day, Status.DEAD, 0.1, 10), "d", "<p class=d>")}
     assert "<p class=s title=" in str(uptime_bar([sick], t, "Site", None, memo))
 
 

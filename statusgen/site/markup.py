@@ -10,8 +10,10 @@ uptime, incidents and maintenance), which site.js turns into a tooltip on hover 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from operator import is_, itemgetter
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from statusgen.site.snapshot import NodeState
 
 WINDOW_KEYS = ("24h", "7d", "30d", "90d")
+Cell = tuple[Bar, str, str]  # a day of a bar: the Bar, its class (`bar_class`), its cell
 BAR_CLASS = {Status.HEALTHY: "", Status.SICK: "s", Status.DEAD: "d"}
 
 
@@ -91,6 +94,7 @@ class NoteIndex:
         self.t = t
         self.positions: dict[tuple[str, str], int] = {}
         self.texts: list[str] = []
+        self.cells: dict[int, Cell] = {}  # compact cells by Bar: see uptime_bar
 
     def refs(self, notes: Sequence[Note]) -> str:
         out = []
@@ -108,7 +112,7 @@ def uptime_bar(
     t: Messages,
     name: str,
     index: NoteIndex | None = None,
-    memo: dict[tuple[int, bool], tuple[Bar, str, str]] | None = None,
+    memo: dict[int, Cell] | None = None,
 ) -> Markup:
     """The 90-day bar, oldest day first: one picture (`role=img`) named by its summary,
     its days `<p>` elements (the shortest tag that closes itself: a page may hold 4,500).
@@ -117,46 +121,45 @@ def uptime_bar(
     Compact (home and service pages, many bars): such days carry their uptime (`data-u`)
     and note numbers (`data-n`), from which site.js builds the same text.
 
-    `memo` keeps each day's cell by Bar (by id: the caller keeps the Bars alive) for the
-    next bars in the same locale: nodes share the Bars of days with the same counts."""
-    cells = []
-    counts = {"d": 0, "s": 0, "m": 0, "n": 0}
-    full = t.percent(1)
-    compact = index is not None
-    healthy = Status.HEALTHY
-    for bar in bars:
-        notes = bar.notes
-        if bar.status is healthy and not notes:
-            cells.append("<p>")  # most days: nothing to say
-            continue
-        key = (id(bar), compact)
-        found = memo.get(key) if memo is not None and not (compact and notes) else None
-        if found is not None and found[0] is bar:
-            _, css, cell = found
-        else:
-            css = bar_class(bar)
-            attrs = f" class={css}" if css else ""
-            if index is None:
-                attrs += f' title="{escape(day_tip(bar, t))}"'
-            else:
-                # A healthy day's 100 % goes without saying: site.js reads a missing
-                # data-u on a class-less cell as 100 %.
-                uptime = t.percent(bar.uptime) if bar.uptime is not None else None
-                if uptime is not None and (css or uptime != full):
-                    attrs += f" data-u={_attr(uptime)}"
-                if notes:  # note numbers: this page's, never kept in `memo`
-                    attrs += f" data-n={_attr(index.refs(notes))}"
-            cell = f"<p{attrs}>"
-            if memo is not None and not (compact and notes):
-                memo[key] = (bar, css, cell)
-        if css:
-            counts[css] += 1
-        cells.append(cell)
+    Each day's cell is kept by Bar (by id; the entry holds the Bar, so no other object
+    takes its id meanwhile): detailed ones in `memo` for the next bars in the same
+    locale, compact ones in `index` (their note numbers are its own). Nodes share the
+    Bars of days with the same counts, so a bar is mostly cells looked up in C."""
+    table = index.cells if index is not None else {} if memo is None else memo
+    cells = list(map(table.get, map(id, bars)))
+    if None in cells or not all(map(is_, map(itemgetter(0), cells), bars)):
+        cells = [
+            cell if cell is not None and cell[0] is bar else _cell(bar, t, index, table)
+            for bar, cell in zip(bars, cells, strict=True)
+        ]
+    found = Counter(map(itemgetter(1), cells))
+    counts = {css: found[css] for css in ("d", "s", "m", "n")}
     end = bars[-1].day.isoformat() if bars else ""
     label = escape(bar_summary(counts, len(bars), t, name))
-    return Markup(
-        f'<div class=bar role=img data-end={end} aria-label="{label}">{"".join(cells)}</div>'
-    )
+    days = "".join(map(itemgetter(2), cells))
+    return Markup(f'<div class=bar role=img data-end={end} aria-label="{label}">{days}</div>')
+
+
+def _cell(bar: Bar, t: Messages, index: NoteIndex | None, table: dict[int, Cell]) -> Cell:
+    """A day's cell (see `uptime_bar`), kept in `table`."""
+    if bar.status is Status.HEALTHY and not bar.notes:
+        cell: Cell = (bar, "", "<p>")  # most days: nothing to say
+    else:
+        css = bar_class(bar)
+        attrs = f" class={css}" if css else ""
+        if index is None:
+            attrs += f' title="{escape(day_tip(bar, t))}"'
+        else:
+            # A healthy day's 100 % goes without saying: site.js reads a missing data-u
+            # on a class-less cell as 100 %.
+            uptime = t.percent(bar.uptime) if bar.uptime is not None else None
+            if uptime is not None and (css or uptime != t.percent(1)):
+                attrs += f" data-u={_attr(uptime)}"
+            if bar.notes:
+                attrs += f" data-n={_attr(index.refs(bar.notes))}"
+        cell = (bar, css, f"<p{attrs}>")
+    table[id(bar)] = cell
+    return cell
 
 
 class Helpers:
@@ -169,7 +172,7 @@ class Helpers:
     def __init__(self, t: Messages, now: datetime) -> None:
         self.t, self.now = t, now
         self._cache: dict[tuple, Markup] = {}
-        self._cells: dict[tuple[int, bool], tuple[Bar, str, str]] = {}  # see uptime_bar
+        self._cells: dict[int, Cell] = {}  # detailed cells: see uptime_bar
         self.notes = NoteIndex(t)
         self._compact = False  # the page being rendered has compact bars (data-n refs)
         self._windows: dict[tuple[int, float], tuple[object, Window | None]] = {}  # charts

@@ -131,17 +131,28 @@ class PageRenderer:
         labels.update({n.id: n.label for _, n in config.iter_nodes()})
         self.labels = labels
         self.helpers = NodeHelpers(self.t, snapshot.now)
+        self._contexts: dict[tuple[str, str], dict[str, Any]] = {}
+        self._shell_key: str | None = None  # see node_page
 
     def names(self, ids: Iterable[str]) -> str:
         ids = list(ids)
         return ", ".join(self.labels.get(i, i) for i in ids) if ids else self.t("whole_page")
 
     def context(self, path: str) -> dict[str, Any]:
-        """What every template sees, for the page written at `path` (output-relative)."""
+        """What every template sees, for the page written at `path` (output-relative): a
+        new dict, the same for every page of a folder (a thousand node pages) but for the
+        language links, which name the page."""
         root = relative_root(path)
+        inner = path[len(self.dir) :]
+        key = (root, inner if self.picker else "")
+        found = self._contexts.get(key)
+        if found is None:
+            found = self._contexts[key] = self._context(root, inner)
+        return dict(found)
+
+    def _context(self, root: str, inner: str) -> dict[str, Any]:
         base = root + self.dir
         page = self.s.page
-        inner = path[len(self.dir) :]
         return {
             "t": self.t,
             "text": self.t.text,
@@ -255,10 +266,9 @@ class PageRenderer:
         shown = tuple(
             (i, i.value.status(self.s.now) if i.kind == "maintenance" else "") for i in listed
         )
-        key = page_key(
-            self.inputs, digest, self.t.lang, path, self.picker, self.s.page,
-            node.label, service.id, service.name, shown,
-        )  # fmt: skip
+        if self._shell_key is None:  # what every node page's key shares, hashed once
+            self._shell_key = page_key(self.inputs, digest, self.t.lang, self.picker, self.s.page)
+        key = page_key(self._shell_key, path, node.label, service.id, service.name, shown)
         shell = cache.get(key)
         if shell is None:
             shell = self.env.get_template("node.html").render(context, node_pass=SPLICE)
