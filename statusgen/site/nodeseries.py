@@ -11,7 +11,15 @@ from datetime import date, datetime, timedelta
 from statusgen.history import HistoryView
 from statusgen.history.dayrows import parse_time, up_share
 from statusgen.site.latency import node_latency
-from statusgen.site.series import BAR_DAYS, WINDOWS, Bar, NodeSeries, ReplicaState, bar_of
+from statusgen.site.series import (
+    BAR_DAYS,
+    WINDOWS,
+    Bar,
+    NodeSeries,
+    ReplicaState,
+    bar_of,
+    combined_series,
+)
 from statusgen.site.seriescache import SeriesCache, Settled
 from statusgen.status import Status
 
@@ -39,6 +47,8 @@ def node_series(
     count = len(settled)
     entry = kept.key(key, replica_keys, windows, own, page_wide) if kept and count else ""
     part = kept.get(entry) if kept and entry else None
+    if part is not None and kept:
+        kept.entries[key] = entry
     if part is None:
         warned = len(kept.warnings) if kept else 0
         rows, daily = view.node_days(key, replica_keys, now, BAR_DAYS, windows)
@@ -52,6 +62,7 @@ def node_series(
         # Not kept when reading the settled days warned: the next build reads them again.
         if kept and entry and _within(part.changes, kept.span) and len(kept.warnings) == warned:
             kept.put(entry, part)
+            kept.entries[key] = entry
         rows, bars, daily = rows[count:], bars[count:], daily[count:]
     else:
         rows, daily = view.node_days(key, replica_keys, now, BAR_DAYS - count, windows)
@@ -149,3 +160,20 @@ def _joined(head: Sequence[tuple[str, str]], tail: Sequence[tuple[str, str]]) ->
     if head and tail and head[-1][1] == tail[0][1]:
         tail = tail[1:]
     return [*head, *tail]
+
+
+def group_series(nodes: Sequence, kept: SeriesCache | None = None) -> NodeSeries:
+    """`combined_series` of `nodes` (NodeStates), its settled days' bars from `kept`
+    when the build before combined the same nodes' parts (they are a function of those
+    parts only), and kept for the next build otherwise."""
+    count = len(kept.days) if kept else 0
+    key = kept.group_key([n.key for n in nodes]) if kept and count else None
+    if not kept or key is None:
+        return combined_series(nodes)
+    settled = kept.group(key)
+    if settled is None:
+        whole = combined_series(nodes)
+        kept.put_group(key, whole.bars[:count])
+        return whole
+    later = combined_series(nodes, start=count)
+    return NodeSeries(uptime=later.uptime, bars=settled + later.bars)

@@ -194,14 +194,14 @@ def bar_of(
     return bar
 
 
-def combined_series(nodes: Sequence) -> NodeSeries:
+def combined_series(nodes: Sequence, start: int = 0) -> NodeSeries:
     """A service's (or a page's) uptime and bars from its nodes: each window's uptime is
     the mean of the nodes' uptimes, as Statuspage averages a group's components, so each
     node's own maintenance is left out of it; a day's cell takes the worst status, the
-    mean uptime and every note of the nodes that day."""
+    mean uptime and every note of the nodes that day (the bars from position `start`)."""
     uptime = mean_uptime(nodes)
     bars = []
-    for cells in zip(*(n.series.bars for n in nodes), strict=True):
+    for cells in zip(*(n.series.bars[start:] for n in nodes), strict=True):
         known = [c.status for c in cells if c.status is not None]
         notes = tuple(dict.fromkeys(note for c in cells for note in c.notes))
         bars.append(

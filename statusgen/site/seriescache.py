@@ -71,7 +71,10 @@ class SeriesCache:
         self.base = ""
         self.hits = 0
         self.parts: dict[str, Settled] = {}
+        self.entries: dict[str, str] = {}  # node key -> its entry, once kept or read
+        self.groups: dict[str, tuple[Bar, ...]] = {}  # a group of entries -> its bars
         self._kept: dict[str, list] = {}
+        self._groups: dict[str, list] = {}
         self._cells: list[Bar] = []
         self._new = False
         self._span = ("", "")
@@ -156,6 +159,32 @@ class SeriesCache:
         self.parts[entry] = part
         self._new = True
 
+    def group_key(self, nodes: Sequence[str]) -> str | None:
+        """The key of the combined bars of nodes `nodes` (keys, in order), when each has
+        its part in this build's cache: they are a function of those parts only."""
+        entries = [self.entries.get(node) for node in nodes]
+        if not entries or None in entries:
+            return None
+        return page_key("group", *entries)
+
+    def group(self, key: str) -> tuple[Bar, ...] | None:
+        """The settled days' combined bars of a group kept under `key`, or None."""
+        ids = self._groups.get(key)
+        if ids is None:
+            return None
+        try:
+            bars = tuple(map(self._cells.__getitem__, ids))
+        except (TypeError, IndexError):
+            return None
+        if len(bars) != len(self.days):
+            return None
+        self.groups[key] = bars
+        return bars
+
+    def put_group(self, key: str, bars: tuple[Bar, ...]) -> None:
+        self.groups[key] = bars
+        self._new = True
+
     def _load(self) -> None:
         try:
             data = unseal(self.path.read_bytes())
@@ -174,37 +203,43 @@ class SeriesCache:
                 )
                 for day, code, uptime, checks, notes in found["cells"]
             ]
-            self._kept = found["nodes"]
-            if type(self._kept) is not dict:
+            self._kept, self._groups = found["nodes"], found["groups"]
+            if type(self._kept) is not dict or type(self._groups) is not dict:
                 raise TypeError("nodes")
         except (OSError, ValueError, KeyError, TypeError):
-            self._cells, self._kept = [], {}
+            self._cells, self._kept, self._groups = [], {}, {}
 
     def save(self) -> None:
         """Write this build's parts when they are not those read. A cache that cannot be
         written only costs time."""
         if not self.days:
             return
-        if not self._new and len(self._kept) == len(self.parts):
+        unused = len(self._kept) != len(self.parts) or len(self._groups) != len(self.groups)
+        if not self._new and not unused:
             return
         cells: dict[int, int] = {}
         table: list[Bar] = []
-        nodes = {}
-        for entry, part in self.parts.items():
+
+        def numbered(bars: tuple[Bar, ...]) -> list[int]:
             ids = []
-            for bar in part.bars:  # the note-less bars are shared: kept once
+            for bar in bars:  # the note-less bars are shared: kept once
                 j = cells.get(id(bar))
                 if j is None:
                     j = cells[id(bar)] = len(table)
                     table.append(bar)
                 ids.append(j)
+            return ids
+
+        nodes = {}
+        for entry, part in self.parts.items():
             nodes[entry] = [
-                ids,
+                numbered(part.bars),
                 [mean for _, mean, _ in part.daily_latency],
                 [p95 for _, _, p95 in part.daily_latency],
                 part.sums,
                 part.changes,
             ]
+        groups = {key: numbered(bars) for key, bars in self.groups.items()}
         document = {
             "base": self.base,
             "cells": [
@@ -218,6 +253,7 @@ class SeriesCache:
                 for bar in table
             ],
             "nodes": nodes,
+            "groups": groups,
         }
         try:
             data = orjson.dumps(document)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 
 from statusgen.config import Config, ExtraPage, Node, by_order
 from statusgen.content.models import Announcement, Content, Incident, Maintenance
@@ -21,13 +22,12 @@ from statusgen.health import Evaluation, aggregate_node
 from statusgen.history import HistoryView
 from statusgen.impact import Impact, Impacts, assess_all, rollup
 from statusgen.site.locations import LocationState, location_states
-from statusgen.site.nodeseries import node_series
+from statusgen.site.nodeseries import group_series, node_series
 from statusgen.site.series import (
     Bar,
     NodeSeries,
     Reach,
     ReplicaState,
-    combined_series,
     dead_since,
     items_by_node,
     latest_replicas,
@@ -231,12 +231,9 @@ def build_snapshot(
             no_data_note=_no_data_note(node, impacts.nodes[key], view, key),
             locations=located.get(key, ()),
         )
-    main = _page_snapshot(config, view, content, now, impacts, nodes, reach, _main_info(config))
-    extra = [
-        _page_snapshot(config, view, content, now, impacts, nodes, reach, _extra_info(page))
-        for page in config.pages
-        if page.enabled
-    ]
+    page_of = partial(_page_snapshot, config, view, content, now, impacts, nodes, reach, kept=kept)
+    main = page_of(_main_info(config))
+    extra = [page_of(_extra_info(page)) for page in config.pages if page.enabled]
     return _with_pages(main, tuple(extra), view, live or {})
 
 
@@ -329,6 +326,7 @@ def _page_snapshot(
     nodes: dict[str, NodeState],
     reach: Reach,
     info: PageInfo,
+    kept: SeriesCache | None = None,
 ) -> Snapshot:
     wanted = set(info.ids)
     services = []
@@ -345,7 +343,7 @@ def _page_snapshot(
             if not wanted or service.id in wanted or not shown
             else rollup([n.impact for n in shown])
         )
-        series = combined_series(shown)
+        series = group_series(shown, kept)
         services.append(
             ServiceState(
                 service.id,
