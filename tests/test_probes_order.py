@@ -354,3 +354,38 @@ def test_replicas_known_to_be_slow_are_counted_only_while_they_start(
     server.clear()
     assert handler.peak == 12
     assert all(r.ok for r in results)
+
+
+def test_serve_counts_a_replica_known_to_be_slow_only_while_it_starts(
+    project: Project, server: HTTPServer, clock: FixedClock
+) -> None:
+    """As `test_replicas_known_to_be_slow_are_counted_only_while_they_start`, for a
+    poll node's round in `statusgen serve` (a gate shared by every node)."""
+    handler = InFlight(12, 2.0)
+    server.clear()
+    for n in range(12):
+        server.expect_request(f"/s/{n}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/s/{n}")}"' for n in range(12))
+    text = one_at_a_time_text(urls).replace("concurrency = 1", "concurrency = 16")
+    config = load_config(project(text.replace("delay_dead = 2", "delay_dead = 10")))
+    (service,) = config.services
+    (node,) = service.nodes
+    last_round = {f"web/site/{r.id}": Seen(Status.DEAD, None) for r in node.replicas}
+
+    async def lagging() -> float:  # the injected lag measurement: always behind
+        await asyncio.sleep(0.005)
+        return 1.0
+
+    async def round_() -> list[ProbeResult]:
+        gate = Gate(16, lag=lagging, hold=10.0)  # a probe counts for its whole request
+        async with ClientPool() as pool:
+            try:
+                metrics = node.metrics(config.metrics)
+                return await probe_node(service, node, metrics, pool, clock, gate, last_round)
+            finally:
+                await gate.aclose()
+
+    results = asyncio.run(round_())
+    server.clear()
+    assert handler.peak == 12
+    assert all(r.ok for r in results)

@@ -178,15 +178,17 @@ class Gate:
         self._measured = asyncio.Event()
 
     @contextlib.asynccontextmanager
-    async def slot(self, low: bool = False) -> AsyncIterator[None]:
-        """A place for one probe attempt (`low`: a confirmation, as `AdaptiveLimit.slot`)."""
+    async def slot(self, low: bool = False, hold: float | None = None) -> AsyncIterator[None]:
+        """A place for one probe attempt (`low`: a confirmation, as `AdaptiveLimit.slot`),
+        counted for `hold` seconds (a first attempt; default: the gate's own hold)."""
         self._users += 1
         if self._watcher is None:
             self._measured = asyncio.Event()
             self._watcher = asyncio.create_task(self._watch(self._measured))
         try:
             await self._measured.wait()
-            async with self._in_flight, self.limit.slot(low=low, hold=self.hold):
+            held = self.hold if hold is None or low else hold
+            async with self._in_flight, self.limit.slot(low=low, hold=held):
                 yield
         finally:
             self._users -= 1

@@ -4,12 +4,13 @@ nodes) do on each node's own interval, with the probe engine of `statusgen.probe
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from statusgen.clock import Clock
 from statusgen.config import Node, NodeMetrics, Replica, Service
 from statusgen.probes import DEADLINE_EXCEEDED, ClientPool, default_deadline
 from statusgen.probes.limit import Gate
-from statusgen.probes.order import Previous, start_order
+from statusgen.probes.order import Previous, expected_slow, start_order
 from statusgen.probes.runner import Target, probe_checked
 from statusgen.status import ProbeResult, Status, replica_key
 
@@ -32,9 +33,13 @@ async def probe_node(
     a replica still running then is dead (`pass deadline exceeded`)."""
     started = clock()
 
+    # A replica the last round saw slow counts only while it starts (as in a pass).
+    slow = {key for key, seen in (previous or {}).items() if expected_slow(seen, metrics)}
+
     async def one(replica: Replica) -> ProbeResult:
         target = Target.of(service, node, replica, metrics)
-        return await probe_checked(target, pool, clock, gate.slot)
+        place = functools.partial(gate.slot, hold=0.0) if target.key in slow else gate.slot
+        return await probe_checked(target, pool, clock, place)
 
     if not node.replicas:
         return []
