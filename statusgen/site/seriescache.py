@@ -15,7 +15,8 @@ settings. Each node's entry is keyed by what its part depends on besides: its ke
 replicas' keys (the daily latency is theirs), the maintenance windows that touch the
 settled days (their checks are left out of the rows) and the incidents and maintenance
 noted on those days (the bars' notes). A change of any of them computes that node's part
-again; a new day, a seal or a code change computes all of them.
+again; a new day, a seal or a code change computes all of them. The combined bars of a
+service or page over the settled days (`groups`) are keyed by its nodes' entries.
 
 Written without fsync, sealed with a checksum (`statusgen.files.seal`): a torn or
 unreadable file only costs a build the time to compute every part. A node's part is not
