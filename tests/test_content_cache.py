@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from statusgen.content import read_content
+from statusgen.content import cache as cache_module
+from statusgen.content import check_content, read_content
 from statusgen.content import reader as reader_module
 from statusgen.content.cache import FILE, decode, encode, kept_content
 from statusgen.content.render import render_markdown
@@ -79,6 +80,17 @@ def config(tmp_path):
     return config
 
 
+@pytest.fixture(autouse=True)
+def forget(monkeypatch):
+    """Forget what this process read (as a new process would); returns the function."""
+
+    def forget() -> None:
+        monkeypatch.setattr(cache_module, "_last", ("", {}))
+
+    forget()
+    return forget
+
+
 def counted(monkeypatch) -> list[str]:
     """The files the reader parses from now on."""
     parsed: list[str] = []
@@ -93,19 +105,39 @@ def counted(monkeypatch) -> list[str]:
 
 
 def test_unchanged_files_are_taken_from_the_cache_as_reading_them_gives(
-    config, tmp_path, monkeypatch
+    config, tmp_path, monkeypatch, forget
 ):
     plain, problems = read_content(config)
     assert problems == []
+    forget()
     parsed = counted(monkeypatch)
     with kept_content(tmp_path / "cache") as cache:
         first, _ = read_content(config)
     assert (cache.hits, len(parsed)) == (0, 4)
+    forget()  # the next build, in another process: from the file
     with kept_content(tmp_path / "cache") as cache:
         second, problems = read_content(config)
     assert (cache.hits, len(parsed), problems) == (4, 4, [])
     # Same values, same types (repr shows the time zones): HTML rendered again.
     assert repr(second) == repr(first) == repr(plain)
+
+
+def test_reading_again_in_the_same_process_parses_only_what_changed(config, tmp_path, monkeypatch):
+    # `statusgen run` reads the content, records a pass, then builds; `serve` reads it on
+    # every pass: each read after the first parses only changed files.
+    first, _ = read_content(config)
+    parsed = counted(monkeypatch)
+    assert repr(read_content(config)[0]) == repr(first) and parsed == []
+    assert check_content(config) == [] and parsed == []
+    with kept_content(tmp_path / "cache") as cache:  # the build, no cache file yet
+        assert repr(read_content(config)[0]) == repr(first)
+    assert (cache.hits, parsed) == (4, [])
+    write_item(tmp_path, "maintenance", "2026-11-25-db.md", MAINTENANCE.replace("early", "soon"))
+    assert read_content(config)[0].maintenance[0].updates[0].message == "Done soon."
+    assert parsed == ["2026-11-25-db.md"]
+    with kept_content(tmp_path / "cache", read=False) as cache:  # --full reads every file
+        read_content(config)
+    assert (cache.hits, len(parsed)) == (0, 5)
 
 
 def test_a_changed_file_is_read_again_and_the_others_are_not(config, tmp_path, monkeypatch):
@@ -148,7 +180,7 @@ def test_a_broken_file_is_never_kept_and_is_reported_every_time(config, tmp_path
 
 
 def test_full_reads_every_file_but_keeps_them_and_a_torn_cache_is_ignored(
-    config, tmp_path, monkeypatch
+    config, tmp_path, monkeypatch, forget
 ):
     with kept_content(tmp_path / "cache"):
         read_content(config)
@@ -158,9 +190,11 @@ def test_full_reads_every_file_but_keeps_them_and_a_torn_cache_is_ignored(
     assert (cache.hits, len(parsed)) == (0, 4)
     stored = tmp_path / "cache" / FILE
     stored.write_bytes(stored.read_bytes()[:-10])
+    forget()
     with kept_content(tmp_path / "cache") as cache:
         content, problems = read_content(config)
     assert (cache.hits, len(parsed), problems) == (0, 8, [])
+    forget()
     with kept_content(tmp_path / "cache") as cache:
         assert repr(read_content(config)[0]) == repr(content)
     assert cache.hits == 4

@@ -17,6 +17,12 @@ rendered from its message when it is taken from the cache (the Markdown memo,
 JSON (not pickle) so that a build cache restored from elsewhere (a CI cache) can cost a
 wrong page at worst, never run code; the file is sealed (`statusgen.files.seal`) against
 a torn write.
+
+Outside a build the same entries are kept in memory, for the process only: the last
+read's, under their key. `statusgen run` reads (and validates) the content before its
+pass and again in its build, `serve` on every pass and in every build: each read after
+the first parses only the files whose bytes changed, even without a state folder (CI).
+`build --full` reads every file all the same.
 """
 
 from __future__ import annotations
@@ -67,18 +73,26 @@ def kept_content(folder: Path, read: bool = True) -> Iterator[ContentCache]:
         _local.cache = before
 
 
-def active_cache(config: Config) -> ContentCache | None:
-    """The cache of the enclosing `kept_content` block, set up for `config`."""
+def active_cache(config: Config) -> ContentCache:
+    """The cache of the enclosing `kept_content` block, else one in memory only (what
+    this process read last: `statusgen run` reads the content before its pass and again
+    in its build, `serve` on every pass), set up for `config`."""
     cache: ContentCache | None = getattr(_local, "cache", None)
-    if cache is not None:
-        cache.open(config)
+    if cache is None:
+        cache = ContentCache(None)
+    cache.open(config)
     return cache
+
+
+# The entries of the last read in this process, under their key: replaced whole (one
+# assignment), so threads reading content at once each see one read's entries.
+_last: tuple[str, dict[str, list[Any]]] = ("", {})
 
 
 class ContentCache:
     """Valid items by (kind, path) with the digest of the bytes they were read from."""
 
-    def __init__(self, file: Path, read: bool = True) -> None:
+    def __init__(self, file: Path | None, read: bool = True) -> None:
         self.file = file
         self.read_old = read
         self.key = ""
@@ -88,20 +102,30 @@ class ContentCache:
         self.misses = 0
 
     def open(self, config: Config) -> None:
-        """Load the entries kept under this config's key (none when stale or unreadable)."""
+        """Load the entries kept under this config's key: this process's last read's, and
+        the file's when there is one (none when stale or unreadable)."""
         self.key = cache_key(config)
         self.old, self.used = {}, {}
         if not self.read_old:
             return
+        key, entries = _last
+        if self.file is not None:
+            self.old = self._stored()
+        if key == self.key:
+            self.old.update(entries)
+
+    def _stored(self) -> dict[str, list[Any]]:
+        assert self.file is not None
         try:
             data = unseal(self.file.read_bytes())
             found = json.loads(data) if data is not None else None
         except (OSError, ValueError):
-            return
+            return {}
         if type(found) is dict and found.get("key") == self.key:
             entries = found.get("files")
             if type(entries) is dict:
-                self.old = entries
+                return entries
+        return {}
 
     def read(
         self, kind: str, config: Config, path: Path, name: str, render: Callable[[str], str]
@@ -135,9 +159,11 @@ class ContentCache:
         return item, problems
 
     def save(self) -> None:
-        """Keep this read's valid items (and only those); a cache that cannot be written
-        only costs the next build time."""
-        if self.misses == 0 and self.used.keys() == self.old.keys():
+        """Keep this read's valid items (and only those), in memory and in the file; a
+        cache that cannot be written only costs the next build time."""
+        global _last
+        _last = (self.key, dict(self.used))
+        if self.file is None or (self.misses == 0 and self.used.keys() == self.old.keys()):
             return
         document = {"key": self.key, "files": self.used}
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

@@ -56,8 +56,7 @@ def read_content(
         config, folders.announcements, "announcement", problems, render, cache
     )
     maintenance = _read_folder(config, folders.maintenance, "maintenance", problems, render, cache)
-    if cache is not None:
-        cache.save()
+    cache.save()
     return (
         Content(
             incidents=sorted(incidents, key=lambda i: (i.started, i.id), reverse=True),
@@ -79,7 +78,7 @@ def _read_folder(
     kind: str,
     problems: list[str],
     render: Callable[[str], str],
-    cache: ContentCache | None,
+    cache: ContentCache,
 ) -> list[Any]:
     items = []
     folder = config.resolve(rel)
@@ -89,12 +88,7 @@ def _read_folder(
             f"expected lowercase '.md' (rename it to {path.stem}.md)"
         )
     for path, name in named_files(config, folder):
-        if cache is None:
-            from statusgen.content.reader import read_file
-
-            item, found = read_file(kind, config, path, None, render, name)
-        else:
-            item, found = cache.read(kind, config, path, name, render)
+        item, found = cache.read(kind, config, path, name, render)
         problems += found
         if item is not None and not found:
             items.append(item)
