@@ -33,14 +33,18 @@ try:
 except SystemExit as exit:
     code = exit.code
 names = {name.split(".")[0] for name in sys.modules} | set(sys.modules)
+loader = sys.modules.get("pydantic.plugin._loader")
+plugins = "scanned" if loader and loader._plugins is not None else "not scanned"
+names.add(f"pydantic plugins {plugins}")
 print(json.dumps({"code": code, "loaded": sorted(names & set(json.loads(sys.stdin.readline())))}))
 """
+PLUGINS_SCANNED = "pydantic plugins scanned"
 
 
 def loaded_by(args: list[str], cwd: Path) -> tuple[int, list[str]]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
-        input=json.dumps(HEAVY + ON_DEMAND + COMMAND_MODULES) + "\n",
+        input=json.dumps((*HEAVY, *ON_DEMAND, *COMMAND_MODULES, PLUGINS_SCANNED)) + "\n",
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -96,6 +100,17 @@ def test_check_reads_content_without_loading_markdown():
     code, loaded = loaded_by(["check", "-c", "config/statusgen.toml"], ROOT)
     assert code == 0
     assert loaded == ["pydantic", "statusgen.cli.core"]
+
+
+def test_no_command_looks_for_pydantic_plugins(tmp_path, monkeypatch):
+    # Looking for them reads every installed package's entry points; statusgen has none.
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    code, loaded = loaded_by(["check", "-c", str(ROOT / "config/statusgen.toml")], tmp_path)
+    assert code == 0 and PLUGINS_SCANNED not in loaded
+    # A user's own setting is kept: with plugins enabled, pydantic looks for them.
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")
+    code, loaded = loaded_by(["check", "-c", str(ROOT / "config/statusgen.toml")], tmp_path)
+    assert code == 0 and PLUGINS_SCANNED in loaded
 
 
 def test_check_with_a_channel_still_validates_its_url(project):
