@@ -1,5 +1,6 @@
-"""The collector paused while a build reads the history (statusgen/history/gcpause.py):
-off inside, back as it was after, however pauses nest or overlap across threads."""
+"""The collector paused while a build reads the history and frozen while it renders
+(statusgen/history/gcpause.py): off (or frozen) inside, back as it was after, however
+pauses and freezes nest or overlap across threads."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import threading
 
 import pytest
 
-from statusgen.history import collector_paused
+from statusgen.history import collector_frozen, collector_paused
+from statusgen.site import build as site_build
+
+from .conftest import T0
+from .site_helpers import make_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +21,7 @@ def collector_restored():
     enabled = gc.isenabled()
     yield
     (gc.enable if enabled else gc.disable)()
+    gc.unfreeze()
 
 
 def test_the_collector_is_off_inside_and_on_again_after_even_on_an_error():
@@ -55,3 +61,54 @@ def test_overlapping_pauses_in_threads_switch_it_back_on_once_the_last_ends():
     leave.set()
     thread.join(10)
     assert gc.isenabled()
+
+
+def test_objects_alive_when_a_freeze_starts_are_left_out_until_the_last_one_ends():
+    kept = [object() for _ in range(10)]
+    gc.unfreeze()
+    with collector_frozen():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with collector_frozen():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen  # the outer freeze still renders
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), collector_frozen():
+        raise RuntimeError("a broken template")
+    assert gc.get_freeze_count() == 0 and kept
+
+
+def test_overlapping_freezes_in_threads_unfreeze_once_the_last_ends():
+    gc.unfreeze()
+    inside, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with collector_frozen():
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=other)
+    with collector_frozen():
+        thread.start()
+        assert inside.wait(10)
+    assert gc.get_freeze_count() > 0  # the other thread still renders
+    leave.set()
+    thread.join(10)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_build_renders_with_the_snapshot_frozen_and_unfreezes_after(tmp_path, monkeypatch):
+    config = make_fixture(tmp_path)
+    seen = []
+    render = site_build.site_files
+
+    def watched(snapshot, *args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return render(snapshot, *args, **kwargs)
+
+    monkeypatch.setattr(site_build, "site_files", watched)
+    gc.unfreeze()
+    site_build.build_site(config, T0)
+    (frozen,) = seen
+    assert frozen > 10_000  # the history view and snapshot: out of the collector's walk
+    assert gc.get_freeze_count() == 0

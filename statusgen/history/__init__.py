@@ -11,7 +11,7 @@ from statusgen.config import Config
 from statusgen.history.branch import ensure_worktree
 from statusgen.history.dayrows import DayBar, Sample
 from statusgen.history.days import aggregate_day
-from statusgen.history.gcpause import collector_paused
+from statusgen.history.gcpause import collector_frozen, collector_paused
 from statusgen.history.locations import (
     Latest,
     MergePolicy,
@@ -38,6 +38,7 @@ __all__ = [
     "Store",
     "aggregate_day",
     "append_once",
+    "collector_frozen",
     "collector_paused",
     "fresh_votes",
     "import_pass_folders",

@@ -22,7 +22,13 @@ from statusgen.content.cache import kept_content
 from statusgen.content.render import remembered
 from statusgen.errors import ConfigError
 from statusgen.files import locked, private_folder
-from statusgen.history import HistoryView, RawCache, collector_paused, open_store
+from statusgen.history import (
+    HistoryView,
+    RawCache,
+    collector_frozen,
+    collector_paused,
+    open_store,
+)
 from statusgen.resources import theme_dir
 from statusgen.site.cache import FOLDER as CACHE_FOLDER
 from statusgen.site.cache import PageCache, build_inputs
@@ -87,13 +93,15 @@ def build_site(
     if raw is not None:
         raw.finish()  # the raw and sealed days this build decoded, for the next one
     kept.save()  # the nodes' series over the settled days
-    assets, asset_files = resolve_assets(config)
-    documents = api_documents(snapshot)
-    files = site_files(snapshot, assets, documents=documents, cache=cache)
-    files.update(asset_files)
-    with locked(state / "build"):
-        published = publish_tree(config.output_dir, files, state)
-        cache.save()
+    # Collections while rendering walk only what rendering makes (history/gcpause.py).
+    with collector_frozen():
+        assets, asset_files = resolve_assets(config)
+        documents = api_documents(snapshot)
+        files = site_files(snapshot, assets, documents=documents, cache=cache)
+        files.update(asset_files)
+        with locked(state / "build"):
+            published = publish_tree(config.output_dir, files, state)
+            cache.save()
     locales = [config.page.locale, *(LOCALES if config.page.locale_picker else ())]
     return BuildReport(
         output=config.output_dir,
