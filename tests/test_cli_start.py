@@ -41,10 +41,12 @@ print(json.dumps({"code": code, "loaded": sorted(names & set(json.loads(sys.stdi
 PLUGINS_SCANNED = "pydantic plugins scanned"
 
 
-def loaded_by(args: list[str], cwd: Path) -> tuple[int, list[str]]:
+def loaded_by(args: list[str], cwd: Path, names: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+    """The command's exit code, and which of HEAVY, ON_DEMAND, the command modules and
+    `names` it loaded."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
-        input=json.dumps((*HEAVY, *ON_DEMAND, *COMMAND_MODULES, PLUGINS_SCANNED)) + "\n",
+        input=json.dumps((*HEAVY, *ON_DEMAND, *COMMAND_MODULES, PLUGINS_SCANNED, *names)) + "\n",
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -111,6 +113,30 @@ def test_no_command_looks_for_pydantic_plugins(tmp_path, monkeypatch):
     monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")
     code, loaded = loaded_by(["check", "-c", str(ROOT / "config/statusgen.toml")], tmp_path)
     assert code == 0 and PLUGINS_SCANNED in loaded
+
+
+def test_a_pass_of_http_nodes_loads_neither_the_certificate_parser_nor_dnspython(project):
+    # An http:// page: no certificate to read, no DNS query to send (about 85 ms of
+    # imports a cron pass skips). The replica refuses the connection: the pass still runs.
+    config = project(
+        """
+        [page]
+        name = "T"
+
+        [[services]]
+        id = "web"
+        name = "Web"
+
+        [[services.nodes]]
+        id = "site"
+        label = "Site"
+        replicas = ["http://127.0.0.1:9/"]
+        """
+    )
+    args = ["probe", "--no-notify", "-c", str(config)]
+    code, loaded = loaded_by(args, config.parent.parent, ("cryptography", "dns"))
+    assert code == 0 and "httpx" in loaded
+    assert "cryptography" not in loaded and "dns" not in loaded
 
 
 def test_check_with_a_channel_still_validates_its_url(project):

@@ -22,7 +22,6 @@ from statusgen.config import Config, Node, NodeMetrics, Replica, Service
 from statusgen.config.urls import parse_dns_url
 from statusgen.health import judge_probe
 from statusgen.probes.base import SOURCE_ADDRESS, Outcome, failed
-from statusgen.probes.dns import probe_dns
 from statusgen.probes.http import ClientFactory, ClientPool, probe_http
 from statusgen.probes.icmp import probe_icmp
 from statusgen.probes.judge import apply_conditions, judge_certificate
@@ -198,6 +197,8 @@ async def _attempt(plan: Plan, timeout: float, pool: ClientPool | None) -> Outco
     if scheme == "tls" and port is not None:
         return await probe_tls(host, port, timeout, plan.ca_file)
     if scheme == "dns":
+        from statusgen.probes.dns import probe_dns  # dnspython: only for dns:// nodes
+
         return await probe_dns(parse_dns_url(plan.url), timeout)
     # The config accepts nothing else, so this is a bug, not a down target.
     raise ValueError(f"cannot probe a {scheme!r} replica")

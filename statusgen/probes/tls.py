@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.x509.oid import NameOID
+if TYPE_CHECKING:  # loaded on the first certificate read: an http-only pass skips it
+    from cryptography import x509
+
 
 # OpenSSL verification codes (X509_V_ERR_*). OpenSSL checks trust first, then the name,
 # then the dates, and reports only the first failure: these say how far it got.
@@ -60,6 +62,8 @@ class PeerCertificate:
     @classmethod
     def from_der(cls, der: bytes) -> PeerCertificate:
         """Parse a DER certificate (what `getpeercert(binary_form=True)` returns)."""
+        from cryptography import x509
+
         cert = x509.load_der_x509_certificate(der)
         try:
             san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -100,6 +104,8 @@ class PeerCertificate:
 
 def display_name(name: x509.Name) -> str:
     """A name's common name, else its organisation, else the whole RFC 4514 string."""
+    from cryptography.x509.oid import NameOID
+
     for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
         attributes = name.get_attributes_for_oid(oid)
         if attributes:
