@@ -166,9 +166,7 @@ def run_all(
     from statusgen.checks import check_config
     from statusgen.content import load_content
     from statusgen.files import locked, private_folder
-    from statusgen.notify import notify_pass
     from statusgen.probes import probe_pass
-    from statusgen.site import build_site
 
     check_config(config)  # before the pass: a config `check` rejects writes nothing
     state = private_folder(config.resolve(config.server.state_dir))
@@ -190,6 +188,8 @@ def run_all(
             if run.incident_files:
                 content = load_content(config)
         if notify:
+            from statusgen.notify import notify_pass  # `probe --no-notify` loads no notifier
+
             held = content.maintenance_nodes(config, now)
             run.notify = notify_pass(
                 config,
@@ -202,6 +202,8 @@ def run_all(
             )
             outcome.notify = run.notify
         if build and not dry_run:
+            from statusgen.site import build_site  # `probe` loads no renderer
+
             run.domain = refresh_domain(config, now)
             run.build = build_site(config, now)
         return run

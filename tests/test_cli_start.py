@@ -115,7 +115,7 @@ def test_no_command_looks_for_pydantic_plugins(tmp_path, monkeypatch):
     assert code == 0 and PLUGINS_SCANNED in loaded
 
 
-def test_a_pass_of_http_nodes_loads_neither_the_certificate_parser_nor_dnspython(project):
+def test_a_probe_of_http_nodes_loads_no_certificate_parser_dns_renderer_or_notifier(project):
     # An http:// page: no certificate to read, no DNS query to send (about 85 ms of
     # imports a cron pass skips). The replica refuses the connection: the pass still runs.
     config = project(
@@ -137,6 +137,8 @@ def test_a_pass_of_http_nodes_loads_neither_the_certificate_parser_nor_dnspython
     code, loaded = loaded_by(args, config.parent.parent, ("cryptography", "dns"))
     assert code == 0 and "httpx" in loaded
     assert "cryptography" not in loaded and "dns" not in loaded
+    # `probe` builds no site, and with --no-notify sends nothing: no renderer, no notifier.
+    assert "jinja2" not in loaded and "apprise" not in loaded
 
 
 def test_check_with_a_channel_still_validates_its_url(project):
