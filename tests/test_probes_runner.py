@@ -21,6 +21,7 @@ from statusgen.config import Config, NodeMetrics, load_config
 from statusgen.probes import (
     DEADLINE_EXCEEDED,
     default_deadline,
+    http,
     make_client,
     probe_pass,
     run_probes,
@@ -270,6 +271,42 @@ def test_making_the_http_client_does_not_count_as_latency(project, clock, hangin
     tcp = results[0]
     assert tcp.status is Status.HEALTHY
     assert tcp.latency is not None and tcp.latency < 0.4
+
+
+def _counted_trust(monkeypatch, pause: float = 0.0) -> list[bool]:
+    """Every CA store the probes load from now on (the process's cache emptied); loading
+    the system's store takes `pause` more seconds."""
+    made: list[bool] = []
+    real = httpx.create_ssl_context
+
+    def create(verify=True, **options):
+        made.append(verify)
+        if verify is True:
+            time.sleep(pause)
+        return real(verify=verify, **options)
+
+    monkeypatch.setattr(http, "_TRUST", {}, raising=False)
+    monkeypatch.setattr(http.httpx, "create_ssl_context", create)
+    return made
+
+
+def test_a_pass_of_plain_http_nodes_loads_no_ca_store(project, clock, server, monkeypatch):
+    made = _counted_trust(monkeypatch)
+    server.expect_request("/").respond_with_data("OK")
+    results = asyncio.run(run_probes(config_with(project, [server.url_for("/")]), clock))
+    assert [r.status for r in results] == [Status.HEALTHY]
+    assert True not in made  # 35 to 60 ms a pass of http:// nodes never needs
+
+
+def test_an_https_node_loads_the_ca_store_once_before_any_probe_starts(
+    project, clock, hanging_port, monkeypatch
+):
+    made = _counted_trust(monkeypatch, pause=0.5)
+    replicas = [f"tcp://127.0.0.1:{hanging_port}", "https://127.0.0.1:9/"]
+    results = asyncio.run(run_probes(config_with(project, replicas), clock))
+    assert made.count(True) == 1
+    tcp = results[0]  # its clock started after the store was loaded
+    assert tcp.status is Status.HEALTHY and tcp.latency is not None and tcp.latency < 0.4
 
 
 # --- a probe that breaks never ends the pass -------------------------------------------

@@ -2,7 +2,9 @@
 
 httpx fixes TLS verification per client, so a pass keeps one client per trust setting
 (`ClientPool`: verification on or off, and which extra CA file), each with one SSL context
-made once.
+made once, on its first `https://` request (`trust`: loading the CA store takes 35 to 60
+ms, which a page of `http://` nodes never needs; the pass loads it before its first
+probe when it has `https://` nodes, see `probes.runner`).
 
 Each request gets a connection of its own, closed with its response (`OwnConnections`):
 a probe never reads a body it does not need, and httpcore closes a connection whose
@@ -68,33 +70,50 @@ def make_client(
 
     `verify` may be an `ssl.SSLContext`, which is how a caller trusts its own CA."""
     del concurrency  # each request has its own connection: nothing to size
-    context = httpx.create_ssl_context(verify=verify, trust_env=False)
     return _ProbeClient(
         headers={"User-Agent": USER_AGENT},
         follow_redirects=True,
         trust_env=False,
-        transport=OwnConnections(context, local_address),
+        transport=OwnConnections(verify, local_address),
     )
+
+
+_TRUST: dict[bool, ssl.SSLContext] = {}
+
+
+def trust(verify: bool | ssl.SSLContext) -> ssl.SSLContext:
+    """The SSL context for `verify`: a node's own (`tls.ca_file`) as given; the system's
+    CA store (or none) made once per process, as nothing in it changes while it runs."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify not in _TRUST:
+        _TRUST[verify] = httpx.create_ssl_context(verify=verify, trust_env=False)
+    return _TRUST[verify]
 
 
 class OwnConnections(httpx.AsyncBaseTransport):
     """An httpx transport that sends each request on a new connection, closed when its
     response is closed (see the module's docstring for why)."""
 
-    def __init__(self, ssl_context: ssl.SSLContext, local_address: str | None = None) -> None:
-        self._ssl_context = ssl_context
+    def __init__(
+        self, verify: bool | ssl.SSLContext = True, local_address: str | None = None
+    ) -> None:
+        self._verify = verify
         self._local_address = local_address
         self._plain = PlainBackend()
         self._open: set[httpx.AsyncHTTPTransport] = set()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
         transport = httpx.AsyncHTTPTransport(
-            verify=self._ssl_context,
+            # A plain request's connection is the bare one below, never TLS (a redirect
+            # to https:// is a request of its own): it gets the context that loads no
+            # CA store, which httpx still wants.
+            verify=trust(self._verify if url.scheme == "https" else False),
             trust_env=False,
             limits=_ONE_CONNECTION,
             local_address=self._local_address,
         )
-        url = request.url
         if url.scheme == "http":
             # httpx takes no network backend: its transport gets the one connection it
             # needs, on a bare socket (statusgen.probes.plainstream says why).

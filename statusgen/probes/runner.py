@@ -22,7 +22,7 @@ from statusgen.config import Config, Node, NodeMetrics, Replica, Service
 from statusgen.config.urls import parse_dns_url
 from statusgen.health import judge_probe
 from statusgen.probes.base import SOURCE_ADDRESS, Outcome, failed
-from statusgen.probes.http import ClientFactory, ClientPool, probe_http
+from statusgen.probes.http import ClientFactory, ClientPool, probe_http, trust
 from statusgen.probes.icmp import probe_icmp
 from statusgen.probes.judge import apply_conditions, judge_certificate
 from statusgen.probes.limit import (
@@ -281,11 +281,15 @@ async def run_probes(
     started = clock()
 
     async with ClientPool(client_factory, concurrency) as pool:
-        # Making a client loads the CA store, a fraction of a second of blocked loop: do it
-        # before any probe starts, or every probe in flight waits for the pause.
-        https = {(t.plan.http.verify_tls, t.plan.ca_file) for t in todo if _is_http(t)}
-        for verify, ca_file in https:
+        # Loading a CA store blocks the loop for tens of milliseconds: do it before any
+        # probe starts (only if some node uses TLS), or every probe in flight waits.
+        clients = {(t.plan.http.verify_tls, t.plan.ca_file) for t in todo if _is_http(t)}
+        for verify, ca_file in clients:
             pool.get(verify, ca_file)
+        tls_clients = {(t.plan.http.verify_tls, t.plan.ca_file) for t in todo if _is_https(t)}
+        for verify, ca_file in tls_clients:
+            if not (verify and ca_file):  # a CA file's context is made with its client
+                trust(verify)
 
         @contextlib.asynccontextmanager
         async def slot(low: bool, hold: float | None = None) -> AsyncIterator[None]:
@@ -341,6 +345,10 @@ async def run_probes(
 
 def _is_http(target: Target) -> bool:
     return target.plan.scheme in ("http", "https")
+
+
+def _is_https(target: Target) -> bool:
+    return target.plan.scheme == "https"
 
 
 def _failed_target(target: Target, started: datetime, exc: BaseException) -> ProbeResult:
