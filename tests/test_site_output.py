@@ -168,7 +168,7 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 def opening(path, flags, *args, **kwargs):
-    if step == "writing" and flags & os.O_EXCL:
+    if step == "writing" and flags & os.O_WRONLY:  # a file created or written over
         count[0] += 1
         if count[0] == 5:
             die()

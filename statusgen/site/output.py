@@ -5,13 +5,16 @@
 Publishing a tree:
 
 1. writes it into a fresh folder made by `mkdtemp` (unpredictable name, mode 0700 while
-   written): every folder is opened with `O_NOFOLLOW` and every file created with
-   `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing planted there (or anywhere) is followed.
-   A file whose bytes equal the current version's file of the same path is not written
-   but hard-linked from it (same inode, same mtime), once that file is checked to be a
-   regular file of ours (opened with `O_NOFOLLOW`, compared byte for byte, and the new
-   link checked to be that same inode): `serve`, rsync and `statusgen publish` then see
-   only the files that changed;
+   written), or, when `output` shows a version of ours, into the version before that one
+   (which nothing serves any more) moved to that fresh name and written over
+   (statusgen/site/treewriter.py: an entry of it is kept only when it is the very file
+   the new tree would link, everything else is removed): every folder is opened with
+   `O_NOFOLLOW` and every file created with `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing
+   planted there (or anywhere) is followed. A file whose bytes equal the current
+   version's file of the same path is not written but hard-linked from it (same inode,
+   same mtime), once that file is checked to be a regular file of ours (opened with
+   `O_NOFOLLOW`, compared byte for byte, and the new link checked to be that same
+   inode): `serve`, rsync and `statusgen publish` then see only the files that changed;
 2. points a new symlink at it and renames that symlink over `output`: one `rename()`,
    so a reader sees the old site or the new one, never no site or half a site;
 3. removes every older version but the one just replaced (a request that resolved the
@@ -32,21 +35,17 @@ import ctypes.util
 import errno
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
 from statusgen.errors import fs_error
+from statusgen.site.treewriter import write_fresh
+
+__all__ = ["Published", "publish_tree", "remove_leftovers", "sites_folder", "write_fresh"]
 
 KEPT = "output/ still shows the previous site"
 PREFIX = "site-"
-DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-# O_NONBLOCK: a FIFO planted in the previous version must not hang the build.
-OLD_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-FILE_MODE = 0o644
-MAX_OPEN_FOLDERS = 256
 
 
 def sites_folder(output: Path, state_dir: Path) -> Path:
@@ -67,9 +66,9 @@ class Published(NamedTuple):
 
 def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Published:
     """Make `output` show exactly `files`, atomically. On any error the previous site
-    stays in place, the new folder and every temporary name are removed, and a file
-    system refusal (full disk, read-only, immutable, a file in the way) is a
-    FileSystemError naming the path."""
+    stays in place, the new folder (with the older version recycled into it) and every
+    temporary name are removed, and a file system refusal (full disk, read-only,
+    immutable, a file in the way) is a FileSystemError naming the path."""
     output = Path(os.path.abspath(output))
     try:
         sites = sites_folder(output, state_dir)
@@ -80,8 +79,9 @@ def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Publ
         raise fs_error(output, "build the site", error, KEPT) from error
     # Only a version of ours (a direct child of the versions folder) lends its files.
     lender = previous if previous is not None and previous.parent == sites.resolve() else None
+    recycled = lender is not None and _recycle(sites, lender, version)
     try:
-        kept = write_fresh(version, files, lender)
+        kept = write_fresh(version, files, lender, recycled)
         os.chmod(version, 0o755)
         _point(output, version)
     except BaseException as error:
@@ -94,127 +94,31 @@ def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Publ
     return Published(version, kept)
 
 
-def write_fresh(root: Path, files: dict[str, bytes], previous: Path | None = None) -> int:
-    """Create every file of `files` under the empty folder `root`; never follows a
-    symlink and never opens an existing file for writing (FileExistsError instead). A
-    file equal to the one at the same path below `previous` (the current version) is
-    hard-linked from it instead. Returns how many files were linked."""
-    folders: dict[str, int] = {}
-    old: dict[str, int | None] = {}
-    kept = 0
-    try:
-        folders[""] = os.open(root, DIR_FLAGS)
-        if previous is not None:
-            old[""] = _open_folder(previous)
-        for rel, data in files.items():
-            parent, _, name = rel.rpartition("/")
-            if not name or name in (".", "..") or rel.startswith("/"):
-                raise ValueError(f"not a relative file path: {rel!r}")
-            target = _folder(folders, parent)
-            if old.get("") is not None:
-                source = _old_folder(old, parent)
-                if source is not None and _link_same(source, target, name, data):
-                    kept += 1
-                    continue
-            fd = os.open(name, FILE_FLAGS, FILE_MODE, dir_fd=target)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-            finally:
-                os.close(fd)
-    finally:
-        for fd in [*folders.values(), *old.values()]:
-            if fd is not None:
-                os.close(fd)
-    return kept
-
-
-def _open_folder(path: Path) -> int | None:
-    try:
-        return os.open(path, DIR_FLAGS)
-    except OSError:
-        return None
-
-
-def _old_folder(old: dict[str, int | None], rel: str) -> int | None:
-    """A descriptor of folder `rel` of the previous version (None when it has none),
-    opened without following symlinks and never created."""
-    if rel in old:
-        return old[rel]
-    if len(old) > MAX_OPEN_FOLDERS:
-        root = old.pop("")
-        for fd in old.values():
-            if fd is not None:
-                os.close(fd)
-        old.clear()
-        old[""] = root
-    up, _, name = rel.rpartition("/")
-    parent = _old_folder(old, up)
-    fd = None
-    if parent is not None and name not in ("", ".", ".."):
-        with contextlib.suppress(OSError):
-            fd = os.open(name, DIR_FLAGS, dir_fd=parent)
-    old[rel] = fd
-    return fd
-
-
-def _link_same(source: int, target: int, name: str, data: bytes) -> bool:
-    """Hard-link `name` from folder `source` into folder `target` when it is a regular
-    file of mode 0644 holding exactly `data`; False (nothing linked) otherwise."""
-    try:
-        fd = os.open(name, OLD_FILE_FLAGS, dir_fd=source)
-    except OSError:
-        return False
-    try:
-        found = os.fstat(fd)
-        if (
-            not stat.S_ISREG(found.st_mode)
-            or stat.S_IMODE(found.st_mode) != FILE_MODE
-            or found.st_size != len(data)
-        ):
-            return False
-        chunks, left = [], len(data) + 1  # one byte more: a file that grew is not equal
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        if b"".join(chunks) != data:
-            return False
+def _recycle(sites: Path, previous: Path, version: Path) -> bool:
+    """Move an older version of ours (not `previous`, the one `output` shows) in place of
+    the empty folder `version`, to be written over (statusgen/site/treewriter.py); False
+    when there is none or it cannot be moved (it is then removed with the leftovers)."""
+    keep = sites.resolve() / previous.name
+    older = []
+    with contextlib.suppress(OSError), os.scandir(sites) as entries:
+        for entry in entries:
+            path = Path(entry.path)
+            if (
+                entry.name.startswith(PREFIX)
+                and path != version
+                and entry.is_dir(follow_symlinks=False)
+                and path.resolve() != keep
+            ):
+                older.append((entry.stat(follow_symlinks=False).st_mtime_ns, path))
+    for _, path in sorted(older, reverse=True):  # the newest shares the most files
         try:
-            os.link(name, name, src_dir_fd=source, dst_dir_fd=target, follow_symlinks=False)
+            os.rename(path, version)  # over the empty folder: one step, no gap
         except OSError:
-            return False
-        linked = os.stat(name, dir_fd=target, follow_symlinks=False)
-        if (linked.st_dev, linked.st_ino) != (found.st_dev, found.st_ino):
-            os.unlink(name, dir_fd=target)  # swapped under us: write it afresh
-            return False
+            continue
+        with contextlib.suppress(OSError):
+            os.chmod(version, 0o700)  # as mkdtemp made it, while it is written
         return True
-    finally:
-        os.close(fd)
-
-
-def _folder(folders: dict[str, int], rel: str) -> int:
-    """A descriptor of folder `rel` below the root (made when missing), opened without
-    following symlinks."""
-    if rel in folders:
-        return folders[rel]
-    if len(folders) > MAX_OPEN_FOLDERS:
-        root = folders.pop("")
-        for fd in folders.values():
-            os.close(fd)
-        folders.clear()
-        folders[""] = root
-    up, _, name = rel.rpartition("/")
-    if name in ("", ".", ".."):
-        raise ValueError(f"not a relative folder path: {rel!r}")
-    parent = _folder(folders, up)
-    with contextlib.suppress(FileExistsError):
-        os.mkdir(name, 0o755, dir_fd=parent)
-    folders[rel] = os.open(name, DIR_FLAGS, dir_fd=parent)
-    return folders[rel]
+    return False
 
 
 def _plain_folder(path: Path) -> None:

@@ -1,0 +1,130 @@
+"""The version before the previous one is recycled as the next one's folder
+(statusgen/site/treewriter.py): whatever it holds, the new version is exactly the tree a
+fresh folder would get, and nothing planted in it is followed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+from statusgen.site import build_site
+
+from .conftest import T0
+from .site_helpers import make_fixture
+
+
+def versions(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / ".statusgen" / "sites").iterdir())
+
+
+def entries(root: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Per entry below `root`: (mode, inode, bytes; b"" for a folder), never following a
+    symlink."""
+    out = {}
+    for folder, names, files in os.walk(root):
+        for name in names + files:
+            path = Path(folder) / name
+            found = path.lstat()
+            data = path.read_bytes() if stat.S_ISREG(found.st_mode) else b""
+            out[str(path.relative_to(root))] = (found.st_mode, found.st_ino, data)
+    return out
+
+
+def test_the_third_build_writes_over_the_first_version_not_a_new_folder(tmp_path):
+    config = make_fixture(tmp_path)
+    build_site(config, T0)
+    first = Path(os.path.realpath(config.output_dir))
+    folders = {p.relative_to(first): p.stat().st_ino for p in [first, *first.rglob("*")]}
+    folders = {rel: ino for rel, ino in folders.items() if (first / rel).is_dir()}
+    build_site(config, T0 + timedelta(minutes=1))
+    second = Path(os.path.realpath(config.output_dir))
+    build_site(config, T0 + timedelta(minutes=2))
+    third = Path(os.path.realpath(config.output_dir))
+    assert not first.exists() and versions(tmp_path) == sorted([second, third])
+    # The same folders (inodes), not new ones: no mkdir, rmdir or mkdtemp tree per build.
+    assert {rel: (third / rel).stat().st_ino for rel in folders} == folders
+    assert stat.S_IMODE(third.stat().st_mode) == 0o755
+
+
+def test_whatever_the_recycled_version_holds_the_new_one_is_exact(tmp_path):
+    config = make_fixture(tmp_path)
+    later = T0 + timedelta(minutes=1)
+    build_site(config, T0)
+    build_site(config, later)
+    current = Path(os.path.realpath(config.output_dir))
+    (old,) = [v for v in versions(tmp_path) if v != current]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.css"
+    victim.write_text("untouched")
+    # Planted or edited by hand in the version that is recycled next:
+    (old / "style.css").unlink()
+    (old / "style.css").symlink_to(victim)  # a symlink where a file goes
+    (old / "robots.txt").unlink()
+    os.mkfifo(old / "robots.txt")  # a FIFO
+    (old / "index.html").unlink()
+    (old / "index.html").write_bytes((current / "index.html").read_bytes())  # same bytes
+    (old / "404.html").unlink()
+    (old / "404.html").write_bytes(b"edited by hand")  # other bytes, own inode
+    shutil.rmtree(old / "services")
+    (old / "services").symlink_to(outside)  # a symlink where a folder goes
+    shutil.rmtree(old / "incidents")
+    (old / "incidents").write_text("a file where a folder goes")
+    (old / "api" / "v1" / "status.json").unlink()
+    (old / "api" / "v1" / "status.json").mkdir()  # a folder where a file goes
+    (old / "api" / "v1" / "status.json" / "x").write_text("x")
+    (old / "stale.html").write_text("a file the new tree has not")
+    (old / "gone" / "deeper").mkdir(parents=True)
+    (old / "gone" / "deeper" / "x.html").write_text("a folder the new tree has not")
+    (old / "badges").chmod(0o700)
+    recycled = old.stat().st_ino
+
+    build_site(config, later)  # the same site again, written over `old`
+    new = Path(os.path.realpath(config.output_dir))
+    assert new.stat().st_ino == recycled  # written over `old` (renamed), not a new folder
+    assert victim.read_text() == "untouched"
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.css"]
+    # Exactly the previous version's entries: same modes, bytes and (files) inodes.
+    want, got = entries(current), entries(new)
+    assert got.keys() == want.keys()
+    for rel, (mode, ino, data) in want.items():
+        assert (got[rel][0], got[rel][2]) == (mode, data), rel
+        if stat.S_ISREG(mode):
+            assert got[rel][1] == ino, rel  # unchanged: the very same file
+        else:
+            assert stat.S_IMODE(mode) == 0o755, rel
+
+
+def test_a_file_only_the_recycled_version_holds_is_written_over_and_no_other(tmp_path):
+    config = make_fixture(tmp_path)
+    build_site(config, T0)
+    first = Path(os.path.realpath(config.output_dir))
+    build_site(config, T0 + timedelta(minutes=1))
+    second = Path(os.path.realpath(config.output_dir))
+    status = "api/v1/status.json"  # new in every version: held by `first` alone
+    incident = "incidents/2026-11-22-site-errors.html"  # one file both versions share
+    assert (first / incident).stat().st_ino == (second / incident).stat().st_ino
+    own = (first / status).stat().st_ino
+    outside = tmp_path / "outside.html"
+    outside.write_bytes(b"outside")
+    (first / "index.html").unlink()
+    os.link(outside, first / "index.html")  # a second name of a file outside
+    (first / "api-only" / status).chmod(0o600)  # not a file of ours as written
+    source = tmp_path / "config" / "incidents" / "2026-11-22-site-errors.md"
+    source.write_text(source.read_text() + "\nOne more line.\n")  # changes `incident`
+    shown = entries(second)
+
+    build_site(config, T0 + timedelta(minutes=2))
+    third = Path(os.path.realpath(config.output_dir))
+    assert (third / status).stat().st_ino == own  # written over in place: no new file
+    assert entries(second) == shown  # the version just replaced: not a byte changed
+    assert b"One more line." in (third / incident).read_bytes()
+    assert outside.read_bytes() == b"outside" and outside.stat().st_nlink == 1
+    assert stat.S_IMODE((third / "api-only" / status).stat().st_mode) == 0o644
+    written = {rel: data for rel, (_, _, data) in entries(third).items()}
+    build_site(config, T0 + timedelta(minutes=2), full=True)  # over `second`, the same site
+    again = entries(config.output_dir.resolve())
+    assert {rel: data for rel, (_, _, data) in again.items()} == written
