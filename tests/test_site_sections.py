@@ -12,8 +12,11 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+from markupsafe import Markup
+
 from statusgen.config import LOCALES
 from statusgen.site.build import snapshot_at
+from statusgen.site.cache import PageCache
 from statusgen.site.i18n import LOCALE_DIR, Messages, messages
 from statusgen.site.locations import LocationState
 from statusgen.site.nodepage import NodeHelpers, notable
@@ -118,3 +121,50 @@ def test_formatted_numbers_read_as_freshly_formatted_ones():
             assert t.ms(value) == fresh.ms(value), (lang, value)
             assert t.percent(value) == fresh.percent(value), (lang, value)
     assert messages("en").ms(-0.0) == "-0 ms" and messages("en").ms(0) == "0 ms"
+
+
+def _node_pages(env, snapshot, cache=None, labels=("",)):
+    """(node id, each node page as PageRenderer.node_page writes it, as node.html
+    rendered whole writes it) for every node of the snapshot, under each of `labels`
+    ("": its own)."""
+    renderer = PageRenderer(env, snapshot, "en", "", Assets(), False, cache)
+    for service in snapshot.services:
+        for base_node in service.nodes:
+            for label in labels:
+                node = dataclasses.replace(base_node, label=label) if label else base_node
+                path = f"nodes/{node.service}/{node.id}.html"
+                ours = renderer.node_page(path, node, service)[1]
+                context = renderer.context(path)
+                listed = items(node.incidents, node.maintenance, T0)
+                context.update(node=node, service=service, items=listed)
+                fragment = Markup(env.get_template("_node_pass.html").render(context))
+                whole = env.get_template("node.html").render(context, node_pass=fragment)
+                yield node.id, ours, whole
+
+
+def test_node_pages_share_their_shell_yet_read_as_rendered_whole(tmp_path, monkeypatch):
+    """Node pages listing the same items in the same service share one shell, rendered
+    once with a stand-in for the label; each page is what node.html rendered whole for
+    its node writes, labels to escape included. A default node.html that reads more of
+    the node than its label is rendered per node."""
+    from statusgen import resources
+    from statusgen.site import cache as cache_module
+
+    config = make_fixture(tmp_path / "site")
+    snapshot, _ = snapshot_at(config, T0)
+    labels = ("", "Label & <co> \"q\" 'a'", "nul\x00label")
+    cache = PageCache(tmp_path / "cache")
+    pages = list(_node_pages(environment(), snapshot, cache, labels))
+    assert all(ours == whole for _, ours, whole in pages)
+    nodes = sum(len(service.nodes) for service in snapshot.services)
+    # One shell per service and listed items: a node under another label shares it.
+    assert 0 < len(cache.new) <= nodes < len(pages)
+
+    theme = tmp_path / "theme"
+    shutil.copytree(resources.theme_dir(), theme)
+    monkeypatch.setattr(resources, "theme_dir", lambda: theme)
+    monkeypatch.setattr(cache_module, "theme_dir", lambda: theme)
+    node_html = (theme / "node.html").read_text()
+    (theme / "node.html").write_text(node_html.replace("{{ node_pass", "{{ node.id }}{{ node_pass"))
+    pages = list(_node_pages(environment(), snapshot, labels=labels))
+    assert all(ours == whole and f"</p>\n{node}<" in ours for node, ours, whole in pages)

@@ -18,7 +18,8 @@ kept too (`markdown.json`), by text, under a key over statusgen's code and the M
 and nh3 versions: loading 200 incidents renders only the texts that changed.
 
 A node page is its per-pass part (`_node_pass.html`, rendered every build) set into its
-shell (`node.html`), which is kept here (`PageRenderer.node_page`). Service and home pages
+shell (`node.html`), one per service and listed items with a stand-in for the node's
+label, which is kept here (`PageRenderer._shell`). Service and home pages
 and the API documents show the latest pass: they are rendered on every build. Pages whose
 templates the project overrides are never taken from the cache (an override may show
 anything). `statusgen build --full` reads nothing from it (and refills it, but for node
@@ -164,7 +165,7 @@ class PageCache:
         """A digest of `name` and every template it reaches, or None when the project
         overrides one of them (such a page is always rendered)."""
         if name not in self._templates:
-            self._templates[name] = _template_digest(env, name)
+            self._templates[name] = template_digest(env, name)
         return self._templates[name]
 
 
@@ -180,7 +181,9 @@ class Memo(dict):
         return super().get(key, default)
 
 
-def _template_digest(env: Environment, name: str) -> str | None:
+def template_digest(env: Environment, name: str) -> str | None:
+    """A digest of the default theme's `name` and every template it reaches, or None when
+    the project overrides one of them."""
     default = theme_dir().resolve()
     digest = hashlib.sha256()
     seen: set[str] = set()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import datetime
 from operator import is_, itemgetter
 from typing import TYPE_CHECKING
@@ -127,9 +128,15 @@ def uptime_bar(
     Bars of days with the same counts, so a bar is mostly cells looked up in C."""
     table = index.cells if index is not None else {} if memo is None else memo
     cells = list(map(table.get, map(id, bars)))
-    if None in cells or not all(map(is_, map(itemgetter(0), cells), bars)):
+    if None in cells:  # days not drawn before (a node's today, mostly): those alone
+        with suppress(ValueError):  # no day left to draw
+            position = -1
+            while True:
+                position = cells.index(None, position + 1)
+                cells[position] = _cell(bars[position], t, index, table)
+    if not all(map(is_, map(itemgetter(0), cells), bars)):  # a kept id taken by another
         cells = [
-            cell if cell is not None and cell[0] is bar else _cell(bar, t, index, table)
+            cell if cell[0] is bar else _cell(bar, t, index, table)
             for bar, cell in zip(bars, cells, strict=True)
         ]
     found = Counter(map(itemgetter(1), cells))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from jinja2 import (
@@ -21,15 +21,16 @@ from jinja2 import (
     FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
+    UndefinedError,
     select_autoescape,
 )
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from statusgen.config import LOCALES
 from statusgen.content.models import Incident, Maintenance
 from statusgen.impact import Impact
 from statusgen.resources import template_dirs
-from statusgen.site.cache import PageCache, page_key
+from statusgen.site.cache import PageCache, page_key, template_digest
 from statusgen.site.csp import content_security_policy
 from statusgen.site.i18n import Messages, messages
 from statusgen.site.markup import note_text
@@ -41,6 +42,8 @@ EXAMPLE_URL = "https://status.example.com/"  # embed codes' stand-in without `pa
 HISTORY_PAGE_SIZE = 20
 # Where a node page's shell takes its per-pass part: no template writes this.
 SPLICE = Markup("\x00statusgen:node-pass\x00")
+# What stands for a node's label in a node page's shared shell (PageRenderer._shell).
+LABEL = "\x00statusgen:node-label\x00"
 COLOR_SCHEME = {"light": "light", "dark": "dark", "auto": "light dark"}
 
 
@@ -132,7 +135,9 @@ class PageRenderer:
         self.labels = labels
         self.helpers = NodeHelpers(self.t, snapshot.now)
         self._contexts: dict[tuple[str, str], dict[str, Any]] = {}
-        self._shell_key: str | None = None  # see node_page
+        self._shell_key: str | None = None  # see _shell
+        self._shells: dict[tuple, str | Literal[False]] = {}
+        self._node_digest: tuple[str | None] | None = None
 
     def names(self, ids: Iterable[str]) -> str:
         ids = list(ids)
@@ -249,32 +254,83 @@ class PageRenderer:
     def node_page(self, path: str, node: NodeState, service: ServiceState) -> tuple[str, str]:
         """A node page: what the latest pass changes (`_node_pass.html`, rendered every
         time) set into the page's shell (`node.html` around `node_pass`: the layout, the
-        crumbs, the incidents and maintenance), which comes from the build cache while
-        nothing it shows changed. Rendering the shell is about a third of the page."""
+        crumbs, the incidents and maintenance), shared by the nodes that list the same
+        items in the same service (`_shell`)."""
         listed = items(node.incidents, node.maintenance, self.s.now)
         context = self.context(path)
         context.update(node=node, service=service, items=listed)
         fragment = self.env.get_template("_node_pass.html").render(context)
-        cache = self.cache
-        digest = cache.template_digest(self.env, "node.html") if cache else None
-        if cache is None or not cache.read or digest is None:  # `--full`, or an own node.html
+        shell = self._shell(path, node, service, listed, context)
+        if shell is None:  # a project's own node.html (it may show anything)
             return path, self.env.get_template("node.html").render(
                 context, node_pass=Markup(fragment)
             )
-        # The shell shows the node's and service's names and the listed items (a
-        # maintenance window's state changes with time; an incident's with its file).
-        shown = tuple(
-            (i, i.value.status(self.s.now) if i.kind == "maintenance" else "") for i in listed
-        )
-        if self._shell_key is None:  # what every node page's key shares, hashed once
-            self._shell_key = page_key(self.inputs, digest, self.t.lang, self.picker, self.s.page)
-        key = page_key(self._shell_key, path, node.label, service.id, service.name, shown)
-        shell = cache.get(key)
-        if shell is None:
-            shell = self.env.get_template("node.html").render(context, node_pass=SPLICE)
-            cache.put(key, shell)
         before, found, after = shell.partition(SPLICE)
         return path, "".join((before, fragment, after)) if found else shell
+
+    def _shell(
+        self,
+        path: str,
+        node: NodeState,
+        service: ServiceState,
+        listed: list[Item],
+        context: dict[str, Any],
+    ) -> str | None:
+        """The node page's shell of the default `node.html`, None with the project's own.
+
+        The default shell shows of the node its label alone (`node.label`, escaped by
+        Jinja): it is rendered once per folder context, service and listed items, with
+        LABEL standing for the label, then each node's label written in (a shell that
+        reads more of the node fails and is rendered for its node alone). A rebuild
+        takes it from the build cache while nothing it shows changed (a maintenance
+        window's state changes with time; an incident's with its file)."""
+        digest = self._digest()
+        if digest is None:
+            return None
+        label = node.label
+        if "\x00" in label:  # cannot hold LABEL's place: the page alone
+            return self.env.get_template("node.html").render(context, node_pass=SPLICE)
+        now, inner = self.s.now, path[len(self.dir) :]
+        shown = tuple((i, i.value.status(now) if i.kind == "maintenance" else "") for i in listed)
+        folder = (relative_root(path), inner if self.picker else "")
+        ids = tuple((i.kind, i.id, id(i.value), state) for i, state in shown)
+        shell = self._shells.get((folder, service.id, service.name, ids))
+        if shell is None:
+            shell = self._shared_shell(folder, service, shown, context)
+            self._shells[folder, service.id, service.name, ids] = shell
+        if shell is False:  # the shell reads more of the node than its label
+            return self.env.get_template("node.html").render(context, node_pass=SPLICE)
+        return shell.replace(LABEL, str(escape(label)))
+
+    def _shared_shell(
+        self, folder: tuple[str, str], service: ServiceState, shown: tuple, context: dict
+    ) -> str | Literal[False]:
+        cache = self.cache
+        key = ""
+        if cache is not None:
+            if self._shell_key is None:  # what every node page's key shares, hashed once
+                self._shell_key = page_key(
+                    self.inputs, self._digest(), self.t.lang, self.picker, self.s.page
+                )
+            key = page_key(self._shell_key, folder, service.id, service.name, shown)
+            found = cache.get(key) if cache.read else None
+            if found is not None:
+                return found
+        try:
+            shell = self.env.get_template("node.html").render(
+                context, node=_LabelOnly(), node_pass=SPLICE
+            )
+        except UndefinedError:
+            return False
+        if cache is not None and cache.read:  # `--full` renders shells, keeps none
+            cache.put(key, shell)
+        return shell
+
+    def _digest(self) -> str | None:
+        """The default `node.html`'s digest (cache.template_digest); None: the project's."""
+        if self._node_digest is None:
+            self._node_digest = (template_digest(self.env, "node.html"),)
+        return self._node_digest[0]
 
     def history(self) -> Iterator[tuple[str, str]]:
         """The incident history, newest first, grouped by month, HISTORY_PAGE_SIZE items
@@ -318,6 +374,14 @@ class PageRenderer:
             )
             context[key] = _asset(absolute, value)
         return "404.html", self.env.get_template("404.html").render(context)
+
+
+class _LabelOnly:
+    """The node a shared shell is rendered with: its label is LABEL, anything else of it
+    is undefined (StrictUndefined: the shell then fails and is rendered per node)."""
+
+    __slots__ = ()
+    label = LABEL
 
 
 def _asset(root: str, value: str | None) -> str | None:
