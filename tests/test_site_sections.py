@@ -7,6 +7,7 @@ part (certificates, locations, a description, no data, maintenance, no changes).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import shutil
 from datetime import timedelta
@@ -125,13 +126,13 @@ def test_formatted_numbers_read_as_freshly_formatted_ones():
 
 def _node_pages(env, snapshot, cache=None, labels=("",)):
     """(node id, each node page as PageRenderer.node_page writes it, as node.html
-    rendered whole writes it) for every node of the snapshot, under each of `labels`
-    ("": its own)."""
+    and _node_pass.html rendered whole write it) for every node of the snapshot and its
+    `variants`, under each of `labels` ("": its own)."""
     renderer = PageRenderer(env, snapshot, "en", "", Assets(), False, cache)
     for service in snapshot.services:
         for base_node in service.nodes:
-            for label in labels:
-                node = dataclasses.replace(base_node, label=label) if label else base_node
+            for variant, label in itertools.product(variants(base_node), labels):
+                node = dataclasses.replace(variant, label=label) if label else variant
                 path = f"nodes/{node.service}/{node.id}.html"
                 ours = renderer.node_page(path, node, service)[1]
                 context = renderer.context(path)
@@ -144,9 +145,10 @@ def _node_pages(env, snapshot, cache=None, labels=("",)):
 
 def test_node_pages_share_their_shell_yet_read_as_rendered_whole(tmp_path, monkeypatch):
     """Node pages listing the same items in the same service share one shell, rendered
-    once with a stand-in for the label; each page is what node.html rendered whole for
-    its node writes, labels to escape included. A default node.html that reads more of
-    the node than its label is rendered per node."""
+    once with a stand-in for the label, and the default per-pass part is its sections
+    joined in Python; each page is what node.html and _node_pass.html rendered whole for
+    its node write, labels to escape and locations included. A default node.html that
+    reads more of the node than its label is rendered per node."""
     from statusgen import resources
     from statusgen.site import cache as cache_module
 

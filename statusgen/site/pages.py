@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import (
@@ -21,10 +21,8 @@ from jinja2 import (
     FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
-    UndefinedError,
     select_autoescape,
 )
-from markupsafe import Markup, escape
 
 from statusgen.config import LOCALES
 from statusgen.content.models import Incident, Maintenance
@@ -35,15 +33,12 @@ from statusgen.site.csp import content_security_policy
 from statusgen.site.i18n import Messages, messages
 from statusgen.site.markup import note_text
 from statusgen.site.nodepage import NodeHelpers, notable
+from statusgen.site.nodeshell import NodePages
 from statusgen.site.snapshot import NodeState, ServiceState, Snapshot
 
 PROJECT_URL = "https://github.com/statusgen/statusgen"
 EXAMPLE_URL = "https://status.example.com/"  # embed codes' stand-in without `page.url`
 HISTORY_PAGE_SIZE = 20
-# Where a node page's shell takes its per-pass part: no template writes this.
-SPLICE = Markup("\x00statusgen:node-pass\x00")
-# What stands for a node's label in a node page's shared shell (PageRenderer._shell).
-LABEL = "\x00statusgen:node-label\x00"
 COLOR_SCHEME = {"light": "light", "dark": "dark", "auto": "light dark"}
 
 
@@ -135,9 +130,7 @@ class PageRenderer:
         self.labels = labels
         self.helpers = NodeHelpers(self.t, snapshot.now)
         self._contexts: dict[tuple[str, str], dict[str, Any]] = {}
-        self._shell_key: str | None = None  # see _shell
-        self._shells: dict[tuple, str | Literal[False]] = {}
-        self._node_digest: tuple[str | None] | None = None
+        self._nodes: NodePages | None = None  # see node_page
 
     def names(self, ids: Iterable[str]) -> str:
         ids = list(ids)
@@ -252,85 +245,18 @@ class PageRenderer:
                 yield self.node_page(f"{d}nodes/{node.service}/{node.id}.html", node, service)
 
     def node_page(self, path: str, node: NodeState, service: ServiceState) -> tuple[str, str]:
-        """A node page: what the latest pass changes (`_node_pass.html`, rendered every
-        time) set into the page's shell (`node.html` around `node_pass`: the layout, the
-        crumbs, the incidents and maintenance), shared by the nodes that list the same
-        items in the same service (`_shell`)."""
-        listed = items(node.incidents, node.maintenance, self.s.now)
+        """A node page: its per-pass part set into its shell (statusgen.site.nodeshell)."""
+        now = self.s.now
+        listed = items(node.incidents, node.maintenance, now)
         context = self.context(path)
         context.update(node=node, service=service, items=listed)
-        fragment = self.env.get_template("_node_pass.html").render(context)
-        shell = self._shell(path, node, service, listed, context)
-        if shell is None:  # a project's own node.html (it may show anything)
-            return path, self.env.get_template("node.html").render(
-                context, node_pass=Markup(fragment)
-            )
-        before, found, after = shell.partition(SPLICE)
-        return path, "".join((before, fragment, after)) if found else shell
-
-    def _shell(
-        self,
-        path: str,
-        node: NodeState,
-        service: ServiceState,
-        listed: list[Item],
-        context: dict[str, Any],
-    ) -> str | None:
-        """The node page's shell of the default `node.html`, None with the project's own.
-
-        The default shell shows of the node its label alone (`node.label`, escaped by
-        Jinja): it is rendered once per folder context, service and listed items, with
-        LABEL standing for the label, then each node's label written in (a shell that
-        reads more of the node fails and is rendered for its node alone). A rebuild
-        takes it from the build cache while nothing it shows changed (a maintenance
-        window's state changes with time; an incident's with its file)."""
-        digest = self._digest()
-        if digest is None:
-            return None
-        label = node.label
-        if "\x00" in label:  # cannot hold LABEL's place: the page alone
-            return self.env.get_template("node.html").render(context, node_pass=SPLICE)
-        now, inner = self.s.now, path[len(self.dir) :]
         shown = tuple((i, i.value.status(now) if i.kind == "maintenance" else "") for i in listed)
-        folder = (relative_root(path), inner if self.picker else "")
-        ids = tuple((i.kind, i.id, id(i.value), state) for i, state in shown)
-        shell = self._shells.get((folder, service.id, service.name, ids))
-        if shell is None:
-            shell = self._shared_shell(folder, service, shown, context)
-            self._shells[folder, service.id, service.name, ids] = shell
-        if shell is False:  # the shell reads more of the node than its label
-            return self.env.get_template("node.html").render(context, node_pass=SPLICE)
-        return shell.replace(LABEL, str(escape(label)))
-
-    def _shared_shell(
-        self, folder: tuple[str, str], service: ServiceState, shown: tuple, context: dict
-    ) -> str | Literal[False]:
-        cache = self.cache
-        key = ""
-        if cache is not None:
-            if self._shell_key is None:  # what every node page's key shares, hashed once
-                self._shell_key = page_key(
-                    self.inputs, self._digest(), self.t.lang, self.picker, self.s.page
-                )
-            key = page_key(self._shell_key, folder, service.id, service.name, shown)
-            found = cache.get(key) if cache.read else None
-            if found is not None:
-                return found
-        try:
-            shell = self.env.get_template("node.html").render(
-                context, node=_LabelOnly(), node_pass=SPLICE
-            )
-        except UndefinedError:
-            return False
-        if cache is not None and cache.read:  # `--full` renders shells, keeps none
-            cache.put(key, shell)
-        return shell
-
-    def _digest(self) -> str | None:
-        """The default `node.html`'s digest (cache.template_digest); None: the project's."""
-        if self._node_digest is None:
-            self._node_digest = (template_digest(self.env, "node.html"),)
-        return self._node_digest[0]
+        folder = (relative_root(path), path[len(self.dir) :] if self.picker else "")
+        if self._nodes is None:  # what every shell's key shares, hashed once
+            key = page_key(self.inputs, template_digest(self.env, "node.html"), self.t.lang)
+            key = page_key(key, self.picker, self.s.page)
+            self._nodes = NodePages(self.env, self.helpers, self.cache, key)
+        return path, self._nodes.page(node, context, shown, folder)
 
     def history(self) -> Iterator[tuple[str, str]]:
         """The incident history, newest first, grouped by month, HISTORY_PAGE_SIZE items
@@ -374,14 +300,6 @@ class PageRenderer:
             )
             context[key] = _asset(absolute, value)
         return "404.html", self.env.get_template("404.html").render(context)
-
-
-class _LabelOnly:
-    """The node a shared shell is rendered with: its label is LABEL, anything else of it
-    is undefined (StrictUndefined: the shell then fails and is rendered per node)."""
-
-    __slots__ = ()
-    label = LABEL
 
 
 def _asset(root: str, value: str | None) -> str | None:
