@@ -6,7 +6,7 @@ Publishing a tree:
 
 1. writes it into a fresh folder made by `mkdtemp` (unpredictable name, mode 0700 while
    written), or, when `output` shows a version of ours, into the version before that one
-   (which nothing serves any more) moved to that fresh name and written over
+   (which nothing serves any more) moved to that fresh name and written into
    (statusgen/site/treewriter.py: an entry of it is kept only when it is the very file
    the new tree would link, everything else is removed): every folder is opened with
    `O_NOFOLLOW` and every file created with `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing
@@ -96,7 +96,7 @@ def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Publ
 
 def _recycle(sites: Path, previous: Path, version: Path) -> bool:
     """Move an older version of ours (not `previous`, the one `output` shows) in place of
-    the empty folder `version`, to be written over (statusgen/site/treewriter.py); False
+    the empty folder `version`, to be written into (statusgen/site/treewriter.py); False
     when there is none or it cannot be moved (it is then removed with the leftovers)."""
     keep = sites.resolve() / previous.name
     older = []
