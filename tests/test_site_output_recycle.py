@@ -7,12 +7,14 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 from statusgen.site import build_site
 
 from .conftest import T0
+from .fs_support import immutable
 from .site_helpers import make_fixture
 
 
@@ -131,3 +133,28 @@ def test_no_file_of_a_recycled_version_changes_its_bytes(tmp_path):
     build_site(config, T0 + timedelta(minutes=2), full=True)  # over `second`, the same site
     again = entries(config.output_dir.resolve())
     assert {rel: data for rel, (_, _, data) in again.items()} == written
+
+
+def test_a_recycled_version_that_will_not_go_gives_way_to_a_fresh_folder(tmp_path):
+    config = make_fixture(tmp_path)
+    build_site(config, T0)
+    first = Path(os.path.realpath(config.output_dir))
+    build_site(config, T0 + timedelta(minutes=1))
+    sites = tmp_path / ".statusgen" / "sites"
+    stuck = first / "nodes" / "web"  # its pages change every pass: they must go
+    with immutable(stuck):  # (skips the test where chattr cannot)
+        pass
+    subprocess.run(["chattr", "+i", str(stuck)], check=True)
+    try:
+        for minute in (2, 3):
+            build_site(config, T0 + timedelta(minutes=minute))
+            shown = Path(os.path.realpath(config.output_dir))
+            status = (shown / "api" / "v1" / "status.json").read_text()
+            assert f'"generated_at":"2026-11-23T12:0{minute}:00Z"' in status
+            assert (shown / "nodes" / "web" / "site.html").read_text().endswith("</html>\n")
+            spoiled = [p.name for p in versions(tmp_path) if not p.name.startswith("site-")]
+            assert len(spoiled) == 1 and spoiled[0].startswith(".spoiled-site-"), spoiled
+    finally:
+        subprocess.run(["chattr", "-R", "-i", str(sites)], capture_output=True)
+    build_site(config, T0 + timedelta(minutes=4))
+    assert [p.name[:5] for p in versions(tmp_path)] == ["site-", "site-"]

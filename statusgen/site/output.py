@@ -81,7 +81,16 @@ def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Publ
     lender = previous if previous is not None and previous.parent == sites.resolve() else None
     recycled = lender is not None and _recycle(sites, lender, version)
     try:
-        kept = write_fresh(version, files, lender, recycled)
+        try:
+            kept = write_fresh(version, files, lender, recycled)
+        except OSError:
+            if not recycled:
+                raise
+            # Something in the old version would not go (an immutable folder, say): it is
+            # set aside for the leftovers' removal, never recycled again, and this build
+            # writes a fresh folder, as it would have without recycling.
+            version = _set_aside(sites, version)
+            kept = write_fresh(version, files, lender)
         os.chmod(version, 0o755)
         _point(output, version)
     except BaseException as error:
@@ -119,6 +128,18 @@ def _recycle(sites: Path, previous: Path, version: Path) -> bool:
             os.chmod(version, 0o700)  # as mkdtemp made it, while it is written
         return True
     return False
+
+
+def _set_aside(sites: Path, spoiled: Path) -> Path:
+    """A fresh empty version folder in place of `spoiled`, a recycled one that could not
+    be written: removed as far as it goes, what is left renamed out of the versions'
+    names (`.spoiled-*`, removed by a later build with the other leftovers)."""
+    fresh = Path(tempfile.mkdtemp(dir=sites, prefix=PREFIX))
+    shutil.rmtree(spoiled, ignore_errors=True)
+    if spoiled.exists():
+        with contextlib.suppress(OSError):
+            os.rename(spoiled, sites / f".spoiled-{spoiled.name}")
+    return fresh
 
 
 def _plain_folder(path: Path) -> None:
