@@ -17,9 +17,9 @@ a whole tree 0.1 to 0.2 s). Nothing of a recycled folder is trusted:
 so a recycled folder gives the same tree a fresh one would. No file is ever written
 over: its bytes never change once written, so a reader that opened it (a slow download,
 a web server's cache of open files) reads it whole whatever builds run meanwhile.
-Writing changed files over in place (when no other name shares them) would save about
-90 us a file on ext4 (some 0.1 s a rebuild at 1,000 nodes) and was measured and dropped
-for that reason.
+Writing changed files over in place (when no other name shares them) would save 100 to
+200 us a file on ext4 here (about 0.2 s of publishing at 1,000 nodes) and was measured
+and dropped for that reason (docs/site.md, Writing the output).
 
 Every folder is opened with `O_NOFOLLOW` and every new file created with
 `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing planted is followed or written through. A file
