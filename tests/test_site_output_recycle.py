@@ -1,4 +1,4 @@
-"""The version before the previous one is recycled as the next one's folder
+"""A version two builds old is recycled as the next one's folder
 (statusgen/site/treewriter.py): whatever it holds, the new version is exactly the tree a
 fresh folder would get, and nothing planted in it is followed."""
 
@@ -35,29 +35,36 @@ def entries(root: Path) -> dict[str, tuple[int, int, bytes]]:
     return out
 
 
-def test_the_third_build_writes_over_the_first_version_not_a_new_folder(tmp_path):
+def test_the_fourth_build_writes_over_the_first_version_not_a_new_folder(tmp_path):
     config = make_fixture(tmp_path)
     build_site(config, T0)
     first = Path(os.path.realpath(config.output_dir))
     folders = {p.relative_to(first): p.stat().st_ino for p in [first, *first.rglob("*")]}
     folders = {rel: ino for rel, ino in folders.items() if (first / rel).is_dir()}
-    build_site(config, T0 + timedelta(minutes=1))
-    second = Path(os.path.realpath(config.output_dir))
-    build_site(config, T0 + timedelta(minutes=2))
-    third = Path(os.path.realpath(config.output_dir))
-    assert not first.exists() and versions(tmp_path) == sorted([second, third])
+    shown = []
+    for minute in (1, 2):
+        build_site(config, T0 + timedelta(minutes=minute))
+        shown.append(Path(os.path.realpath(config.output_dir)))
+    # The third build keeps the first: the second replaced it a build ago, and a request
+    # that resolved the link just before may still be reading it.
+    assert first.exists() and versions(tmp_path) == sorted([first, *shown])
+    build_site(config, T0 + timedelta(minutes=3))
+    fourth = Path(os.path.realpath(config.output_dir))
+    assert not first.exists() and versions(tmp_path) == sorted([*shown, fourth])
     # The same folders (inodes), not new ones: no mkdir, rmdir or mkdtemp tree per build.
-    assert {rel: (third / rel).stat().st_ino for rel in folders} == folders
-    assert stat.S_IMODE(third.stat().st_mode) == 0o755
+    assert {rel: (fourth / rel).stat().st_ino for rel in folders} == folders
+    assert stat.S_IMODE(fourth.stat().st_mode) == 0o755
 
 
 def test_whatever_the_recycled_version_holds_the_new_one_is_exact(tmp_path):
     config = make_fixture(tmp_path)
     later = T0 + timedelta(minutes=1)
     build_site(config, T0)
+    old = Path(os.path.realpath(config.output_dir))  # recycled two builds from now
+    built = old.stat().st_mtime_ns  # a version's age (what is planted below keeps it)
+    build_site(config, T0 + timedelta(seconds=30))
     build_site(config, later)
     current = Path(os.path.realpath(config.output_dir))
-    (old,) = [v for v in versions(tmp_path) if v != current]
     outside = tmp_path / "outside"
     outside.mkdir()
     victim = outside / "victim.css"
@@ -82,6 +89,7 @@ def test_whatever_the_recycled_version_holds_the_new_one_is_exact(tmp_path):
     (old / "gone" / "deeper").mkdir(parents=True)
     (old / "gone" / "deeper" / "x.html").write_text("a folder the new tree has not")
     (old / "badges").chmod(0o700)
+    os.utime(old, ns=(built, built))
     recycled = old.stat().st_ino
 
     build_site(config, later)  # the same site again, written over `old`
@@ -107,8 +115,10 @@ def test_no_file_of_a_recycled_version_changes_its_bytes(tmp_path):
     config = make_fixture(tmp_path)
     build_site(config, T0)
     first = Path(os.path.realpath(config.output_dir))
+    built = first.stat().st_mtime_ns  # a version's age (what is planted below keeps it)
+    build_site(config, T0 + timedelta(seconds=30))
     build_site(config, T0 + timedelta(minutes=1))
-    second = Path(os.path.realpath(config.output_dir))
+    second = Path(os.path.realpath(config.output_dir))  # the version the next one replaces
     status = "api/v1/status.json"  # new in every version: held by `first` alone
     incident = "incidents/2026-11-22-site-errors.html"  # one file both versions share
     assert (first / incident).stat().st_ino == (second / incident).stat().st_ino
@@ -116,6 +126,7 @@ def test_no_file_of_a_recycled_version_changes_its_bytes(tmp_path):
     outside.write_bytes(b"outside")
     (first / "index.html").unlink()
     os.link(outside, first / "index.html")  # a second name of a file outside
+    os.utime(first, ns=(built, built))
     source = tmp_path / "config" / "incidents" / "2026-11-22-site-errors.md"
     source.write_text(source.read_text() + "\nOne more line.\n")  # changes `incident`
     shown = entries(second)
@@ -130,7 +141,7 @@ def test_no_file_of_a_recycled_version_changes_its_bytes(tmp_path):
     assert b"One more line." in (third / incident).read_bytes()
     assert outside.read_bytes() == b"outside" and outside.stat().st_nlink == 1
     written = {rel: data for rel, (_, _, data) in entries(third).items()}
-    build_site(config, T0 + timedelta(minutes=2), full=True)  # over `second`, the same site
+    build_site(config, T0 + timedelta(minutes=2), full=True)  # a recycled one, the same site
     again = entries(config.output_dir.resolve())
     assert {rel: data for rel, (_, _, data) in again.items()} == written
 
@@ -139,6 +150,7 @@ def test_a_recycled_version_that_will_not_go_gives_way_to_a_fresh_folder(tmp_pat
     config = make_fixture(tmp_path)
     build_site(config, T0)
     first = Path(os.path.realpath(config.output_dir))
+    build_site(config, T0 + timedelta(seconds=30))
     build_site(config, T0 + timedelta(minutes=1))
     sites = tmp_path / ".statusgen" / "sites"
     stuck = first / "nodes" / "web"  # its pages change every pass: they must go
@@ -157,4 +169,4 @@ def test_a_recycled_version_that_will_not_go_gives_way_to_a_fresh_folder(tmp_pat
     finally:
         subprocess.run(["chattr", "-R", "-i", str(sites)], capture_output=True)
     build_site(config, T0 + timedelta(minutes=4))
-    assert [p.name[:5] for p in versions(tmp_path)] == ["site-", "site-"]
+    assert [p.name[:5] for p in versions(tmp_path)] == ["site-", "site-", "site-"]

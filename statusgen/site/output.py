@@ -5,8 +5,8 @@
 Publishing a tree:
 
 1. writes it into a fresh folder made by `mkdtemp` (unpredictable name, mode 0700 while
-   written), or, when `output` shows a version of ours, into the version before that one
-   (which nothing serves any more) moved to that fresh name and written into
+   written), or, when `output` shows a version of ours, into an older version (one
+   that no request can still be reading: see 3) moved to that fresh name and written into
    (statusgen/site/treewriter.py: an entry of it is kept only when it is the very file
    the new tree would link, everything else is removed): every folder is opened with
    `O_NOFOLLOW` and every file created with `O_CREAT | O_EXCL | O_NOFOLLOW`, so nothing
@@ -17,9 +17,11 @@ Publishing a tree:
    inode): `serve`, rsync and `statusgen publish` then see only the files that changed;
 2. points a new symlink at it and renames that symlink over `output`: one `rename()`,
    so a reader sees the old site or the new one, never no site or half a site;
-3. removes every older version but the one just replaced (a request that resolved the
-   link a moment ago may still be reading it) and the leftovers of a build that was
-   killed part-way (`.output.old-*`, `.output.link-*`, the old `output.spare`).
+3. keeps the version just replaced and the one the build before replaced (a request
+   that resolved the link during the last two builds may still be reading it; the
+   next build recycles the older of the two), removes every older version and the
+   leftovers of a build that was killed part-way (`.output.old-*`, `.output.link-*`,
+   the old `output.spare`).
 
 A kill at any step leaves `output` pointing at a complete tree. Anything reading
 `output/` as a folder (GitHub Pages' upload, `statusgen serve`, a web server, tests) works
@@ -35,6 +37,7 @@ import ctypes.util
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
@@ -79,7 +82,12 @@ def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Publ
         raise fs_error(output, "build the site", error, KEPT) from error
     # Only a version of ours (a direct child of the versions folder) lends its files.
     lender = previous if previous is not None and previous.parent == sites.resolve() else None
-    recycled = lender is not None and _recycle(sites, lender, version)
+    older = _older_versions(sites, lender, version) if lender is not None else []
+    # The newest published one (0755; a killed build's folder is still 0700) is the one
+    # the build before replaced: a request that resolved the link just before that
+    # build's switch may still be reading it, so it stays whole until the next build.
+    replaced = [path for path in older if _published(path)][:1]
+    recycled = _recycle([path for path in older if path not in replaced], version)
     try:
         try:
             kept = write_fresh(version, files, lender, recycled)
@@ -98,15 +106,15 @@ def publish_tree(output: Path, files: dict[str, bytes], state_dir: Path) -> Publ
         if isinstance(error, OSError):
             raise fs_error(output, "publish the site", error, KEPT) from error
         raise
-    remove_leftovers(output, sites, keep={version, *([previous] if previous else [])})
+    remove_leftovers(output, sites, keep={version, *([previous] if previous else []), *replaced})
     _remove(state_dir / f"{output.name}.spare")  # the tree the two-rename swap reused
     return Published(version, kept)
 
 
-def _recycle(sites: Path, previous: Path, version: Path) -> bool:
-    """Move an older version of ours (not `previous`, the one `output` shows) in place of
-    the empty folder `version`, to be written into (statusgen/site/treewriter.py); False
-    when there is none or it cannot be moved (it is then removed with the leftovers)."""
+def _older_versions(sites: Path, previous: Path, version: Path) -> list[Path]:
+    """Versions of ours other than `previous` (the one `output` shows) and `version` (the
+    empty folder being made), newest first: by their folder's mtime, which writing a
+    version sets and nothing of ours changes after."""
     keep = sites.resolve() / previous.name
     older = []
     with contextlib.suppress(OSError), os.scandir(sites) as entries:
@@ -119,7 +127,22 @@ def _recycle(sites: Path, previous: Path, version: Path) -> bool:
                 and path.resolve() != keep
             ):
                 older.append((entry.stat(follow_symlinks=False).st_mtime_ns, path))
-    for _, path in sorted(older, reverse=True):  # the newest shares the most files
+    return [path for _, path in sorted(older, reverse=True)]
+
+
+def _published(version: Path) -> bool:
+    try:
+        return stat.S_IMODE(version.lstat().st_mode) == 0o755
+    except OSError:
+        return False
+
+
+def _recycle(candidates: list[Path], version: Path) -> bool:
+    """Move the first of `candidates` (older versions, newest first: the newest shares
+    the most files) that can be moved in place of the empty folder `version`, to be
+    written into (statusgen/site/treewriter.py); False when none can (they are removed
+    with the leftovers)."""
+    for path in candidates:
         try:
             os.rename(path, version)  # over the empty folder: one step, no gap
         except OSError:
