@@ -60,31 +60,39 @@ def latency_of(rows: Mapping[str, list], keys: Sequence[str]) -> tuple[int | Non
     """(the mean of the `keys`' daily mean ms, the worst of their p95 ms) in one day's
     rows, None where none has one: read in place from DayRows (a build asks it of 90 days
     of every node), from the rows' lists otherwise."""
+    if type(rows) is DayRows:
+        return _compact_latency(rows._slots, rows._values, keys)
     total = count = 0
     worst = None
-    if type(rows) is DayRows:
-        slots, values = rows._slots, rows._values
-        for key in keys:
-            slot = slots.get(key)
-            if slot is None:
-                continue
-            mean, p95 = values[slot * WIDTH + 4], values[slot * WIDTH + 5]
-            if mean != NONE:
-                total += mean
-                count += 1
-            if p95 != NONE and (worst is None or p95 > worst):
-                worst = p95
-    else:
-        for key in keys:
-            row = rows.get(key)
-            if not row:
-                continue
-            mean, p95 = row[4], row[5]
-            if mean is not None:
-                total += mean
-                count += 1
-            if p95 is not None and (worst is None or p95 > worst):
-                worst = p95
+    for key in keys:
+        row = rows.get(key)
+        if not row:
+            continue
+        mean, p95 = row[4], row[5]
+        if mean is not None:
+            total += mean
+            count += 1
+        if p95 is not None and (worst is None or p95 > worst):
+            worst = p95
+    return (round(total / count) if count else None), worst
+
+
+def _compact_latency(
+    slots: Mapping[str, int], values: array, keys: Sequence[str]
+) -> tuple[int | None, int | None]:
+    """`latency_of` read in place from a DayRows' slots and values."""
+    total = count = 0
+    worst = None
+    for key in keys:
+        slot = slots.get(key)
+        if slot is None:
+            continue
+        mean, p95 = values[slot * WIDTH + 4], values[slot * WIDTH + 5]
+        if mean != NONE:
+            total += mean
+            count += 1
+        if p95 != NONE and (worst is None or p95 > worst):
+            worst = p95
     return (round(total / count) if count else None), worst
 
 
@@ -112,19 +120,7 @@ def rows_and_latency(
             if row[5] == NONE:
                 row[5] = None
             found.append((day, row))
-        total = count = 0
-        worst = None
-        for one in keys:
-            slot = slots.get(one)
-            if slot is None:
-                continue
-            mean, p95 = values[slot * WIDTH + 4], values[slot * WIDTH + 5]
-            if mean != NONE:
-                total += mean
-                count += 1
-            if p95 != NONE and (worst is None or p95 > worst):
-                worst = p95
-        latency.append((day, round(total / count) if count else None, worst))
+        latency.append((day, *_compact_latency(slots, values, keys)))
     return found, latency
 
 
