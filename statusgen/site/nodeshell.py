@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from jinja2 import Environment, UndefinedError
 from markupsafe import Markup, escape
 
-from statusgen.site.cache import PageCache, page_key, template_digest
+from statusgen.site.cache import PageCache, page_key
 from statusgen.site.nodepage import NodeHelpers
 
 if TYPE_CHECKING:
@@ -42,20 +42,27 @@ class _LabelOnly:
 
 class NodePages:
     """Node pages of one renderer (one page, one locale): `cache` and `key` (what every
-    shell's key shares), as PageRenderer has them."""
+    shell's key shares), as PageRenderer has them; `own_shell` and `own_pass`: whether
+    the project overrides `node.html` or `_node_pass.html` (or what they reach)."""
 
     def __init__(
-        self, env: Environment, helpers: NodeHelpers, cache: PageCache | None, key: str
+        self,
+        env: Environment,
+        helpers: NodeHelpers,
+        cache: PageCache | None,
+        key: str,
+        own_shell: bool,
+        own_pass: bool,
     ) -> None:
         self.env, self.helpers, self.cache, self.key = env, helpers, cache, key
+        self.own_shell, self.own_pass = own_shell, own_pass
         self._shells: dict[tuple, str | Literal[False]] = {}
-        self._digests: dict[str, str | None] = {}
 
     def page(self, node: NodeState, context: dict[str, Any], shown: tuple, folder: tuple) -> str:
         """The page of `node` (`context` as node.html sees it; `shown`: its listed items
         with each one's state; `folder`: what its context shares with its folder's)."""
         fragment = self.node_pass(node, context)
-        if self._digest("node.html") is None:  # a project's own (it may show anything)
+        if self.own_shell:  # a project's own (it may show anything)
             return self.env.get_template("node.html").render(context, node_pass=Markup(fragment))
         shell = self._shell(node, context, shown, folder)
         before, found, after = shell.partition(SPLICE)
@@ -63,7 +70,7 @@ class NodePages:
 
     def node_pass(self, node: NodeState, context: dict[str, Any]) -> str:
         """`_node_pass.html` for `node`: the default one's sections joined in Python."""
-        if node.locations or self._digest("_node_pass.html") is None:
+        if node.locations or self.own_pass:
             return self.env.get_template("_node_pass.html").render(context)
         h, base = self.helpers, context["base"]
         return "".join(
@@ -105,10 +112,3 @@ class NodePages:
         if cache is not None and cache.read:  # `--full` renders shells, keeps none
             cache.put(key, shell)
         return shell
-
-    def _digest(self, name: str) -> str | None:
-        """The default theme's `name` (and what it reaches): its digest; None when the
-        project overrides any of them."""
-        if name not in self._digests:
-            self._digests[name] = template_digest(self.env, name)
-        return self._digests[name]

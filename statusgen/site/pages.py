@@ -195,6 +195,11 @@ class PageRenderer:
         context.update(extra)
         return path, self.env.get_template(template).render(context)
 
+    def digest(self, name: str) -> str | None:
+        """`template_digest` of `name`: once a build through the cache when there is one."""
+        cache = self.cache
+        return cache.template_digest(self.env, name) if cache else template_digest(self.env, name)
+
     def cached(self, template: str, path: str, parts: tuple, **extra: Any) -> tuple[str, str]:
         """`render`, through the build cache: `parts` are what the page shows beyond the
         config, the templates, the locale and statusgen itself (see site/cache.py)."""
@@ -253,9 +258,10 @@ class PageRenderer:
         shown = tuple((i, i.value.status(now) if i.kind == "maintenance" else "") for i in listed)
         folder = (relative_root(path), path[len(self.dir) :] if self.picker else "")
         if self._nodes is None:  # what every shell's key shares, hashed once
-            key = page_key(self.inputs, template_digest(self.env, "node.html"), self.t.lang)
-            key = page_key(key, self.picker, self.s.page)
-            self._nodes = NodePages(self.env, self.helpers, self.cache, key)
+            shell = self.digest("node.html")
+            key = page_key(page_key(self.inputs, shell, self.t.lang), self.picker, self.s.page)
+            own = shell is None, self.digest("_node_pass.html") is None
+            self._nodes = NodePages(self.env, self.helpers, self.cache, key, *own)
         return path, self._nodes.page(node, context, shown, folder)
 
     def history(self) -> Iterator[tuple[str, str]]:
