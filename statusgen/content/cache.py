@@ -147,13 +147,16 @@ class ContentCache:
                 self.hits += 1
                 return item, []
         self.misses += 1
+        # The reader (PyYAML, the schemas) is loaded by the first file not in the cache.
+        from statusgen.content.reader import read_file
+
         try:
             if not data or len(data) > MAX_CONTENT_BYTES:
                 raise ValueError  # unreadable, empty or too large: the reader says which
             text = data.decode("utf-8")
         except ValueError:  # UnicodeDecodeError included
-            return _read(kind, config, path, None, render, name)
-        item, problems = _read(kind, config, path, text, render, name)
+            return read_file(kind, config, path, None, render, name)
+        item, problems = read_file(kind, config, path, text, render, name)
         if item is not None and not problems:
             self.used[entry_key] = [digest, encode(item)]
         return item, problems
@@ -169,20 +172,6 @@ class ContentCache:
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         with contextlib.suppress(OSError):
             write_atomic(self.file, seal(data), mode=0o600, sync=False)
-
-
-def _read(
-    kind: str,
-    config: Config,
-    path: Path,
-    text: str | None,
-    render: Callable[[str], str],
-    name: str,
-) -> tuple[Any, list[str]]:
-    # The reader (PyYAML, the schemas) is loaded by the first file not in the cache.
-    from statusgen.content.reader import read_file
-
-    return read_file(kind, config, path, text, render, name)
 
 
 def encode(item: Item) -> list[Any]:
