@@ -100,27 +100,16 @@ def rows_and_latency(
     days: Sequence[tuple[date, Mapping[str, list]]], key: str, keys: Sequence[str]
 ) -> tuple[list[tuple[date, list | None]], list[tuple[date, int | None, int | None]]]:
     """For each (day, that day's rows) of `days`: (day, the row of `key` or None) and
-    (day, *`latency_of`(rows, `keys`)), in one walk that reads DayRows in place (a full
-    build asks it of 90 days of every node)."""
+    (day, *`latency_of`(rows, `keys`)), in one walk that reads the latency of DayRows in
+    place (a full build asks it of 90 days of every node)."""
     found: list[tuple[date, list | None]] = []
     latency: list[tuple[date, int | None, int | None]] = []
     for day, rows in days:
-        if type(rows) is not DayRows:
-            found.append((day, rows.get(key)))
-            latency.append((day, *latency_of(rows, keys)))
-            continue
-        slots, values = rows._slots, rows._values
-        slot = slots.get(key)
-        if slot is None:
-            found.append((day, None))
+        found.append((day, rows.get(key)))
+        if type(rows) is DayRows:
+            latency.append((day, *_compact_latency(rows._slots, rows._values, keys)))
         else:
-            row = values[slot * WIDTH : slot * WIDTH + WIDTH].tolist()
-            if row[4] == NONE:
-                row[4] = None
-            if row[5] == NONE:
-                row[5] = None
-            found.append((day, row))
-        latency.append((day, *_compact_latency(slots, values, keys)))
+            latency.append((day, *latency_of(rows, keys)))
     return found, latency
 
 
