@@ -127,12 +127,7 @@ class _Writer:
         without following symlinks."""
         if rel in self.folders:
             return self.folders[rel]
-        if len(self.folders) > MAX_OPEN_FOLDERS:
-            root = self.folders.pop("")
-            for fd in self.folders.values():
-                os.close(fd)
-            self.folders.clear()
-            self.folders[""] = root
+        _trim(self.folders)
         up, _, name = rel.rpartition("/")
         if name in ("", ".", ".."):
             raise ValueError(f"not a relative folder path: {rel!r}")
@@ -175,13 +170,7 @@ class _Writer:
         opened without following symlinks and never created."""
         if rel in self.old:
             return self.old[rel]
-        if len(self.old) > MAX_OPEN_FOLDERS:
-            root = self.old.pop("")
-            for fd in self.old.values():
-                if fd is not None:
-                    os.close(fd)
-            self.old.clear()
-            self.old[""] = root
+        _trim(self.old)
         up, _, name = rel.rpartition("/")
         parent = self._old_folder(up)
         fd = None
@@ -190,6 +179,18 @@ class _Writer:
                 fd = os.open(name, DIR_FLAGS, dir_fd=parent)
         self.old[rel] = fd
         return fd
+
+
+def _trim(folders: dict) -> None:
+    """Close every open folder but the root once more than `MAX_OPEN_FOLDERS` are open
+    (they are opened again when needed)."""
+    if len(folders) > MAX_OPEN_FOLDERS:
+        root = folders.pop("")
+        for fd in folders.values():
+            if fd is not None:
+                os.close(fd)
+        folders.clear()
+        folders[""] = root
 
 
 def _open_folder(path: Path) -> int | None:
