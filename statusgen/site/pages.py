@@ -140,13 +140,16 @@ class PageRenderer:
         """What every template sees, for the page written at `path` (output-relative): a
         new dict, the same for every page of a folder (a thousand node pages) but for the
         language links, which name the page."""
-        root = relative_root(path)
-        inner = path[len(self.dir) :]
-        key = (root, inner if self.picker else "")
+        key = self.folder(path)
         found = self._contexts.get(key)
         if found is None:
-            found = self._contexts[key] = self._context(root, inner)
+            found = self._contexts[key] = self._context(*key)
         return dict(found)
+
+    def folder(self, path: str) -> tuple[str, str]:
+        """What the context of the page at `path` shares with its folder's: the way to the
+        root and, when the language links name the page, its path inside the language."""
+        return relative_root(path), path[len(self.dir) :] if self.picker else ""
 
     def _context(self, root: str, inner: str) -> dict[str, Any]:
         base = root + self.dir
@@ -256,7 +259,7 @@ class PageRenderer:
         context = self.context(path)
         context.update(node=node, service=service, items=listed)
         shown = tuple((i, i.value.status(now) if i.kind == "maintenance" else "") for i in listed)
-        folder = (relative_root(path), path[len(self.dir) :] if self.picker else "")
+        folder = self.folder(path)
         if self._nodes is None:  # what every shell's key shares, hashed once
             shell = self.digest("node.html")
             key = page_key(page_key(self.inputs, shell, self.t.lang), self.picker, self.s.page)
