@@ -326,7 +326,7 @@ def daily_chart(
     if not known_means:
         return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
     known_p95s = [v for v in p95s if v is not None]
-    peak = max(known_means) if not known_p95s else max(max(known_means), max(known_p95s))
+    peak = max([*known_means, *known_p95s])
     top = nice_top(peak)
     dots = len(known_means) <= FEW_POINTS
     body = _path(*_known(p95s, top, width, height), dots, "p95")
