@@ -19,11 +19,11 @@ and nh3 versions: loading 200 incidents renders only the texts that changed.
 
 A node page is its per-pass part (`_node_pass.html`, rendered every build) set into its
 shell (`node.html`), one per service and listed items with a stand-in for the node's
-label, which is kept here (`PageRenderer._shell`). Service and home pages
+label, which is kept here (statusgen.site.nodeshell). Service and home pages
 and the API documents show the latest pass: they are rendered on every build. Pages whose
 templates the project overrides are never taken from the cache (an override may show
 anything). `statusgen build --full` reads nothing from it (and refills it, but for node
-shells: a full build renders node pages whole). Whatever a build did not use is removed
+shells: a full build renders them without keeping them). Whatever a build did not use is removed
 from the cache at its end, so it holds one build's pages. The raw passes decoded by the
 build before are kept beside it, in `raw/` (statusgen.history.rawindex).
 
