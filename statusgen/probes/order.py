@@ -14,11 +14,15 @@ by the caller as a `Previous`: the probe engine never reads the history itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from statusgen.config import NodeMetrics
 from statusgen.status import ProbeResult, Status
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +81,20 @@ def start_order(keyed: Sequence[tuple[str, NodeMetrics]], previous: Previous | N
         return list(range(len(keyed)))
     expected = [expected_seconds(previous.get(key), metrics) for key, metrics in keyed]
     return sorted(range(len(keyed)), key=lambda i: -expected[i])
+
+
+def start_longest_first(
+    keyed: Sequence[tuple[str, NodeMetrics]],
+    previous: Previous | None,
+    probe: Callable[[int, bool], Coroutine[Any, Any, T]],
+) -> list[asyncio.Task[T]]:
+    """A task of `probe(index, slow)` for each of `keyed` (as `start_order`), listed in
+    config order but made, and so started (tasks wait for their place in the order they
+    are made), longest expected first. `slow`: the previous pass saw the replica slow
+    (`expected_slow`), so it may count against the limit only while it starts."""
+    seen = previous or {}
+    made = {
+        i: asyncio.create_task(probe(i, expected_slow(seen.get(keyed[i][0]), keyed[i][1])))
+        for i in start_order(keyed, previous)
+    }
+    return [made[i] for i in range(len(keyed))]

@@ -33,7 +33,7 @@ from statusgen.probes.limit import (
     measure_lag,
     watch_lag,
 )
-from statusgen.probes.order import Previous, expected_slow, start_order
+from statusgen.probes.order import Previous, start_longest_first
 from statusgen.probes.plan import Plan, plan_for
 from statusgen.probes.tcp import probe_tcp
 from statusgen.probes.tlsconn import probe_tls
@@ -297,23 +297,18 @@ async def run_probes(
             async with in_flight, limit.slot(low=low, hold=held):
                 yield
 
-        # A replica the last pass saw slow answers late: counted only while it starts (one
-        # loop turn), it does not hold up the next ones' start.
-        slow = {t.key for t in todo if expected_slow((previous or {}).get(t.key), t.metrics)}
-
-        async def probe(index: int, target: Target) -> None:
-            place = functools.partial(slot, hold=0.0) if target.key in slow else slot
-            result = await probe_checked(target, pool, clock, place, lambda: began.add(index))
+        async def probe(index: int, slow: bool) -> None:
+            # A replica the last pass saw slow answers late: counted only while it starts
+            # (one loop turn), it does not hold up the next ones' start.
+            place = functools.partial(slot, hold=0.0) if slow else slot
+            result = await probe_checked(todo[index], pool, clock, place, lambda: began.add(index))
             results[index] = result
             if on_result is not None:
                 on_result(result)
 
         limit.observe(await lag())  # how busy the loop is before the first probe starts
         watcher = asyncio.create_task(watch_lag(limit, lag))
-        # Tasks wait for their place in the order they are made: the longest first.
-        order = start_order([(t.key, t.metrics) for t in todo], previous)
-        started_tasks = {i: asyncio.create_task(probe(i, todo[i])) for i in order}
-        tasks = [started_tasks[i] for i in range(len(todo))]
+        tasks = start_longest_first([(t.key, t.metrics) for t in todo], previous, probe)
         try:
             if tasks:
                 done, pending = await asyncio.wait(tasks, timeout=deadline)

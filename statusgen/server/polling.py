@@ -7,12 +7,12 @@ import asyncio
 import functools
 
 from statusgen.clock import Clock
-from statusgen.config import Node, NodeMetrics, Replica, Service
+from statusgen.config import Node, NodeMetrics, Service
 from statusgen.probes import DEADLINE_EXCEEDED, ClientPool, default_deadline
 from statusgen.probes.limit import Gate
-from statusgen.probes.order import Previous, expected_slow, start_order
+from statusgen.probes.order import Previous, start_longest_first
 from statusgen.probes.runner import Target, probe_checked
-from statusgen.status import ProbeResult, Status, replica_key
+from statusgen.status import ProbeResult, Status
 
 
 async def probe_node(
@@ -33,20 +33,16 @@ async def probe_node(
     a replica still running then is dead (`pass deadline exceeded`)."""
     started = clock()
 
-    # A replica the last round saw slow counts only while it starts (as in a pass).
-    slow = {key for key, seen in (previous or {}).items() if expected_slow(seen, metrics)}
+    targets = [Target.of(service, node, replica, metrics) for replica in node.replicas]
 
-    async def one(replica: Replica) -> ProbeResult:
-        target = Target.of(service, node, replica, metrics)
-        place = functools.partial(gate.slot, hold=0.0) if target.key in slow else gate.slot
-        return await probe_checked(target, pool, clock, place)
+    async def one(index: int, slow: bool) -> ProbeResult:
+        # A replica the last round saw slow counts only while it starts (as in a pass).
+        place = functools.partial(gate.slot, hold=0.0) if slow else gate.slot
+        return await probe_checked(targets[index], pool, clock, place)
 
-    if not node.replicas:
+    if not targets:
         return []
-    # Tasks wait for their place in the order they are made: the longest first.
-    keyed = [(replica_key(service.id, node.id, r.id or ""), metrics) for r in node.replicas]
-    made = {i: asyncio.create_task(one(node.replicas[i])) for i in start_order(keyed, previous)}
-    tasks = [made[i] for i in range(len(node.replicas))]
+    tasks = start_longest_first([(t.key, metrics) for t in targets], previous, one)
     deadline = default_deadline([metrics] * len(tasks), gate.maximum)
     done, pending = await asyncio.wait(tasks, timeout=deadline)
     for task in pending:
