@@ -33,6 +33,7 @@ from statusgen.status import ProbeResult, Status
 from tests.locations_support import locations_toml
 from tests.server_support import make_project
 from tests.test_probes_latency import InFlight
+from tests.test_server_polling import lag_of
 
 Project = Callable[[str], Path]
 METRICS = NodeMetrics(60, 1, 0.25, 2.0, 0.9, 0.9)  # interval, retry, sick, dead, ...
@@ -100,6 +101,26 @@ def one_at_a_time(project: Project, server: HTTPServer) -> Config:
 def keys(config: Config) -> list[str]:
     (node,) = config.services[0].nodes
     return [f"web/site/{replica.id}" for replica in node.replicas]
+
+
+def node_round(
+    config: Config, clock: FixedClock, last_round: dict[str, Seen], make_gate: Callable[[], Gate]
+) -> list[ProbeResult]:
+    """One `probe_node` round of the config's one node going by `last_round`, its probes
+    placed by the gate `make_gate()` makes (in the round's own event loop)."""
+    (service,) = config.services
+    (node,) = service.nodes
+
+    async def round_() -> list[ProbeResult]:
+        gate = make_gate()
+        async with ClientPool() as pool:
+            try:
+                metrics = node.metrics(config.metrics)
+                return await probe_node(service, node, metrics, pool, clock, gate, last_round)
+            finally:
+                await gate.aclose()
+
+    return asyncio.run(round_())
 
 
 # --- what a replica is expected to take ------------------------------------------------
@@ -207,21 +228,9 @@ def test_serve_starts_a_node_s_slowest_replicas_of_its_last_round_first(
     project: Project, server: HTTPServer, arrivals: Arrivals, clock: FixedClock
 ) -> None:
     config = one_at_a_time(project, server)
-    (service,) = config.services
-    (node,) = service.nodes
     a, b, c, d = keys(config)
     last_round = {a: Seen(Status.SICK, 0.5), c: Seen(Status.DEAD, None)}
-
-    async def round_() -> list[ProbeResult]:
-        gate = Gate(1)
-        async with ClientPool() as pool:
-            try:
-                metrics = node.metrics(config.metrics)
-                return await probe_node(service, node, metrics, pool, clock, gate, last_round)
-            finally:
-                await gate.aclose()
-
-    results = asyncio.run(round_())
+    results = node_round(config, clock, last_round, lambda: Gate(1))
     assert arrivals.paths == ["/c", "/a", "/b", "/d"]
     assert [r.key for r in results] == [a, b, c, d]
 
@@ -245,17 +254,24 @@ class SlowD(Arrivals):
         return Response("OK")
 
 
-def test_serve_orders_a_poll_node_s_round_by_its_last_round(
-    tmp_path: Path, server: HTTPServer, clock: FixedClock
-) -> None:
-    """Round 1 in config order finds d slow (its answer and its confirmation); round 2
-    starts d first."""
+def slow_d(server: HTTPServer) -> tuple[SlowD, str]:
+    """`server` answering a, b, c and d through a `SlowD` (d 0.3 s late twice: its answer
+    and its re-check, past delay_sick = 0.15; done after two rounds), and the config text
+    of those four replicas probed one at a time."""
     handler = SlowD(0.3, slow=2, rounds_done=5 + 4)
     server.clear()
     for name in "abcd":
         server.expect_request(f"/{name}").respond_with_handler(handler)
     urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
-    text = one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+    return handler, one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+
+
+def test_serve_orders_a_poll_node_s_round_by_its_last_round(
+    tmp_path: Path, server: HTTPServer, clock: FixedClock
+) -> None:
+    """Round 1 in config order finds d slow (its answer and its confirmation); round 2
+    starts d first."""
+    handler, text = slow_d(server)
     config = make_project(tmp_path, text.replace("retry = 1", "retry = 0\ninterval = 0.01"))
     directory = state_dir(config)
     live = LiveState(config, started=clock())
@@ -279,12 +295,7 @@ def test_serve_orders_a_poll_node_s_round_by_its_last_round(
 def test_the_agent_orders_a_local_node_s_round_by_its_last_round(
     tmp_path: Path, server: HTTPServer, clock: FixedClock
 ) -> None:
-    handler = SlowD(0.3, slow=2, rounds_done=5 + 4)
-    server.clear()
-    for name in "abcd":
-        server.expect_request(f"/{name}").respond_with_handler(handler)
-    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
-    text = one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+    handler, text = slow_d(server)
     text = text.replace("retry = 1", 'retry = 0\ninterval = 0.01\nmode = "local"')
     config = make_project(tmp_path, text)
 
@@ -313,12 +324,7 @@ def test_statusgen_probe_location_orders_by_the_history_s_latest_pass(
 ) -> None:
     """`statusgen probe --location fra` twice: the first pass finds d slow (its answer
     and its confirmation); the second, reading that pass back, starts d first."""
-    handler = SlowD(0.3, slow=2, rounds_done=5 + 4)
-    server.clear()
-    for name in "abcd":
-        server.expect_request(f"/{name}").respond_with_handler(handler)
-    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
-    text = one_at_a_time_text(urls).replace("delay_sick = 0.25", "delay_sick = 0.15")
+    handler, text = slow_d(server)
     path = project(text.replace("retry = 1", "retry = 0") + locations_toml("fra", "par"))
     for _ in range(2):
         result = CliRunner().invoke(main, ["probe", "-c", str(path), "--location", "fra"])
@@ -343,14 +349,8 @@ def test_replicas_known_to_be_slow_are_counted_only_while_they_start(
     urls = ", ".join(f'"{server.url_for(f"/s/{n}")}"' for n in range(12))
     text = one_at_a_time_text(urls).replace("concurrency = 1", "concurrency = 16")
     config = load_config(project(text.replace("delay_dead = 2", "delay_dead = 10")))
-    (node,) = config.services[0].nodes
-    previous = {f"web/site/{r.id}": Seen(Status.DEAD, None) for r in node.replicas}
-
-    async def lagging() -> float:  # the injected lag measurement: always behind
-        await asyncio.sleep(0.005)
-        return 1.0
-
-    results = asyncio.run(run_probes(config, clock, lag=lagging, previous=previous))
+    previous = dict.fromkeys(keys(config), Seen(Status.DEAD, None))
+    results = asyncio.run(run_probes(config, clock, lag=lag_of(1.0), previous=previous))
     server.clear()
     assert handler.peak == 12
     assert all(r.ok for r in results)
@@ -368,24 +368,9 @@ def test_serve_counts_a_replica_known_to_be_slow_only_while_it_starts(
     urls = ", ".join(f'"{server.url_for(f"/s/{n}")}"' for n in range(12))
     text = one_at_a_time_text(urls).replace("concurrency = 1", "concurrency = 16")
     config = load_config(project(text.replace("delay_dead = 2", "delay_dead = 10")))
-    (service,) = config.services
-    (node,) = service.nodes
-    last_round = {f"web/site/{r.id}": Seen(Status.DEAD, None) for r in node.replicas}
-
-    async def lagging() -> float:  # the injected lag measurement: always behind
-        await asyncio.sleep(0.005)
-        return 1.0
-
-    async def round_() -> list[ProbeResult]:
-        gate = Gate(16, lag=lagging, hold=10.0)  # a probe counts for its whole request
-        async with ClientPool() as pool:
-            try:
-                metrics = node.metrics(config.metrics)
-                return await probe_node(service, node, metrics, pool, clock, gate, last_round)
-            finally:
-                await gate.aclose()
-
-    results = asyncio.run(round_())
+    last_round = dict.fromkeys(keys(config), Seen(Status.DEAD, None))
+    # A probe counts for its whole request; the loop always lags.
+    results = node_round(config, clock, last_round, lambda: Gate(16, lag=lag_of(1.0), hold=10.0))
     server.clear()
     assert handler.peak == 12
     assert all(r.ok for r in results)
