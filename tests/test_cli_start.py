@@ -118,21 +118,7 @@ def test_no_command_looks_for_pydantic_plugins(tmp_path, monkeypatch):
 def test_a_probe_of_http_nodes_loads_no_certificate_parser_dns_renderer_or_notifier(project):
     # An http:// page: no certificate to read, no DNS query to send (about 85 ms of
     # imports a cron pass skips). The replica refuses the connection: the pass still runs.
-    config = project(
-        """
-        [page]
-        name = "T"
-
-        [[services]]
-        id = "web"
-        name = "Web"
-
-        [[services.nodes]]
-        id = "site"
-        label = "Site"
-        replicas = ["http://127.0.0.1:9/"]
-        """
-    )
+    config = project()  # conftest's MINIMAL_CONFIG: one http:// replica on port 9
     args = ["probe", "--no-notify", "-c", str(config)]
     code, loaded = loaded_by(args, config.parent.parent, ("cryptography", "dns"))
     assert code == 0 and "httpx" in loaded
