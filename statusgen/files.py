@@ -15,7 +15,7 @@ import stat
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from statusgen.errors import LockError, fs_error
@@ -34,6 +34,18 @@ def unseal(entry: bytes) -> bytes | None:
     if not newline or size != b"%d" % len(data) or crc != b"%08x" % zlib.crc32(data):
         return None
     return data
+
+
+def stat_digest(paths: Iterable[Path], *parts: str, root: Path | None = None) -> str:
+    """A SHA-256 of `parts` and of each of `paths` by name (relative to `root` when
+    given), size and mtime: code known without reading it, for the key of a cache (an
+    upgrade or an edited checkout changes it)."""
+    digest = hashlib.sha256("".join(f"{part}\0" for part in parts).encode())
+    for path in paths:
+        found = path.stat()
+        name = path.relative_to(root) if root is not None else path
+        digest.update(f"{name}\0{found.st_size}\0{found.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
 
 
 def write_atomic(

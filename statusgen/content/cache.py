@@ -44,7 +44,7 @@ from typing import Any
 from statusgen.config import Config
 from statusgen.content.models import Announcement, Incident, Maintenance, Update
 from statusgen.content.vocabulary import MAX_CONTENT_BYTES
-from statusgen.files import seal, unseal, write_atomic
+from statusgen.files import seal, stat_digest, unseal, write_atomic
 
 FILE = "content.json"
 FORMAT = 1
@@ -251,8 +251,4 @@ def code_digest() -> str:
         spec = find_spec(library)
         if spec is not None and spec.origin:
             files.append(Path(spec.origin))
-    parts = [str(FORMAT), sys.version]
-    for path in files:
-        found = path.stat()
-        parts.append(f"{path}\0{found.st_size}\0{found.st_mtime_ns}")
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return stat_digest(files, str(FORMAT), sys.version)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from statusgen.files import seal, unseal, write_atomic
+from statusgen.files import seal, stat_digest, unseal, write_atomic
 from statusgen.history import packed
 from statusgen.history.columns import Column, Columns
 from statusgen.history.lines import loads
@@ -55,11 +55,7 @@ def code_digest() -> str:
     layout: an index written by other code is not trusted."""
     root = Path(__file__).parent
     layout = f"{sys.byteorder}{array('I').itemsize}{array('i').itemsize}{array('q').itemsize}"
-    digest = hashlib.sha256(f"{FORMAT}\0{SCHEMA}\0{layout}\0".encode())
-    for path in sorted(root.glob("*.py")):
-        found = path.stat()
-        digest.update(f"{path.name}\0{found.st_size}\0{found.st_mtime_ns}\0".encode())
-    return digest.hexdigest()
+    return stat_digest(sorted(root.glob("*.py")), str(FORMAT), SCHEMA, layout, root=root)
 
 
 class OutOfOrder(Exception):

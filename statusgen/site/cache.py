@@ -49,7 +49,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 import statusgen
-from statusgen.files import seal, unseal, write_atomic
+from statusgen.files import seal, stat_digest, unseal, write_atomic
 from statusgen.resources import theme_dir
 
 FOLDER = "build-cache"
@@ -60,14 +60,8 @@ def code_digest() -> str:
     """statusgen's version and the name, size and mtime of each of its Python and locale
     files (an upgrade or an edited checkout changes them)."""
     root = Path(statusgen.__file__).parent
-    digest = hashlib.sha256(statusgen.__version__.encode())
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".json", ".toml"):
-            found = path.stat()
-            digest.update(
-                f"{path.relative_to(root)}\0{found.st_size}\0{found.st_mtime_ns}\0".encode()
-            )
-    return digest.hexdigest()
+    code = [p for p in sorted(root.rglob("*")) if p.suffix in (".py", ".json", ".toml")]
+    return stat_digest(code, statusgen.__version__, root=root)
 
 
 @lru_cache(maxsize=1)
