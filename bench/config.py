@@ -33,11 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from baseline import baseline_code  # noqa: E402
+from fleet import write_fleet_project  # noqa: E402
 
 # what `statusgen init` copies besides the package: the example page, workflows, pins
 INIT_PARTS = ("statusgen", "site-templates", "config", ".github", "requirements", ".gitattributes")
-
-PER_NODE = 100
 
 # Runs in the measured interpreter: import, then load each config once (a fresh process
 # per run: what a probe shard pays at start).
@@ -58,19 +57,13 @@ print(json.dumps({"import": imported, "loads": loads}))
 def write_config(folder: Path, replicas: int) -> Path:
     """A project of `replicas` replicas, 100 a node (no [[locations]]: a baseline from
     before them could not read it, and they cost nothing to load)."""
-    lines = ['[page]\nname = "Bench"\n', '[[services]]\nid = "fleet"\nname = "Fleet"\n']
-    for node in range(0, replicas, PER_NODE):
-        urls = ", ".join(
-            f'"http://127.0.0.1:9/fast/{i}"' for i in range(node, min(node + PER_NODE, replicas))
-        )
-        lines.append(
-            f'[[services.nodes]]\nid = "n{node // PER_NODE}"\nlabel = "N{node // PER_NODE}"\n'
-            f"retry = 0\ndelay_sick = 5\ndelay_dead = 10\nreplicas = [{urls}]\n"
-        )
-    path = folder / f"{replicas}" / "config" / "statusgen.toml"
-    path.parent.mkdir(parents=True)
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return write_fleet_project(
+        folder / str(replicas),
+        replicas,
+        lambda i: f"http://127.0.0.1:9/fast/{i}",
+        locations=(),
+        node="retry = 0\ndelay_sick = 5\ndelay_dead = 10\n",
+    )
 
 
 def environment(code: Path, cache: Path) -> dict[str, str]:

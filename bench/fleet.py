@@ -1,5 +1,5 @@
 """The benchmarks' fleet project: `replicas` replicas, 100 to a node, and locations
-(bench/passes.py, bench/locations.py)."""
+(bench/config.py, bench/passes.py, bench/locations.py)."""
 
 from __future__ import annotations
 
