@@ -80,11 +80,18 @@ def run_pass(
     on_result: Callable[[ProbeResult], None] | None = None,
 ) -> PassOutcome:
     """Probe every poll-mode replica once and record the pass."""
+    return record_pass(config, probe_ordered(config, clock, on_result), clock)
+
+
+def probe_ordered(
+    config: Config, clock: Clock, on_result: Callable[[ProbeResult], None] | None = None
+) -> list[ProbeResult]:
+    """`probe_pass`, its replicas started by what the history's latest pass saw of them
+    (`previous_pass`)."""
     from statusgen.probes import probe_pass
 
     previous = previous_pass(config, clock())
-    results = probe_pass(config, clock, on_result=on_result, previous=previous)
-    return record_pass(config, results, clock)
+    return probe_pass(config, clock, on_result=on_result, previous=previous)
 
 
 # How old the history's latest pass may be to order the next pass's replicas.
@@ -166,7 +173,6 @@ def run_all(
     from statusgen.checks import check_config
     from statusgen.content import load_content
     from statusgen.files import locked, private_folder
-    from statusgen.probes import probe_pass
 
     check_config(config)  # before the pass: a config `check` rejects writes nothing
     state = private_folder(config.resolve(config.server.state_dir))
@@ -175,8 +181,7 @@ def run_all(
         if config.locations:
             outcome = merged_pass(config, clock, location, dry_run, on_result)
         elif dry_run:
-            previous = previous_pass(config, clock())
-            results = probe_pass(config, clock, on_result=on_result, previous=previous)
+            results = probe_ordered(config, clock, on_result)
             evaluation = evaluate_results(config, results)
             outcome = PassOutcome(results, evaluation, warnings=config.secret_warnings())
         else:
