@@ -72,7 +72,7 @@ def test_http_latency_leaves_out_the_time_the_loop_was_busy(server: HTTPServer) 
 def test_http_latency_leaves_out_the_time_the_loop_took_to_read_the_answer() -> None:
     # The answer arrives while the event loop is blocked (as behind a thousand other
     # probes' work): it is timed when the kernel received it, not when it was read.
-    got, blocked = threading.Event(), threading.Event()
+    got, blocked, sent = threading.Event(), threading.Event(), threading.Event()
 
     def serve(listening: socket.socket) -> None:
         conn, _ = listening.accept()
@@ -83,6 +83,7 @@ def test_http_latency_leaves_out_the_time_the_loop_took_to_read_the_answer() -> 
             got.set()
             blocked.wait(5)  # answer once the loop is busy
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+            sent.set()
             conn.recv(1)  # until the probe hangs up
 
     async def main():
@@ -90,7 +91,10 @@ def test_http_latency_leaves_out_the_time_the_loop_took_to_read_the_answer() -> 
             task = asyncio.create_task(probe_http(url, HttpOptions(), 5, pool))
             await asyncio.to_thread(got.wait, 5)  # the request is sent
             blocked.set()
-            time.sleep(BUSY)  # the loop is busy while the answer arrives
+            # The loop stays busy from before the answer arrives (however late a loaded
+            # machine runs the server's thread) until BUSY after it.
+            sent.wait(5)
+            time.sleep(BUSY)
             return await task
 
     with socket.create_server(("127.0.0.1", 0)) as listening:
