@@ -33,7 +33,7 @@ from icmplib import (
 )
 
 from statusgen.probes.base import SOURCE_ADDRESS, Outcome, failed, timed_out
-from statusgen.probes.stamps import ANCILLARY, readable, received_at, stamp_received
+from statusgen.probes.stamps import ANCILLARY, keep_stamps_on, readable, received_at, stamp_received
 
 NOT_PERMITTED = "ICMP is not permitted on this runner"
 
@@ -60,6 +60,7 @@ class _Stamped:
 
     def _create_socket(self, type: int) -> socket.socket:  # icmplib's hook
         sock: socket.socket = super()._create_socket(type)  # type: ignore[misc]
+        keep_stamps_on()  # timed from the first reply (statusgen.probes.stamps)
         stamp_received(sock)  # without kernel timestamps the time the reply is read stands in
         sock.setblocking(False)
         return sock

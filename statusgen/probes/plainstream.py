@@ -27,7 +27,14 @@ from typing import Any
 
 import httpcore
 
-from statusgen.probes.stamps import ANCILLARY, readable, received_at, stamp_received, writable
+from statusgen.probes.stamps import (
+    ANCILLARY,
+    keep_stamps_on,
+    readable,
+    received_at,
+    stamp_received,
+    writable,
+)
 from statusgen.probes.tcp import connect_first, connect_socket
 
 SocketOption = tuple[int, int, int | bytes] | tuple[int, int, None, int]
@@ -146,6 +153,9 @@ class PlainStream(httpcore.AsyncNetworkStream):
 
 class PlainBackend(httpcore.AsyncNetworkBackend):
     """Opens `PlainStream`s."""
+
+    def __init__(self) -> None:
+        keep_stamps_on()  # replies are timed from the first one (stamps.keep_stamps_on)
 
     async def connect_tcp(
         self,

@@ -22,11 +22,29 @@ _TIMESPEC = struct.Struct("@ll")
 ANCILLARY = socket.CMSG_SPACE(_TIMESPEC.size)
 
 
+_keeper: socket.socket | None = None
+
+
 def stamp_received(sock: socket.socket) -> None:
     """Ask the kernel to time what `sock` receives (nothing where it cannot)."""
     if SO_TIMESTAMPNS is not None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+
+
+def keep_stamps_on() -> None:
+    """Keep one socket of this process asking for receive times, from now on. Linux
+    times received packets only while some socket asks; when none does, the first one to
+    ask switches timing on later, from a kernel work queue, so a reply arriving in the
+    meantime carries no time and is timed when it is read (as a busy loop reads it:
+    late). Called when the probe engine makes its first connection-maker, well before
+    its first reply."""
+    global _keeper
+    if _keeper is None and SO_TIMESTAMPNS is not None:
+        with contextlib.suppress(OSError):
+            keeper = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            stamp_received(keeper)
+            _keeper = keeper
 
 
 def kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float | None:
