@@ -6,7 +6,8 @@
 Generates a project in a temporary folder: `--nodes` nodes (20 per service, one or two
 replicas each), sealed days of made-up aggregates for the `--days` before today,
 `--passes` raw passes over the last day appended through the history store (the raw
-samples a build reads), `--incidents` incident files spread over the days (five still
+samples a build reads; the store seals yesterday from them, so no line arrives after
+its day was sealed), `--incidents` incident files spread over the days (five still
 open) and a few maintenance windows. Then, in a fresh child process each, it times:
 
 - `build_site` itself (the library call: read history and content, snapshot, render,
@@ -187,8 +188,9 @@ def make_project(
         span = timedelta(days=RETENTION_DAYS)
         count = RETENTION_DAYS * PASSES_PER_DAY
         write_passes(root / "history", nodes, count, rng, span)
-    else:
-        write_daily(root / "history", nodes, days, rng)
+    else:  # a day the passes reach is left to them (the store seals it as it ends)
+        first = NOW - timedelta(days=1) * (passes - 1) / max(passes, 1)
+        write_daily(root / "history", nodes, days, rng, skip_last=int(first.date() < NOW.date()))
         write_passes(root / "history", nodes, passes, rng)
     write_content(config_dir, nodes, incidents, rng)
     return config_dir / "statusgen.toml"
