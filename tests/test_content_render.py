@@ -3,10 +3,13 @@ package's entry points) and renders exactly what naming the extensions renders."
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import markdown
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from statusgen.content import render
 
@@ -58,3 +61,30 @@ def test_the_parser_is_built_without_scanning_entry_points(monkeypatch):
 def test_it_renders_what_the_named_extensions_render(text):
     named = markdown.Markdown(extensions=render.EXTENSIONS, output_format="html")
     assert render._parser().convert(text) == named.convert(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.from_regex(render.PLAIN, fullmatch=True))
+def test_a_plain_line_is_the_paragraph_markdown_makes_of_it(text):
+    assert render._parser().convert(text) == f"<p>{text}</p>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1. one", "- a", "A *b*", "A_b_", "A `b`", "A [b](c)", "A <b>", "A & b", "A\nb", "A  "],
+)
+def test_a_line_with_markdown_syntax_is_not_plain(text):
+    assert not render.PLAIN.fullmatch(text)
+
+
+def test_plain_lines_are_rendered_without_building_a_markdown_parser():
+    found = {}
+
+    def in_a_new_thread() -> None:
+        found["html"] = render.render_markdown("We are looking into it (again).")
+        found["parser"] = getattr(render._local, "parser", None)
+
+    thread = threading.Thread(target=in_a_new_thread)
+    thread.start()
+    thread.join()
+    assert found == {"html": "<p>We are looking into it (again).</p>", "parser": None}
