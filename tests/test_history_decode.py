@@ -107,3 +107,28 @@ def test_a_nodes_rows_and_latency_read_in_one_walk_as_one_by_one():
         assert found == [(d, r.get(key)) for d, r in days]
         assert latency == [(d, *latency_of(r, keys)) for d, r in days]
     assert rows_and_latency(days, "x/y", [])[0][0] == (day, [10, 9, 1, 0, 7, 9])
+
+
+def test_a_pass_line_with_a_list_or_object_for_a_status_or_latency_is_refused(tmp_path):
+    # Such a value is not hashable (an entry that is a number has no length): the check
+    # raised TypeError, so one bad line stopped every read of its file (a build, a pass)
+    # instead of being set aside.
+    at = f"{DAY}T10:00:00Z"
+    bad = {
+        '"n" holds a status that is not h, s or d': {"n": {"a/b": ["h"]}},
+        '"s" holds a status that is not h, s or d': {"s": {"a": {}}},
+        "\"p\" ['h'] is not a status letter (h, s or d)": {"p": ["h"]},
+        '"r" holds a status that is not h, s or d': {"r": {"a/b/c": [["h"], 1]}},
+        '"r" holds a latency that is not whole milliseconds or null': {"r": {"a/b/c": ["h", [1]]}},
+        '"r" holds an entry that is not [status, ms] or [status, ms, reason]': {"r": {"a/b/c": 5}},
+    }
+    for why, fields in bad.items():
+        assert decode_pass(json.dumps({"t": at, **fields}).encode(), DAY) == (None, why)
+    folder = tmp_path / "samples" / "main"
+    folder.mkdir(parents=True)
+    good = {"t": at, "n": {"a/b": "h"}, "p": "h"}
+    lines = [json.dumps({"t": at, **fields}) for fields in bad.values()] + [json.dumps(good)]
+    (folder / f"{DAY}.jsonl").write_text("\n".join(lines) + "\n")
+    store = Store(tmp_path)
+    assert store.read_raw(DAY) == [good]
+    assert len(store.warnings) == len(list((tmp_path / "corrupt").iterdir())) == len(bad)
