@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import random
+import shutil
 from datetime import timedelta
 
-from statusgen.history import HistoryView, Store, aggregate_day
+import pytest
+
+from statusgen.history import HistoryView, RawCache, Store, aggregate_day
 from statusgen.history.columns import Columns
+from statusgen.history.lines import decode_pass
 
 from .conftest import T0
 from .test_history import D, H, S, record
@@ -119,3 +124,80 @@ def test_lines_folded_row_by_row_hold_what_entry_by_entry_folding_holds(monkeypa
         assert type(other.ms) is type(one.ms), key
     assert type(rows.columns["api/rest/b"].ms) is list
     assert rows.columns["web/site/z"].reasons  # the test has reasons in a Block
+
+
+def _set(field: str, key: str, value: object):
+    def change(line: dict) -> None:
+        line[field][key] = value
+
+    return change
+
+
+A = "web/site/a"
+# Lines with the keys of the lines before them (so `Columns.take` sees them): each holds
+# one value that a line may hold, or one a line may not.
+CHANGES = {
+    "no latency": _set("r", A, ["h", None]),
+    "a latency past 64 bits": _set("r", A, ["h", 2**70]),
+    "sick, with a reason": _set("r", A, ["s", 900, "slow"]),
+    "healthy, a reason that is not text": _set("r", A, ["h", 5, 7]),
+    "an unknown status": _set("r", A, ["x", 5]),
+    "an entry of one item": _set("r", A, ["h"]),
+    "an entry of four items": _set("r", A, ["s", 5, "slow", 1]),
+    "an entry that is text": _set("r", A, "h5"),
+    "an entry that is an object": _set("r", A, {"0": "h", "1": 5}),
+    "an entry that is a number": _set("r", A, 5),
+    "a fractional latency": _set("r", A, ["h", 1.5]),
+    "a latency that is true": _set("r", A, ["h", True]),
+    "a latency that is text": _set("r", A, ["h", "5"]),
+    "a latency that is a list": _set("r", A, ["h", [5]]),
+    "sick, a reason that is a number": _set("r", A, ["s", 5, 7]),
+    "a node status of two letters": _set("n", "web/site", "hh"),
+    "a node status that is a list": _set("n", "web/site", ["h"]),
+    "an empty service status": _set("s", "web", ""),
+    "a page status that is unknown": lambda line: line.update(p="x"),
+    "a page status that is a list": lambda line: line.update(p=["h"]),
+    "a time of another day": lambda line: line.update(t="2026-11-22T12:00:00Z"),
+    "a time that is not one": lambda line: line.update(t="2026-11-23 12:00"),
+    "an unknown field": lambda line: line.update(x=1),
+    "nodes that are not an object": lambda line: line.update(n=[]),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_a_line_like_the_one_before_is_folded_in_one_go_or_read_the_ordinary_way(
+    tmp_path, change, monkeypatch
+):
+    # Columns.take checks only the values of a line with the keys of a good line before
+    # it: what it takes, leaves and refuses is what decoding and checking every line
+    # does, through a plain read and through the raw cache alike.
+    raws = []
+    for minute in range(6):
+        line = record(T0 + timedelta(minutes=minute), site=H if minute % 2 else S)
+        if minute == 3:
+            CHANGES[change](line)
+        raws.append(json.dumps(line, separators=(",", ":"), sort_keys=True).encode())
+    folder = tmp_path / "samples" / "main"
+    folder.mkdir(parents=True)
+    (folder / "2026-11-23.jsonl").write_bytes(b"\n".join(raws) + b"\n")
+    decoded = [decode_pass(raw, "2026-11-23") for raw in raws]
+    expected = Columns(line for line, problem in decoded if problem is None)
+    why = [f"line 4: {problem};" for _, problem in decoded if problem]
+    taken = []
+    take = Columns.take
+    monkeypatch.setattr(Columns, "take", lambda *a, **k: taken.append(take(*a, **k)) or taken[-1])
+    for cache in (None, RawCache(tmp_path / "cache")):
+        shutil.rmtree(tmp_path / "corrupt", ignore_errors=True)
+        store = Store(tmp_path)
+        view = HistoryView.load(store, until=T0 + timedelta(hours=1), cache=cache)
+        found = view._columns
+        assert found.times == expected.times and found.last == expected.last
+        assert found.columns.keys() == expected.columns.keys()
+        for key, column in expected.columns.items():
+            other = found.columns[key]
+            assert list(other.at) == list(column.at), key
+            entries = [column.entry(j) for j in range(len(column.at))]
+            assert [other.entry(j) for j in range(len(other.at))] == entries, key
+        assert [w.split(": ", 1)[1].split(" skipped")[0] for w in store.warnings] == why
+        assert taken.count(True) >= 2  # the lines after the first taken in one go
+        taken.clear()

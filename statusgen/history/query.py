@@ -41,7 +41,7 @@ from statusgen.history.older import Days, OlderDays, entry_of
 from statusgen.history.rawindex import RawCache
 from statusgen.history.rows import latency_of, rows_and_latency
 from statusgen.history.store import Store
-from statusgen.history.stream import each_line
+from statusgen.history.stream import fold_lines
 from statusgen.status import Status
 
 
@@ -102,9 +102,7 @@ class HistoryView:
         since = {day: start for day in partial}
         passes = cache.columns(store, loaded, since, ceiling) if cache and until else None
         if passes is None:
-            passes = Columns(
-                line for line in each_line(store, loaded, since) if line["t"] <= ceiling
-            )
+            passes = fold_lines(store, loaded, since, ceiling)
         before = sorted({d for d in raw if d not in loaded} | partial)
         older = OlderDays(store, ceiling, start, before, raw, partial)
         if cache is not None:

@@ -5,7 +5,7 @@ mixin, like `Sealing`); the format is in docs/history.md."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,10 +54,13 @@ class RawFiles(_Base):
         since: bytes = b"",
         until: str = "",
         whole: list[int] | None = None,
+        take: Callable[[bytes], bool] | None = None,
     ) -> Iterator[dict]:
         """The good lines of one raw file, one at a time (from the ISO time `since`, up
         to `until`), decoded as the caller takes them; `whole` gets how many bytes of the
-        file were whole lines."""
+        file were whole lines. With `take`, each line is first offered to it (its bytes):
+        the lines it takes (folds in itself, having found them good) are counted but not
+        yielded; the others are read as without it, in file order."""
         try:
             data, modified, problem = packed.read_raw_bytes(path)
         except FileNotFoundError:
@@ -77,6 +80,9 @@ class RawFiles(_Base):
             if not raw.strip() or (since and packed.time_of(raw) < since):
                 continue
             if ceiling and (at := packed.time_of(raw)) != b"~" and at > ceiling:
+                continue
+            if take is not None and take(raw):
+                late += late_after is not None and start >= late_after
                 continue
             line = self._parse(path, number, raw, day)
             if line is None:

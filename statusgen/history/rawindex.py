@@ -78,15 +78,26 @@ class FileIndex:
     columns: Columns = field(default_factory=Columns)
     dirty: bool = False
 
-    def add(self, lines: list[tuple[int, dict]]) -> None:
-        """Append good pass lines (with their byte offsets). Raises OutOfOrder."""
+    def add(self, start: int, line: dict) -> None:
+        """Append a good pass line (starting at byte `start`). Raises OutOfOrder."""
         times = self.columns.times
-        for start, line in lines:
-            if times and line["t"] < times[-1]:
-                raise OutOfOrder(line["t"])
-            self.columns.add(line)
-            self.starts.append(start)
-        self.dirty = self.dirty or bool(lines)
+        if times and line["t"] < times[-1]:
+            raise OutOfOrder(line["t"])
+        self.columns.add(line, checked=True)
+        self.starts.append(start)
+        self.dirty = True
+
+    def take(self, start: int, raw: bytes) -> bool:
+        """Append the raw line `raw` (starting at byte `start`) when `Columns.take` takes
+        it. Raises OutOfOrder."""
+        times = self.columns.times
+        if not self.columns.take(raw, self.day):
+            return False
+        if len(times) > 1 and times[-1] < times[-2]:
+            raise OutOfOrder(times[-1])
+        self.starts.append(start)
+        self.dirty = True
+        return True
 
     def dumps(self) -> bytes:
         """A JSON header line, then each key's positions, letters and latencies (native
@@ -258,7 +269,6 @@ def _advance(
     `Store._read_file` reads a file; how many lines were read."""
     text = data.tobytes()
     end = text.rfind(b"\n") + 1
-    good: list[tuple[int, dict]] = []
     offset, number, since = index.end, index.number, floor.encode()
     pieces = text[:end].split(b"\n")[:-1]
     for raw in pieces:
@@ -268,13 +278,14 @@ def _advance(
         if since and packed.time_of(raw) < since:
             index.floor = max(index.floor, floor)  # passed over unread, as a full read does
             continue
+        if index.take(start, raw):
+            continue
         line = store._parse(path, number, raw, index.day)
         if line is not None:
-            good.append((start, line))
+            index.add(start, line)
     tail = text[end:]
     if tail.strip() and time.time() - modified > PARTIAL_AGE:
         store.corrupt.keep(path, number + 1, tail, "an unfinished last line (a killed writer?)")
-    index.add(good)
     if end:
         index.end, index.number, index.dirty = index.end + end, number, True
     return len(pieces)
