@@ -41,6 +41,7 @@ from statusgen.site.manifest import ICONS, web_manifest
 from statusgen.site.output import publish_tree
 from statusgen.site.pages import Assets, PageRenderer, environment
 from statusgen.site.problems import asset_problem, check_site_config, is_url
+from statusgen.site.reuse import FOLDER as REUSE_FOLDER
 from statusgen.site.seriescache import SeriesCache
 from statusgen.site.snapshot import Snapshot, build_snapshot
 from statusgen.status import Status
@@ -59,6 +60,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     unchanged: int = 0  # files kept as they were (same inode and mtime)
     cached: int = 0  # pages taken from the build cache instead of rendered
+    reused: int = 0  # feeds and calendars taken from the build cache (statusgen.site.reuse)
     settled: int = 0  # nodes whose series over the settled days came from the build cache
     documents: dict[str, bytes] = field(default_factory=dict, repr=False)
 
@@ -85,6 +87,7 @@ def build_site(
     check_site_config(config)
     state = private_folder(config.resolve(config.server.state_dir))
     cache = PageCache(state / CACHE_FOLDER, read=not full)
+    kept_files = PageCache(state / CACHE_FOLDER / REUSE_FOLDER, read=not full)
     # `--full` reads the raw files the ordinary way: a second way to the same bytes.
     raw = None if full else RawCache(state / CACHE_FOLDER / "raw")
     kept = SeriesCache(state / CACHE_FOLDER, read=not full)
@@ -97,11 +100,12 @@ def build_site(
     with collector_frozen():
         assets, asset_files = resolve_assets(config)
         documents = api_documents(snapshot)
-        files = site_files(snapshot, assets, documents=documents, cache=cache)
+        files = site_files(snapshot, assets, documents=documents, cache=cache, kept=kept_files)
         files.update(asset_files)
         with locked(state / "build"):
             published = publish_tree(config.output_dir, files, state)
             cache.save()
+            kept_files.save()
     locales = [config.page.locale, *(LOCALES if config.page.locale_picker else ())]
     return BuildReport(
         output=config.output_dir,
@@ -113,6 +117,7 @@ def build_site(
         warnings=warnings,
         unchanged=published.kept,
         cached=cache.hits,
+        reused=kept_files.hits,
         settled=kept.hits,
         documents=documents,
     )
@@ -146,10 +151,11 @@ def site_files(
     env: Environment | None = None,
     documents: dict[str, bytes] | None = None,
     cache: PageCache | None = None,
+    kept: PageCache | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site but copied assets, keyed by output-relative path
     (`documents`: the snapshot's API documents, when the caller has them already;
-    `cache`: pages of earlier builds)."""
+    `cache`: pages of earlier builds; `kept`: their feeds and calendars)."""
     env = env or environment(snapshot.config.root)
     config = snapshot.config
     inputs = build_inputs(config.model_dump_json(), (assets,)) if cache else ""
@@ -164,8 +170,8 @@ def site_files(
                 env, page, lang, lang_dir, assets, config.page.locale_picker, cache, inputs
             )
             out.update((path, html.encode()) for path, html in renderer.pages())
-        out.update((path, text.encode()) for path, text in feeds(env, page).items())
-        out[f"{page.page.prefix}maintenance.ics"] = maintenance_calendar(page)
+        out.update((path, text.encode()) for path, text in feeds(env, page, kept).items())
+        out[f"{page.page.prefix}maintenance.ics"] = maintenance_calendar(page, kept)
         out[f"{page.page.prefix}manifest.webmanifest"] = web_manifest(page)
     path, html = PageRenderer(env, snapshot, default, "", assets, False).not_found()
     out[path] = html.encode()

@@ -24,10 +24,14 @@ from markupsafe import escape
 
 from statusgen.clock import iso
 from statusgen.content.models import Incident, Maintenance
+from statusgen.site.cache import PageCache
 from statusgen.site.i18n import Messages, messages
+from statusgen.site.reuse import rendered
 from statusgen.site.snapshot import ServiceState, Snapshot
 
 FEED_SIZE = 50
+# The templates' functions (statusgen's code: not part of a kept feed's key).
+HELPERS = {"rfc822": lambda at: format_datetime(at, usegmt=True), "iso": iso}
 TAG = "tag:statusgen.page,2026:"  # a fixed authority and date: ids never depend on a URL
 
 
@@ -80,17 +84,35 @@ def entries(
     prefix: str = "",
     incidents: Iterable[Incident] | None = None,
     windows: Iterable[Maintenance] | None = None,
+    made: dict[tuple[str, str], Entry] | None = None,
 ) -> list[Entry]:
     """The newest FEED_SIZE entries; `prefix` leads relative links back to the page's
-    folder (a service feed lives two folders down)."""
+    folder (a service feed lives two folders down). Items are ordered by their update
+    and id first, and only the newest made into entries (`made`: the entries made for
+    the page's other feeds, by id and base)."""
     base = snapshot.base_url or prefix
-    page_id, now = snapshot.page.slug, snapshot.now
+    page_id, now, seen = snapshot.page.slug, snapshot.now, snapshot.updated_at
     incidents = snapshot.incidents if incidents is None else incidents
     windows = snapshot.maintenance if windows is None else windows
-    out = [_incident(i, base, page_id, t, now) for i in incidents]
-    out += [_maintenance(m, base, page_id, t, now, snapshot.updated_at) for m in windows]
-    out.sort(key=lambda e: (e.updated, e.guid), reverse=True)
-    return out[:FEED_SIZE]
+    order: list[tuple[datetime, str, Incident | Maintenance]] = [
+        (min(i.updated, now), tag(page_id, "incident", i.id), i) for i in incidents
+    ]
+    order += [
+        (maintenance_updated(m, now, seen), tag(page_id, "maintenance", m.id), m) for m in windows
+    ]
+    order.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    made = {} if made is None else made
+    out = []
+    for _, guid, item in order[:FEED_SIZE]:
+        entry = made.get((guid, base))
+        if entry is None:
+            entry = made[guid, base] = (
+                _incident(item, base, page_id, t, now)
+                if isinstance(item, Incident)
+                else _maintenance(item, base, page_id, t, now, seen)
+            )
+        out.append(entry)
+    return out
 
 
 def _timeline(updates: tuple, t: Messages, prefix: str) -> str:
@@ -140,15 +162,16 @@ def _maintenance(
     )
 
 
-def _render(env: Environment, context: dict, folder: str) -> dict[str, str]:
+def _render(env: Environment, values: dict, folder: str, kept: PageCache | None) -> dict[str, str]:
     return {
-        f"{folder}rss.xml": env.get_template("rss.xml").render(context, self_name="rss.xml"),
-        f"{folder}atom.xml": env.get_template("atom.xml").render(context, self_name="atom.xml"),
+        f"{folder}{name}": rendered(kept, env, name, values | {"self_name": name}, HELPERS)
+        for name in ("rss.xml", "atom.xml")
     }
 
 
-def feeds(env: Environment, snapshot: Snapshot) -> dict[str, str]:
-    """The page's feeds and each service's, keyed by output-relative path."""
+def feeds(env: Environment, snapshot: Snapshot, kept: PageCache | None = None) -> dict[str, str]:
+    """The page's feeds and each service's, keyed by output-relative path (`kept`: the
+    feeds of the build before, statusgen/site/reuse.py)."""
     t = messages(snapshot.config.page.locale)
     base, prefix = snapshot.base_url, snapshot.page.prefix
     page_id = snapshot.page.slug
@@ -163,21 +186,21 @@ def feeds(env: Environment, snapshot: Snapshot) -> dict[str, str]:
             "feed_id": tag(page_id, *folder.strip("/").split("/")) if folder else tag(page_id),
             "updated": max((e.updated for e in listed), default=None),
             "entries": listed,
-            "rfc822": lambda at: format_datetime(at, usegmt=True),
-            "iso": iso,
         }
 
     page = snapshot.page
-    listed = entries(snapshot, t)
-    out = _render(env, context(page.name, page.description or page.name, listed, "", ""), prefix)
+    made: dict[tuple[str, str], Entry] = {}
+    listed = entries(snapshot, t, made=made)
+    values = context(page.name, page.description or page.name, listed, "", "")
+    out = _render(env, values, prefix, kept)
     for service in snapshot.services:
         folder = f"services/{service.id}/"
         incidents, windows = service_items(service)
-        listed = entries(snapshot, t, "../../", incidents, windows)
+        listed = entries(snapshot, t, "../../", incidents, windows, made)
         title = t("feed_service_title", page=page.name, service=service.name)
         about = service.description or title
         home = f"../{service.id}.html" if not base else f"services/{service.id}.html"
-        out.update(_render(env, context(title, about, listed, folder, home), prefix + folder))
+        out.update(_render(env, context(title, about, listed, folder, home), prefix + folder, kept))
     return out
 
 
