@@ -7,9 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from statusgen.config import load_config
 from statusgen.history import open_store
 from statusgen.site import build_site
+from statusgen.site.cache import pack as pack_pages
+from statusgen.site.cache import unpack
 
 from .conftest import T0
 from .site_helpers import make_fixture, record_pass
@@ -74,12 +78,42 @@ def test_a_full_build_reads_nothing_from_the_cache_and_the_cache_holds_one_build
     build_site(config, T0)
     assert build_site(config, T0, full=True).cached == 0
     build_site(config, T0)  # node pages' shells: a full build renders those pages whole
-    pages = tmp_path / ".statusgen" / "build-cache" / "pages"
-    held = sorted(p.name for p in pages.iterdir())
+    pack = tmp_path / ".statusgen" / "build-cache" / "pages.pack"
+    held = sorted(unpack(pack.read_bytes()))
     assert held and build_site(config, T0).cached == len(held)
     (tmp_path / "config" / "incidents" / "2026-11-22-site-errors.md").unlink()
     build_site(config, T0)
-    assert len(list(pages.iterdir())) < len(held)
+    assert 0 < len(unpack(pack.read_bytes())) < len(held)
+
+
+def test_the_pack_is_written_only_when_its_pages_change_and_replaces_a_file_per_page(tmp_path):
+    config = make_fixture(tmp_path)
+    cache = tmp_path / ".statusgen" / "build-cache"
+    (cache / "pages").mkdir(parents=True)
+    (cache / "pages" / ("0" * 64)).write_bytes(b"a page of an earlier version")
+    build_site(config, T0)
+    build_site(config, T0)  # node pages' shells
+    pack, memo = cache / "pages.pack", cache / "markdown.json"
+    assert not (cache / "pages").exists()
+    written = pack.stat().st_ino, memo.stat().st_ino
+    assert build_site(config, T0).cached == len(unpack(pack.read_bytes()))
+    assert (pack.stat().st_ino, memo.stat().st_ino) == written
+    edited = tmp_path / "config" / "incidents" / "2026-11-23-rest-down.md"
+    edited.write_text(edited.read_text().replace("rolling back.", "rolled back."))
+    build_site(config, T0)
+    assert pack.stat().st_ino != written[0] and memo.stat().st_ino != written[1]
+
+
+@pytest.mark.parametrize(
+    "pages",
+    [{}, {"a": b"<p>one</p>", "b": b"", "c": "tw\u00f6\n".encode()}],
+)
+def test_a_pack_gives_back_its_pages_and_nothing_when_it_is_not_whole(pages):
+    data = pack_pages(pages)
+    assert unpack(data) == pages
+    for cut in (0, 1, len(data) // 2, len(data) - 1):
+        assert unpack(data[:cut]) == {}
+    assert unpack(data + b"x") == {}
 
 
 def test_a_theme_edit_re_renders_exactly_the_pages_that_use_the_template(tmp_path, monkeypatch):
@@ -193,19 +227,18 @@ def test_cache_entries_are_not_synced_and_a_torn_one_is_rendered_again(tmp_path,
 
     monkeypatch.setattr(os, "fsync", noting)
     build_site(config, T0, full=True)
-    pages = sorted((cache / "pages").iterdir())
-    assert pages
-    assert not [path for path in synced if path.startswith(str(cache / "pages"))]
-    assert str(cache / "markdown.json") not in [p.rpartition(".")[0] for p in synced]
-    # What a crash may leave of an entry that was not synced: nothing, or part of it.
+    pack = cache / "pages.pack"
+    assert unpack(pack.read_bytes())
+    unsynced = [p.rpartition(".")[0] for p in synced]
+    assert str(pack) not in unsynced and str(cache / "markdown.json") not in unsynced
+    # What a crash may leave of a file that was not synced: nothing, or part of it.
     build_site(config, T0)  # node pages' shells
     everything = build_site(config, T0).cached
-    pages = sorted((cache / "pages").iterdir())
-    assert len(pages) == everything
-    pages[0].write_bytes(b"")
-    pages[1].write_bytes(pages[1].read_bytes()[:-10])
-    report, incremental, full = both_ways(config, T0)
-    assert report.cached == everything - 2
-    assert incremental == full
-    build_site(config, T0)  # the full build left the node pages' shells out
-    assert build_site(config, T0).cached == everything
+    assert len(unpack(pack.read_bytes())) == everything
+    for torn in (b"", pack.read_bytes()[:-10]):
+        pack.write_bytes(torn)
+        report, incremental, full = both_ways(config, T0)
+        assert report.cached == 0
+        assert incremental == full
+        build_site(config, T0)  # the full build left the node pages' shells out
+        assert build_site(config, T0).cached == everything

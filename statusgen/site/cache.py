@@ -1,5 +1,5 @@
 """The build cache: pages rendered by an earlier build, kept in the state folder
-(`<state>/build-cache/pages/<key>`) and used again when nothing they show has changed.
+(`<state>/build-cache/pages.pack`) and used again when nothing they show has changed.
 
 A page's key is a SHA-256 over everything its bytes depend on:
 
@@ -27,6 +27,12 @@ shells: a full build renders them without keeping them). Whatever a build did no
 from the cache at its end, so it holds one build's pages. The raw passes decoded by the
 build before are kept beside it, in `raw/` (statusgen.history.rawindex).
 
+The pages are one file, `pages.pack` (a JSON list of keys and lengths on its first line,
+then the pages one after the other, sealed as a whole): a build that changed none of
+them does not write it, one that did writes it once. A file per page cost a full build
+(on CI, with no state folder kept, every build) a temporary file, a rename and a
+directory entry per page.
+
 A template change that makes an incident, maintenance or history page or a node page's
 shell show something that changes with the passes must add it to that page's key
 (`PageRenderer.cached`, `PageRenderer.node_page`):
@@ -39,8 +45,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
+import shutil
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import metadata
@@ -53,6 +59,7 @@ from statusgen.files import seal, stat_digest, unseal, write_atomic
 from statusgen.resources import theme_dir
 
 FOLDER = "build-cache"
+PACK = "pages.pack"
 
 
 @lru_cache(maxsize=1)
@@ -85,30 +92,38 @@ class PageCache:
     next one."""
 
     def __init__(self, folder: Path, read: bool = True) -> None:
-        self.folder = folder / "pages"
+        self.folder = folder
+        self.file = folder / PACK
         self.markdown_file = folder / "markdown.json"
         self.read = read
         self.used: set[str] = set()
         self._markdown: Memo | None = None
+        self._markdown_kept: dict[str, str] | None = None
         self.new: dict[str, bytes] = {}
         self.hits = 0
         self._templates: dict[str, str | None] = {}
+        self._old: dict[str, bytes] | None = None
 
     def get(self, key: str) -> str | None:
-        """The page stored under `key`, or None (also when the entry is not whole: entries
-        are written without fsync, see `save`)."""
+        """The page stored under `key`, or None (also when the pack is not whole: it is
+        written without fsync, see `save`)."""
         self.used.add(key)
         if not self.read:
             return None
-        try:
-            data = (self.folder / key).read_bytes()
-        except OSError:
-            return None
-        page = unseal(data)
+        page = self.stored().get(key)
         if page is None:
             return None
         self.hits += 1
         return page.decode()
+
+    def stored(self) -> dict[str, bytes]:
+        """The pages of the pack by key (read once; empty when missing or not whole)."""
+        if self._old is None:
+            try:
+                self._old = unpack(self.file.read_bytes())
+            except OSError:
+                self._old = {}
+        return self._old
 
     def markdown(self) -> dict[str, str]:
         """The Markdown memo of the last build (empty when unreadable, stale or `--full`),
@@ -125,6 +140,7 @@ class PageCache:
             html = found.get("html")
             if type(html) is dict:
                 memo.update((k, v) for k, v in html.items() if type(k) is str and type(v) is str)
+                self._markdown_kept = html
         return memo
 
     def put(self, key: str, page: str) -> None:
@@ -132,28 +148,33 @@ class PageCache:
         self.new[key] = page.encode()
 
     def save(self) -> None:
-        """Write the new pages and remove those this build did not use. A cache that
-        cannot be written only costs the next build time.
+        """Keep the pages this build used (new or from the pack) and nothing else, and
+        the Markdown texts it asked for; a file whose content would not change is not
+        written. A cache that cannot be written only costs the next build time.
 
         Nothing here is fsynced (each file still takes its name with one rename): after
-        a crash an entry may be stale, empty or torn. A stale one is still right (a key
+        a crash the pack may be stale, empty or torn. A stale one is still right (a key
         names what the page shows), a torn or empty one fails its checksum (`unseal`)
-        and is rendered again, as is unreadable Markdown memo. A synced entry cost a
-        flush to disk per page (about 1,200 of them in a full build at 1,000 nodes)."""
+        and its pages are rendered again, as is an unreadable Markdown memo. A synced
+        write cost a flush to disk."""
         with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for key, data in self.new.items():
-                write_atomic(self.folder / key, seal(data), mode=0o600, sync=False)
-            for entry in os.scandir(self.folder):
-                if entry.name not in self.used:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+            old = self.stored() if self.read else {}
+            pages = {}
+            for key in sorted(self.used):
+                page = self.new.get(key, old.get(key))
+                if page is not None:
+                    pages[key] = page
+            if not self.read or self.new or pages.keys() != old.keys():
+                write_atomic(self.file, pack(pages), mode=0o600, sync=False)
+            if (self.folder / "pages").is_dir():  # a file per page, before the pack
+                shutil.rmtree(self.folder / "pages", ignore_errors=True)
             memo = self._markdown
             if memo is not None:
                 kept = {text: memo[text] for text in sorted(memo.asked) if text in memo}
-                document = {"key": markdown_digest(), "html": kept}
-                text = json.dumps(document, ensure_ascii=False)
-                write_atomic(self.markdown_file, text, mode=0o600, sync=False)
+                if kept != self._markdown_kept:
+                    document = {"key": markdown_digest(), "html": kept}
+                    text = json.dumps(document, ensure_ascii=False)
+                    write_atomic(self.markdown_file, text, mode=0o600, sync=False)
 
     def template_digest(self, env: Environment, name: str) -> str | None:
         """A digest of `name` and every template it reaches, or None when the project
@@ -161,6 +182,28 @@ class PageCache:
         if name not in self._templates:
             self._templates[name] = template_digest(env, name)
         return self._templates[name]
+
+
+def pack(pages: dict[str, bytes]) -> bytes:
+    """`pages` as one sealed file: their keys and lengths, then their bytes."""
+    index = json.dumps([[key, len(page)] for key, page in pages.items()]).encode()
+    return seal(b"\n".join((index, *pages.values())))
+
+
+def unpack(data: bytes) -> dict[str, bytes]:
+    """The pages of a `pack` (empty when it is not whole or not a pack)."""
+    whole = unseal(data)
+    if whole is None:
+        return {}
+    head, _, body = whole.partition(b"\n")
+    try:
+        index = json.loads(head)
+        pages, start = {}, 0
+        for key, size in index:
+            pages[key], start = body[start : start + size], start + size + 1
+    except (ValueError, TypeError):
+        return {}
+    return pages if start == len(body) + 1 else {}
 
 
 class Memo(dict):
