@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import urllib.request
 
 import pytest
@@ -203,3 +205,44 @@ class _Spy:
 def test_commands_are_registered():
     for name in ("build", "run", "demo"):
         assert name in load_commands().commands
+
+
+def test_build_says_each_history_warning_once(tmp_path):
+    config = make_fixture(tmp_path)
+    raw = sorted((config.history_dir / "samples").rglob("*.jsonl"))[-1]
+    with raw.open("a") as handle:
+        handle.write("not a pass\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "statusgen",
+            "build",
+            "-c",
+            str(config.path),
+            "--now",
+            "2026-11-23T22:00:00Z",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [
+        line for line in result.stderr.splitlines() if "not a pass" in line or raw.name in line
+    ]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"warning: {raw}: line ")
+
+
+def test_history_records_a_command_did_not_print_are_logged_after_it(caplog):
+    import logging
+
+    from statusgen.cli import history_log_held
+
+    log = logging.getLogger("statusgen.history")
+    with caplog.at_level(logging.WARNING), history_log_held() as printed:
+        log.warning("printed by the command")
+        log.warning("not printed")
+        printed.add("printed by the command")
+        assert caplog.messages == []
+    assert caplog.messages == ["not printed"]

@@ -8,7 +8,10 @@ StatusgenError (exit code 2), printed by click.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +82,31 @@ def open_config(
         for warning in config.secret_warnings():
             click.echo(f"warning: {warning}", err=True)
     return config
+
+
+@contextmanager
+def history_log_held() -> Iterator[set[str]]:
+    """Within the block the history's log records (its warnings: a broken line set
+    aside, a pass after a day's seal) are held back, for a command that prints the
+    history's warnings itself as `warning: ...` lines and adds each one it printed to the
+    set it is given: without this, each showed twice, once as a log line. On leaving,
+    the records it did not print are logged as they would have been."""
+    logger = logging.getLogger("statusgen.history")
+    held: list[logging.LogRecord] = []
+    printed: set[str] = set()
+
+    def hold(record: logging.LogRecord) -> bool:
+        held.append(record)
+        return False
+
+    logger.addFilter(hold)
+    try:
+        yield printed
+    finally:
+        logger.removeFilter(hold)
+        for record in held:
+            if record.getMessage() not in printed:
+                logger.handle(record)
 
 
 # The module that defines each command (registering it on `main` when imported). A

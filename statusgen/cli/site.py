@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from statusgen.cli import TIME, allow_missing_secrets_option, config_option, main, open_config
+from statusgen.cli import (
+    TIME,
+    allow_missing_secrets_option,
+    config_option,
+    history_log_held,
+    main,
+    open_config,
+)
 from statusgen.clock import system_clock
 
 
@@ -36,9 +43,11 @@ def build(config_path: str, now: datetime | None, full: bool, allow_missing_secr
     config = open_config(config_path)
     check_config(config)
     domain = refresh_domain(config, system_clock())
-    report = build_site(config, now or system_clock(), full=full)
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    with history_log_held() as printed:
+        report = build_site(config, now or system_clock(), full=full)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
+            printed.add(warning)
     if domain is not None:
         click.echo(domain.summary())
     click.echo(report.summary())
