@@ -7,7 +7,8 @@ fonts or network and two builds give the same bytes.
 
 from __future__ import annotations
 
-import json
+from functools import lru_cache
+from json.encoder import encode_basestring as _json  # as json.dumps, ensure_ascii off
 
 from markupsafe import escape
 
@@ -45,17 +46,30 @@ _WIDE = dict.fromkeys("mwMW%", 10.5) | dict.fromkeys("ABCDGHKNOQRUVXY&", 8.0)
 
 
 def text_width(text: str) -> int:
-    width = 0.0
-    for char in text:
-        if char in _NARROW:
-            width += _NARROW[char]
-        elif char in _WIDE:
-            width += _WIDE[char]
-        elif char.isdigit() or char.isupper():
-            width += 7.0
-        else:
-            width += 6.5
-    return round(width)
+    return round(_width(text))
+
+
+def _width(text: str) -> float:
+    """The advance of `text` before rounding (halves add up exactly, in any order)."""
+    widths = _CHARS
+    try:
+        return sum([widths[char] for char in text])
+    except KeyError:
+        for char in text:
+            if char not in widths:
+                widths[char] = _char_width(char)
+        return sum([widths[char] for char in text])
+
+
+def _char_width(char: str) -> float:
+    if char in _NARROW:
+        return _NARROW[char]
+    if char in _WIDE:
+        return _WIDE[char]
+    return 7.0 if char.isdigit() or char.isupper() else 6.5
+
+
+_CHARS: dict[str, float] = {}  # every character met so far, with its width
 
 
 def uptime_color(ratio: float | None) -> str:
@@ -82,10 +96,11 @@ def uptime_text(ratio: float | None) -> str:
 def svg(label: str, message: str, color: str) -> str:
     """A flat badge: grey label on the left, coloured message on the right."""
     fill = COLORS.get(color, color)
-    left, right = text_width(label) + 10, text_width(message) + 10
+    message_e, width = _message(message)
+    left, right = round(_width(label)) + 10, width + 10
     total = left + right
-    title = escape(f"{label}: {message}")
-    label_e, message_e = escape(label), escape(message)
+    label_e = escape(label)
+    title = f"{label_e}: {message_e}"  # escaping works character by character
     lx, mx = left * 5, left * 10 + right * 5  # centres, in the 10x scaled text space
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" '
@@ -105,10 +120,20 @@ def svg(label: str, message: str, color: str) -> str:
     )
 
 
+@lru_cache(maxsize=256)
+def _message(message: str) -> tuple[str, int]:
+    """A message escaped, and its width: messages are few (the states, the uptimes
+    shown), so each is escaped and measured once."""
+    return escape(message), text_width(message)
+
+
 def endpoint(label: str, message: str, color: str) -> str:
-    """shields.io endpoint JSON for the same badge."""
-    body = {"schemaVersion": 1, "label": label, "message": message, "color": color}
-    return json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n"
+    """shields.io endpoint JSON for the same badge (what `json.dumps` with sorted keys
+    writes, the strings encoded by its own encoder)."""
+    return (
+        f'{{"color": {_json(color)}, "label": {_json(label)}, '
+        f'"message": {_json(message)}, "schemaVersion": 1}}\n'
+    )
 
 
 def badge_pair(

@@ -39,6 +39,33 @@ def dump(document: Any) -> bytes:
     return (text + "\n").encode()
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode
+
+
+class Dumper:
+    """`dump` for documents that hold the same lists or objects (the v1 services in the
+    seeds' document, the v2 components in the summary): each of those is encoded once,
+    and a document is its sorted keys with their values' JSON, as the encoder writes it."""
+
+    def __init__(self) -> None:
+        self.encoded: dict[int, tuple[Any, str]] = {}  # id -> (the value, held; its JSON)
+
+    def __call__(self, document: Any) -> bytes:
+        if type(document) is not dict or any(type(key) is not str for key in document):
+            return dump(document)
+        fields = sorted(document.items(), key=lambda item: item[0])
+        body = ",".join(f"{_ENCODE(key)}:{self._value(value)}" for key, value in fields)
+        return ("{" + body + "}\n").encode()
+
+    def _value(self, value: Any) -> str:
+        if type(value) is not list and type(value) is not dict:
+            return _ENCODE(value)
+        found = self.encoded.get(id(value))
+        if found is None:
+            found = self.encoded[id(value)] = (value, _ENCODE(value))
+        return found[1]
+
+
 def _at(value: Any) -> str | None:
     return iso(value) if value else None
 
@@ -248,17 +275,19 @@ def badges(snapshot: Snapshot) -> dict[str, str]:
 
 def page_documents(snapshot: Snapshot) -> dict[str, bytes]:
     """The API documents of one page, under its prefix, with `status/<slug>.json`: each
-    document built once (the v1 services list is shared with the seeds' document)."""
+    document built once, and each list they share encoded once (the v1 services with the
+    seeds' document, the v2 components and open incidents with the summary)."""
     prefix = snapshot.page.prefix
+    encode = Dumper()
     v1 = status_v1(snapshot)
-    out = {f"{prefix}api/v1/status.json": dump(v1)}
-    out[f"status/{snapshot.page.slug}.json"] = dump(seed_page(snapshot, v1))
+    out = {f"{prefix}api/v1/status.json": encode(v1)}
+    out[f"status/{snapshot.page.slug}.json"] = encode(seed_page(snapshot, v1))
     for path, document in statuspage.documents(snapshot).items():
-        out[f"{prefix}api/v2/{path}"] = dump(document)
+        out[f"{prefix}api/v2/{path}"] = encode(document)
     out[f"{prefix}status/text"] = snapshot.health.value.encode()
     # Static hosts serve the extension-less file as application/octet-stream.
     out[f"{prefix}status/text.txt"] = snapshot.health.value.encode()
-    out[f"{prefix}status/report"] = dump(vigil_report(snapshot))
+    out[f"{prefix}status/report"] = encode(vigil_report(snapshot))
     out.update({path: text.encode() for path, text in badges(snapshot).items()})
     vigil = vigil_badges(prefix, snapshot.health.value)
     out.update({path: text.encode() for path, text in vigil.items()})
