@@ -225,7 +225,7 @@ def test_the_index_round_trips(tmp_path):
     data = unseal((tmp_path / "cache" / "2026-11-23.idx").read_bytes())
     index = FileIndex.loads(data)
     assert index is not None and index.dumps() == data
-    assert len(index.columns.times) == 7 and index.end == day_file(history).stat().st_size
+    assert len(index.times) == 7 and index.end == day_file(history).stat().st_size
 
 
 def sealed_history(tmp_path: Path) -> tuple[Path, datetime]:
@@ -303,3 +303,19 @@ def test_cache_files_are_not_synced_and_a_torn_one_is_decoded_afresh(tmp_path, m
     assert rows(history, second, now) == rows(history, None, now)
     assert second.sealed.hits == 0
     assert second.decoded == first.decoded > 0  # every raw line again
+
+
+def test_a_latency_past_64_bits_is_read_the_ordinary_way_and_the_build_finishes(tmp_path):
+    # The index holds latencies as 64-bit ints: a day holding a bigger one is not indexed.
+    # (Its index was kept in the cache's list and written by `finish`, which raised.)
+    history, now = seven_passes(tmp_path)
+    line = record(now + timedelta(minutes=5))
+    line["r"]["web/site/a"][1] = 2**70
+    Store(history).append(line, now + timedelta(minutes=5))
+    later = now + timedelta(minutes=10)
+    Store(history).append(record(later), later)
+    cache = fresh(tmp_path)
+    via_cache, plain = both(history, cache, later)
+    assert via_cache == plain and 2**70 in via_cache["latencies"]["web/site/a"][1]
+    cache.finish()
+    assert not (tmp_path / "cache" / "2026-11-23.idx").exists()

@@ -47,12 +47,12 @@ class Column:
         if reason:
             self.reasons[len(self.at) - 1] = reason
 
-    def add_latencies(self, values: list) -> None:
+    def add_latencies(self, values: list | array) -> None:
         """Append latencies (NO_MS for none); past 64 bits, this column's are kept as
         Python ints from then on (None for none)."""
         if type(self.ms) is not list:
             try:
-                self.ms += array("q", values)
+                self.ms += values if type(values) is array else array("q", values)
                 return
             except OverflowError:  # a latency past 64 bits
                 self.ms = [None if v == NO_MS else v for v in self.ms]

@@ -1,16 +1,17 @@
-"""The recent raw files decoded once: per-key columns kept between builds, so a build
-decodes only the lines appended since the one before.
+"""The recent raw files decoded once: their lines kept between builds, folded, so a
+build decodes only the lines appended since the one before.
 
 A build reads the raw passes of the last 24 hours (two day files, 11 MB a day at 1,000
 nodes) and turns them into one series per key. Raw files are append-only, so a
-`FileIndex` holds the lines of one file up to a byte offset (`end`) as the view holds
-them (`statusgen.history.columns`: per key, pass positions, a byte per status letter,
-latencies, reasons by position), with each line's byte offset. The next build
-checks that the file is still the one indexed (same device and inode, and its first
-`end` bytes hash as they did: reading and hashing 11 MB costs about 20 ms, decoding them
-about a second) and decodes only what follows. A file that
-shrank, was replaced or packed, or an index written by other code (this package's files
-or the history schema changed), is decoded afresh.
+`FileIndex` holds the lines of one file up to a byte offset (`end`) as they are folded
+(`statusgen.history.rowblocks`: runs of lines with the same keys, a byte per status
+letter and a latency per replica, line after line), with each line's byte offset. The
+next build checks that the file is still the one indexed (same device and inode, and
+its first `end` bytes hash as they did: reading and hashing 11 MB costs about 20 ms,
+decoding them about a second), decodes only what follows, and deals the runs it draws
+out to the view's per-key columns. A file that shrank, was replaced or packed, or an
+index written by other code (this package's files or the history schema changed), is
+decoded afresh; a file holding a latency past 64 bits is not indexed.
 
 Reading stays exact: the lines after `end` go through the store's own checks (a bad line
 is copied to `corrupt/` once, with the store's warning, numbered as a full read numbers
@@ -38,11 +39,12 @@ from pathlib import Path
 
 from statusgen.files import seal, stat_digest, unseal, write_atomic
 from statusgen.history import packed
-from statusgen.history.columns import Column, Columns
+from statusgen.history.columns import Columns
 from statusgen.history.lines import loads
 from statusgen.history.locations import MAIN
 from statusgen.history.meta import SCHEMA
 from statusgen.history.rawfiles import PARTIAL_AGE
+from statusgen.history.rowblocks import Folder, Run, Unfit, deal, extend
 from statusgen.history.rowcache import SealedRows
 from statusgen.history.store import Store
 
@@ -64,9 +66,10 @@ class OutOfOrder(Exception):
 
 @dataclass
 class FileIndex:
-    """The decoded lines of one raw file up to byte `end` (`columns`, and where each line
-    starts); `number` lines (good or not) were read; lines before the time `floor` were
-    passed over unread; `check` is the SHA-1 of the first `end` bytes."""
+    """The decoded lines of one raw file up to byte `end`: their `times`, where each
+    starts (`starts`) and their entries in runs of lines with the same keys (`runs`);
+    `number` lines (good or not) were read; lines before the time `floor` were passed
+    over unread; `check` is the SHA-1 of the first `end` bytes."""
 
     day: str
     ident: tuple[int, int]
@@ -75,23 +78,31 @@ class FileIndex:
     floor: str = ""
     check: str = ""
     starts: list[int] = field(default_factory=list)
-    columns: Columns = field(default_factory=Columns)
+    times: list[str] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
     dirty: bool = False
+    _folder: Folder | None = None
+
+    @property
+    def folder(self) -> Folder:
+        """Where lines read after `end` are folded (`absorb` adds them to the runs)."""
+        if self._folder is None:
+            self._folder = Folder(self.times)
+        return self._folder
 
     def add(self, start: int, line: dict) -> None:
-        """Append a good pass line (starting at byte `start`). Raises OutOfOrder."""
-        times = self.columns.times
-        if times and line["t"] < times[-1]:
+        """Append a good pass line (starting at byte `start`). Raises OutOfOrder, Unfit."""
+        if self.times and line["t"] < self.times[-1]:
             raise OutOfOrder(line["t"])
-        self.columns.add(line, checked=True)
+        self.folder.add(line, checked=True)
         self.starts.append(start)
         self.dirty = True
 
     def take(self, start: int, raw: bytes) -> bool:
         """Append the raw line `raw` (starting at byte `start`) when `Columns.take` takes
         it. Raises OutOfOrder."""
-        times = self.columns.times
-        if not self.columns.take(raw, self.day):
+        times = self.times
+        if not self.folder.take(raw, self.day):
             return False
         if len(times) > 1 and times[-1] < times[-2]:
             raise OutOfOrder(times[-1])
@@ -99,11 +110,14 @@ class FileIndex:
         self.dirty = True
         return True
 
+    def absorb(self) -> None:
+        """Add the lines folded since the last call to the runs. Raises OverflowError
+        for a latency past 64 bits."""
+        if self._folder is not None:
+            extend(self.runs, self._folder.runs())
+
     def dumps(self) -> bytes:
-        """A JSON header line, then each key's positions, letters and latencies (native
-        arrays). Raises OverflowError for a latency past 64 bits (kept as Python ints)."""
-        keys = sorted(self.columns.columns)
-        found = [self.columns.columns[key] for key in keys]
+        """A JSON header line, then each run's letters and latencies (native arrays)."""
         header = {
             "format": code_digest(),
             "day": self.day,
@@ -112,18 +126,11 @@ class FileIndex:
             "number": self.number,
             "floor": self.floor,
             "check": self.check,
-            "times": self.columns.times,
+            "times": self.times,
             "starts": self.starts,
-            "keys": [
-                [key, len(c.at), {str(j): text for j, text in c.reasons.items()}]
-                for key, c in zip(keys, found, strict=True)
-            ],
+            "runs": [run.header() for run in self.runs],
         }
-        blobs = []
-        for column in found:
-            if not isinstance(column.ms, array):
-                raise OverflowError("a latency past 64 bits")
-            blobs += [column.at.tobytes(), bytes(column.codes), column.ms.tobytes()]
+        blobs = [part for run in self.runs for part in (run.codes, run.ms.tobytes())]
         return json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(blobs)
 
     @classmethod
@@ -137,16 +144,14 @@ class FileIndex:
                 return None
             index = cls(found["day"], tuple(found["ident"]), found["end"], found["number"])
             index.floor, index.check, index.starts = found["floor"], found["check"], found["starts"]
-            index.columns.times = found["times"]
+            index.times = found["times"]
             offset = 0
-            for key, count, reasons in found["keys"]:
-                column = index.columns.columns[key] = Column()
-                column.at.frombytes(view[offset : offset + 4 * count])
-                column.codes = bytearray(view[offset + 4 * count : offset + 5 * count])
-                column.ms.frombytes(view[offset + 5 * count : offset + 13 * count])
-                column.reasons = {int(j): text for j, text in reasons.items()}
-                offset += 13 * count
-            if offset != len(blob) or len(index.starts) != len(index.columns.times):
+            for header in found["runs"]:
+                run, offset = Run.from_header(header, view, offset)
+                index.runs.append(run)
+            if offset != len(blob) or len(index.starts) != len(index.times):
+                return None
+            if sum(run.count for run in index.runs) != len(index.times):
                 return None
         except (ValueError, KeyError, TypeError, IndexError):
             return None
@@ -195,20 +200,17 @@ class RawCache:
             floor = since.get(day, "")
             try:
                 index = self._current(store, path, day, floor)
-            except OutOfOrder:
+            except (OutOfOrder, Unfit, OverflowError):
                 return None
             if index is None:
                 return None
-            times = index.columns.times
+            times = index.times
             lo = bisect_left(times, floor) if floor else 0
             part = (path, index, lo, bisect_right(times, ceiling))
             _warn_late(store, part, limit)
             parts.append(part)
-        try:
-            self.save()
-            return _joined(parts)
-        except OverflowError:
-            return None
+        self.save()
+        return _joined(parts)
 
     def _current(self, store: Store, path: Path, day: str, floor: str) -> FileIndex | None:
         try:
@@ -234,6 +236,7 @@ class RawCache:
             digest = hashlib.sha1(usedforsecurity=False)
         before = index.end
         self.decoded += _advance(store, path, index, data[before:], found.st_mtime, floor)
+        index.absorb()
         digest.update(data[before : index.end])
         index.check = digest.hexdigest()
         self.used[day] = index
@@ -308,30 +311,8 @@ def _joined(parts: list[Part]) -> Columns:
     newest line decoded whole, as `Columns.last`)."""
     out = Columns()
     for _, index, lo, hi in parts:
-        if lo >= hi:
-            continue
-        shift = len(out.times) - lo
-        out.times.extend(index.columns.times[lo:hi])
-        for key, column in index.columns.columns.items():
-            a, b = column.span(lo, hi)
-            if a == b:
-                continue
-            target = out.columns.get(key)
-            if target is None:
-                target = out.columns[key] = Column()
-            at = column.at
-            if at[b - 1] - at[a] == b - 1 - a:  # in every pass of the span: a plain run
-                target.at.extend(range(at[a] + shift, at[b - 1] + shift + 1))
-            else:
-                target.at.extend([position + shift for position in at[a:b]])
-            first = len(target.codes)
-            target.codes += column.codes[a:b]
-            if not isinstance(column.ms, array):
-                raise OverflowError("a latency past 64 bits")
-            target.ms.extend(column.ms[a:b])
-            for j, reason in column.reasons.items():
-                if a <= j < b:
-                    target.reasons[first + j - a] = reason
+        out.times.extend(index.times[lo:hi])
+    deal(out, [(index.runs, lo, hi) for _, index, lo, hi in parts])
     out.last = _newest(parts)
     return out
 
