@@ -21,8 +21,9 @@ from itertools import accumulate, islice
 from operator import lt, sub, truediv
 from typing import NamedTuple
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from statusgen.site.escaped import escaped
 from statusgen.site.i18n import Messages
 from statusgen.site.latency import Points
 
@@ -74,34 +75,38 @@ def _sorted_buckets(
     width = hours * 3600 / count
     if width != int(width):
         return buckets(list(zip(times, values, strict=True)), now, hours, count)
-    bounds = _bounds(times, now, hours, count)
+    bounds, counts, empty = _slices(times, now, hours, count)
     totals = [0, *accumulate(values)]  # ints: exact, as the float sums of `buckets`
-    at = [totals[index] for index in bounds]
-    sums = list(map(sub, at[1:], at))
-    counts = list(map(sub, bounds[1:], bounds))
-    if 0 in counts:
+    at = list(map(totals.__getitem__, bounds))
+    sums = map(sub, islice(at, 1, None), at)
+    if empty:
         return [s / c if c else None for s, c in zip(sums, counts, strict=True)]
     return list(map(truediv, sums, counts))
 
 
-_BOUNDS: dict[tuple, list[tuple[Sequence[datetime], list[int]]]] = {}
+class _Slices(NamedTuple):
+    bounds: list[int]  # the index in the times where each slice starts, then their number
+    counts: list[int]  # how many times each slice holds
+    empty: bool  # whether a slice holds none
 
 
-def _bounds(times: Sequence[datetime], now: datetime, hours: float, count: int) -> list[int]:
-    """The index in `times` where each slice starts, then len(times). Most nodes were
-    checked at the same passes: worked out once per distinct list of times."""
-    key = (now, hours, count, len(times), times[0], times[-1])
-    seen = _BOUNDS.setdefault(key, [])
-    for known, out in seen:
-        if known == times:
-            return out
-    out = [bisect_left(times, at) for at in _starts(now, hours, count)]
-    out.append(len(times))
-    if len(_BOUNDS) > 256:
-        _BOUNDS.clear()
-    if len(seen) < 8:
-        seen.append((list(times), out))
-    return out
+_SLICES: dict[tuple, _Slices] = {}
+
+
+def _slices(times: Sequence[datetime], now: datetime, hours: float, count: int) -> _Slices:
+    """Where each slice starts in `times` and how many it holds. Most nodes were checked
+    at the same passes (the same few hundred lists of times in a build, each drawn at
+    two sizes): worked out once per distinct list, found by its tuple's hash."""
+    key = (now, hours, count, tuple(times))
+    found = _SLICES.get(key)
+    if found is None:
+        bounds = [bisect_left(times, at) for at in _starts(now, hours, count)]
+        bounds.append(len(times))
+        counts = list(map(sub, islice(bounds, 1, None), bounds))
+        if len(_SLICES) >= 1024:  # a server keeps them: bounded
+            _SLICES.clear()
+        found = _SLICES[key] = _Slices(bounds, counts, 0 in counts)
+    return found
 
 
 @lru_cache(maxsize=8)
@@ -216,14 +221,14 @@ def _figures(t: Messages, key: str, **values: float | None) -> Markup:
     """A catalogue line with its values in bold (the line itself escaped)."""
     # str.format over the escaped line, each value escaped into its <b>: what
     # Markup.format gives, without its per-field formatter machinery.
-    bold = {name: f"<b>{escape(t.ms(value))}</b>" for name, value in values.items()}
-    return Markup(str(escape(t.strings[key])).format(**bold))
+    bold = {name: f"<b>{escaped(t.ms(value))}</b>" for name, value in values.items()}
+    return Markup(t.html[key].format_map(bold))
 
 
 def _figure(svg: str, top: int, t: Messages, figures: Markup, wide: bool = False) -> Markup:
     # The scale's top, then (from style.css, `.ax::after`) its 0; the plot is hidden from
     # assistive technology, which reads the caption's figures.
-    scale = f"<i class=ax>{escape(t.ms(top))}</i>"
+    scale = f"<i class=ax>{escaped(t.ms(top))}</i>"
     css = '"lat wide"' if wide else "lat"
     return Markup(
         f"<figure class={css}><div class=plot aria-hidden=true>{scale}{svg}</div>"
@@ -264,9 +269,10 @@ def window(
     # else a node's series: in time order and inside the window already
     if not values:
         return None
-    avg, high = sum(values) / len(values), p95(values)
-    figures = _figures(t, "chart_figures", now=values[-1], avg=avg, p95=high)
-    return Window(times, values, nice_top(max(values)), figures)
+    ordered = sorted(values)  # p95's nearest rank, and the peak (one sort)
+    high = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    figures = _figures(t, "chart_figures", now=values[-1], avg=sum(values) / len(values), p95=high)
+    return Window(times, values, nice_top(ordered[-1]), figures)
 
 
 def latency_chart(
@@ -294,7 +300,7 @@ def latency_chart(
         if memo is not None:
             memo[key] = (points, shown)
     if shown is None:
-        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+        return Markup(f'<p class="chart none">{t.html["no_latency"]}</p>')
     times, values, top, figures = shown
     if len(values) <= FEW_POINTS:  # each check a dot at its own time
         start, span = now - timedelta(hours=hours), hours * 3600
@@ -320,18 +326,19 @@ def daily_chart(
     """Daily mean and p95 response times over the bar's days, with a legend and the
     period's average (of the daily means) and peak (the highest daily p95)."""
     if not rows:
-        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
+        return Markup(f'<p class="chart none">{t.html["no_latency"]}</p>')
     _, means, p95s = zip(*rows, strict=True)
-    known_means = [v for v in means if v is not None]
+    known_means = [v for v in means if v is not None] if None in means else means
     if not known_means:
-        return Markup(f'<p class="chart none">{escape(t("no_latency"))}</p>')
-    known_p95s = [v for v in p95s if v is not None]
-    peak = max([*known_means, *known_p95s])
+        return Markup(f'<p class="chart none">{t.html["no_latency"]}</p>')
+    known_p95s = [v for v in p95s if v is not None] if None in p95s else p95s
+    peak = max(max(known_means), max(known_p95s, default=known_means[0]))
     top = nice_top(peak)
     dots = len(known_means) <= FEW_POINTS
     body = _path(*_known(p95s, top, width, height), dots, "p95")
     body += _path(*_known(means, top, width, height), dots)
     figures = _figures(t, "daily_chart_figures", avg=sum(known_means) / len(known_means), peak=peak)
     mean_key, p95_key = t.html["chart_mean"], t.html["chart_p95"]
-    legend = Markup(f"<span class=key>{mean_key}</span> <span class='key p95'>{p95_key}</span> · ")
-    return _figure(_svg(width, height, body, wide=True), top, t, legend + figures, True)
+    legend = f"<span class=key>{mean_key}</span> <span class='key p95'>{p95_key}</span> · "
+    caption = Markup(f"{legend}{figures}")  # not legend + figures: Markup's __radd__ escapes
+    return _figure(_svg(width, height, body, wide=True), top, t, caption, True)

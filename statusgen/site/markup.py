@@ -10,7 +10,6 @@ uptime, incidents and maintenance), which site.js turns into a tooltip on hover 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
@@ -21,6 +20,7 @@ from markupsafe import Markup, escape
 
 from statusgen.impact import Impact
 from statusgen.site.charts import Window, latency_chart
+from statusgen.site.escaped import escaped
 from statusgen.site.i18n import Messages
 from statusgen.site.series import Bar, Note
 from statusgen.status import Status
@@ -84,7 +84,7 @@ def _attr(value: str) -> str:
     """An attribute value, quoted only when HTML needs it (a page may hold thousands)."""
     if value and not any(c in value for c in " \t\n\"'=<>`\u00a0\u202f&"):
         return value
-    return f'"{escape(value)}"'
+    return f'"{escaped(value)}"'
 
 
 class NoteIndex:
@@ -139,12 +139,27 @@ def uptime_bar(
             cell if cell[0] is bar else _cell(bar, t, index, table)
             for bar, cell in zip(bars, cells, strict=True)
         ]
-    found = Counter(map(itemgetter(1), cells))
-    counts = {css: found[css] for css in ("d", "s", "m", "n")}
+    classes = list(map(itemgetter(1), cells))
+    counts = (classes.count("d"), classes.count("s"), classes.count("m"), classes.count("n"))
     end = bars[-1].day.isoformat() if bars else ""
-    label = escape(bar_summary(counts, len(bars), t, name))
+    label = _SUMMARIES.get((counts, len(bars), name, t.lang))
+    if label is None:
+        summary = bar_summary(dict(zip("dsmn", counts, strict=True)), len(bars), t, name)
+        label = _remember(_SUMMARIES, (counts, len(bars), name, t.lang), escaped(summary))
     days = "".join(map(itemgetter(2), cells))
     return Markup(f'<div class=bar role=img data-end={end} aria-label="{label}">{days}</div>')
+
+
+# A bar's escaped summary by its counts, days, name and locale: a node's bar is drawn
+# compact (home and service pages) and detailed (its page) with the same counts.
+_SUMMARIES: dict[tuple, str] = {}
+
+
+def _remember(memo: dict, key: object, value: str) -> str:
+    if len(memo) >= 20_000:  # a server keeps the module: bounded
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _cell(bar: Bar, t: Messages, index: NoteIndex | None, table: dict[int, Cell]) -> Cell:
@@ -155,7 +170,7 @@ def _cell(bar: Bar, t: Messages, index: NoteIndex | None, table: dict[int, Cell]
         css = bar_class(bar)
         attrs = f" class={css}" if css else ""
         if index is None:
-            attrs += f' title="{escape(day_tip(bar, t))}"'
+            attrs += f' title="{escaped(day_tip(bar, t))}"'
         else:
             # A healthy day's 100 % goes without saying: site.js reads a missing data-u
             # on a class-less cell as 100 %.
@@ -185,6 +200,8 @@ class Helpers:
         self._windows: dict[tuple[int, float], tuple[object, Window | None]] = {}  # charts
         self._rows: dict[int, tuple[NodeState, str]] = {}  # see node_rows
         self._data: dict[int, Markup] = {}  # see page_data
+        self._whens: dict[datetime, Markup] = {}  # see when
+        self._healths: dict[Status | None, Markup] = {}  # see health
 
     def pill(self, impact: Impact) -> Markup:
         value = impact.state
@@ -195,32 +212,33 @@ class Helpers:
         return self._cache[key]
 
     def health(self, status: Status | None) -> Markup:
-        key = ("health", status)
-        if key not in self._cache:
+        found = self._healths.get(status)
+        if found is None:
             value = status.value if status else "none"
-            text = self.t(status.value if status else "no_data")
-            self._cache[key] = Markup(f'<span class="dot h-{value}">{escape(text)}</span>')
-        return self._cache[key]
-
-    def _state(self, status: Status | None) -> str:
-        return self.t(status.value if status else "no_data")
+            text = self.t.html[status.value if status else "no_data"]
+            found = self._healths[status] = Markup(f'<span class="dot h-{value}">{text}</span>')
+        return found
 
     def when(self, at: datetime) -> Markup:
         # Few distinct moments (the last pass, incident times) appear on many pages.
-        key = ("when", at)
-        if key not in self._cache:
-            text = escape(self.t.datetime(at))
-            self._cache[key] = Markup(f'<time datetime="{self.t.iso(at)}">{text}</time>')
-        return self._cache[key]
+        found = self._whens.get(at)
+        if found is None:
+            text = escaped(self.t.datetime(at))
+            found = Markup(f'<time datetime="{self.t.iso(at)}">{text}</time>')
+            self._whens[at] = found
+        return found
 
     def uptimes(self, uptime: dict[str, float | None]) -> Markup:
         # A node's uptimes show on the home page, its service's page and its own page.
         key = ("uptimes", *(uptime[window] for window in WINDOW_KEYS))
         if key not in self._cache:
+            html, percent = self.t.html, self.t.percent
             cells = "".join(
-                f"<div><dt>{escape(self.t('window_' + window))}</dt>"
-                f"<dd>{escape(self.t.percent(uptime[window]))}</dd></div>"
-                for window in WINDOW_KEYS
+                [
+                    f"<div><dt>{html['window_' + window]}</dt>"
+                    f"<dd>{escaped(percent(uptime[window]))}</dd></div>"
+                    for window in WINDOW_KEYS
+                ]
             )
             self._cache[key] = Markup(f"<dl class=up>{cells}</dl>")
         return self._cache[key]
@@ -229,7 +247,7 @@ class Helpers:
         """The `<li>` of each node (home and service pages): name and link, status pill,
         replicas when there are several, then bar, uptimes and chart. All but the link
         is kept by node for the next page listing it (home page, service page)."""
-        base = escape(base)
+        base = escaped(base)
         rows = []
         for node in nodes:
             found = self._rows.get(id(node))
@@ -237,22 +255,26 @@ class Helpers:
                 found = self._rows[id(node)] = (node, self._row(node))
             rows.append(
                 f'<li class=node>\n<div class=row><a class=name href="{base}nodes/'
-                f'{escape(node.service)}/{escape(node.id)}.html">{found[1]}'
+                f'{escaped(node.service)}/{escaped(node.id)}.html">{found[1]}'
             )
         self._compact = self._compact or bool(rows)  # compact bars (see `bar`)
         return Markup("".join(rows))
 
     def _row(self, node: NodeState) -> str:
-        out = [f"{escape(node.label)}</a>{self.pill(node.impact)}</div>\n"]
+        out = [f"{escaped(node.label)}</a>{self.pill(node.impact)}</div>\n"]
         if node.description:
-            out.append(f"<p class=help>{escape(node.description)}</p>\n")
-        out.append(self.no_data_note(node))
+            out.append(f"<p class=help>{escaped(node.description)}</p>\n")
+        if node.no_data_note is not None:
+            out.append(self.no_data_note(node))
         if len(node.replicas) > 1:
+            html = self.t.html
             spans = "".join(
-                f"<span class=h-{escape(r.health.value if r.health else 'none')}>"
-                f"{escape(r.label)}<span class=vh> ({escape(self._state(r.health))})"
-                "</span></span>"
-                for r in node.replicas
+                [
+                    f"<span class=h-{r.health.value if r.health else 'none'}>"
+                    f"{escaped(r.label)}<span class=vh> "
+                    f"({html[r.health.value if r.health else 'no_data']})</span></span>"
+                    for r in node.replicas
+                ]
             )
             out.append(f"<p class=reps>{spans}</p>\n")
         series = node.series
