@@ -102,9 +102,13 @@ class _Writer:
         parent, _, name = rel.rpartition("/")
         if not name or name in (".", "..") or rel.startswith("/"):
             raise ValueError(f"not a relative file path: {rel!r}")
-        target = self._folder(parent)
+        target = self.folders.get(parent)
+        if target is None:
+            target = self._folder(parent)
         had = self.found[parent].pop(name, None) if self.wanted is not None else None
-        source = self._old_folder(parent) if self.old.get("") is not None else None
+        source = self.old.get(parent, -1) if self.old.get("") is not None else None
+        if source == -1:
+            source = self._old_folder(parent)
         lent = _same_file(source, name, data) if source is not None else None
         if lent is not None and had is not None and had == (lent.st_ino, FILE):
             here = os.stat(name, dir_fd=target, follow_symlinks=False)
@@ -231,14 +235,16 @@ def _same_file(source: int, name: str, data: bytes) -> os.stat_result | None:
             or found.st_size != len(data)
         ):
             return None
-        chunks, left = [], len(data) + 1  # one byte more: a file that grew is not equal
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return found if b"".join(chunks) == data else None
+        # One byte more than the size: a file that grew since is not equal. A regular
+        # file's read stops short only at its end, so having read the size is enough.
+        chunk = os.read(fd, len(data) + 1)
+        if len(chunk) < len(data) and chunk:
+            chunks, left = [chunk], len(data) + 1 - len(chunk)
+            while left > 0 and (chunk := os.read(fd, left)):
+                chunks.append(chunk)
+                left -= len(chunk)
+            chunk = b"".join(chunks)
+        return found if chunk == data else None
     finally:
         os.close(fd)
 
