@@ -26,6 +26,7 @@ from statusgen.content.schema import TIME_EXAMPLE, to_utc
 HEADING = re.compile(r"^##(?!#)(?:\s+(?P<rest>.*?))?\s*#*\s*$")
 PARTS = re.compile(r"^(?P<at>.+?)\s+(?:—|–|·|\||--?)\s+(?P<status>[A-Za-z][A-Za-z _-]*?)$")
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
+SPACES = re.compile(r"[\s-]+")
 SEPARATOR = "—"
 
 
@@ -62,7 +63,7 @@ def heading(at: datetime, status: str) -> str:
 
 
 def normalise_status(word: str) -> str:
-    return re.sub(r"[\s-]+", "_", word.strip().lower())
+    return SPACES.sub("_", word.strip().lower())
 
 
 def parse_timeline(
@@ -71,23 +72,24 @@ def parse_timeline(
     """Split `body` (whose first line is line `first_line` of `source`) into its lead text
     and updates. Returns the timeline and one `source:line: problem` per bad heading."""
     problems: list[str] = []
-    sections: list[tuple[int, str, list[str]]] = []  # (line, heading text, message lines)
+    # (line, heading text, what follows `##`, message lines)
+    sections: list[tuple[int, str, str, list[str]]] = []
     lead: list[str] = []
     in_fence = False
     # Only \n breaks lines (as in the line numbers); read_source has normalised \r.
     for offset, text in enumerate(body.split("\n")):
-        if FENCE.match(text):
+        if text[:3] in ("```", "~~~") or (text[:1] == " " and FENCE.match(text)):
             in_fence = not in_fence
-        match = None if in_fence else HEADING.match(text)
+        match = None if in_fence or text[:2] != "##" else HEADING.match(text)
         if match:
-            sections.append((first_line + offset, text.strip(), []))
+            sections.append((first_line + offset, text.strip(), match["rest"] or "", []))
         elif sections:
-            sections[-1][2].append(text)
+            sections[-1][3].append(text)
         else:
             lead.append(text)
     updates = []
-    for line, text, message in sections:
-        update = _read_heading(text, line, "\n".join(message).strip(), statuses, source)
+    for line, text, rest, message in sections:
+        update = _read_heading(text, rest, line, "\n".join(message).strip(), statuses, source)
         if isinstance(update, str):
             problems.append(update)
         else:
@@ -100,12 +102,13 @@ def parse_timeline(
 
 
 def _read_heading(
-    text: str, line: int, message: str, statuses: tuple[str, ...], source: str
+    text: str, rest: str, line: int, message: str, statuses: tuple[str, ...], source: str
 ) -> RawUpdate | str:
-    example = f"## {TIME_EXAMPLE} {SEPARATOR} {statuses[len(statuses) // 2]}"
+    """The update of heading `text` (`rest`: what follows its `##`), or its problem."""
     where = f"{source}:{line}"
-    match = PARTS.match((HEADING.match(text) or {"rest": ""})["rest"] or "")
+    match = PARTS.match(rest)
     if not match:
+        example = f"## {TIME_EXAMPLE} {SEPARATOR} {statuses[len(statuses) // 2]}"
         return f"{where}: cannot read update heading {text!r}; expected {example!r}"
     try:
         at = to_utc(match["at"])
