@@ -13,6 +13,7 @@ import pytest
 from statusgen.history import HistoryView, RawCache, Store, aggregate_day
 from statusgen.history.columns import Columns
 from statusgen.history.lines import decode_pass
+from statusgen.history.older import entry_of
 
 from .conftest import T0
 from .test_history import D, H, S, record
@@ -201,3 +202,32 @@ def test_a_line_like_the_one_before_is_folded_in_one_go_or_read_the_ordinary_way
         assert [w.split(": ", 1)[1].split(" skipped")[0] for w in store.warnings] == why
         assert taken.count(True) >= 2  # the lines after the first taken in one go
         taken.clear()
+
+
+def test_uptime_over_a_day_leaves_out_the_samples_inside_maintenance_windows():
+    # Counted in place (the windows' passes taken off the span's counts): the same share
+    # as counting the samples outside every window, windows overlapping or not.
+    passes = lines(200)
+    view = HistoryView(passes, {})
+    now = T0
+    since = "2026-11-22T12:00:00Z"
+    rng = random.Random(5)
+    for _ in range(40):
+        windows = []
+        for _ in range(rng.randint(1, 4)):
+            start = T0 - timedelta(hours=rng.uniform(0, 30))
+            windows.append((start, start + timedelta(hours=rng.uniform(0, 8))))
+        spans = [
+            (a.strftime("%Y-%m-%dT%H:%M:%SZ"), b.strftime("%Y-%m-%dT%H:%M:%SZ")) for a, b in windows
+        ]
+        for key in ("web/site/a", "web/site", ""):
+            found = [
+                entry
+                for line in passes
+                if since <= line["t"]
+                and not any(a <= line["t"] < b for a, b in spans)
+                and (entry := entry_of(line, key)) is not None
+            ]
+            dead = sum(1 for code, _, _ in found if code == "d")
+            expected = (len(found) - dead) / len(found) if found else None
+            assert view.uptime(key, now, 1, windows) == expected

@@ -17,12 +17,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from operator import itemgetter
 
-import orjson
-
-from statusgen.history.lines import _TIME, CODES
+from statusgen.history.lines import quick_row
 
 NO_MS = -(2**63)  # no latency (the entry's `null`); never a recorded value
 DEAD = ord("d")
+_HEALTHY, _SICK = ord("h"), ord("s")
 _LETTER = {ord(code): code for code in "hsd"}
 
 
@@ -115,9 +114,6 @@ class Block:
 
 
 _first, _second = itemgetter(0), itemgetter(1)
-_FIELDS = frozenset("trnsp")
-_LATENCY = frozenset({int, type(None)})
-_EMPTY: dict = {}
 
 
 class Columns:
@@ -164,43 +160,17 @@ class Columns:
         block = self._block
         if block is None or not block.checked:
             return False
-        try:
-            line = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+        found = quick_row(raw, day, block.keys)
+        if found is None:
             return False
-        if type(line) is not dict or not line.keys() <= _FIELDS:
+        line, letters, entries, ms, reasons = found
+        at = line["t"]
+        if at > until:
             return False
-        at = line.get("t")
-        if type(at) is not str or at[:10] != day or not _TIME.match(at) or at > until:
-            return False
-        replicas, nodes = line.get("r", _EMPTY), line.get("n", _EMPTY)
-        services, page = line.get("s", _EMPTY), line.get("p", "")
-        if type(replicas) is not dict or type(nodes) is not dict or type(services) is not dict:
-            return False
-        if (tuple(replicas), tuple(nodes), tuple(services), "p" in line) != block.keys:
-            return False
-        entries = list(replicas.values())
-        try:  # an entry that is not a list of two or three fails one of these
-            lengths = set(map(len, entries))
-            firsts = [entry[0] for entry in entries]
-            ms = [entry[1] for entry in entries]
-            codes = {*firsts, *nodes.values(), *services.values()}
-            if "p" in line:
-                codes.add(page)
-        except (TypeError, KeyError, IndexError):
-            return False
-        if lengths - {2, 3} or not codes <= CODES or not set(map(type, ms)) <= _LATENCY:
-            return False
-        if 3 in lengths and any(
-            len(e) == 3 and type(e[2]) is not str for e in entries if e[0] != "h"
-        ):
-            return False
-        letters = "".join(firsts) + "".join(nodes.values()) + "".join(services.values()) + page
         self.times.append(at)
         if self.last is None or at >= self.last["t"]:
             self.last = line
-        row = letters.encode("latin-1")
-        self._append_row(block, len(self.times) - 1, row, entries, ms, 3 in lengths)
+        self._append_row(block, len(self.times) - 1, letters, entries, ms, reasons)
         return True
 
     def _add_row(self, index: int, line: dict) -> bool:
@@ -346,13 +316,22 @@ class Columns:
         times = self.times
         return [times[column.at[j]] for j in range(a, b)], [column.entry(j) for j in range(a, b)]
 
-    def up_share(self, key: str, since: str) -> float | None:
-        """Share of `key`'s samples from `since` on that are not dead; None without any."""
+    def up_share(
+        self, key: str, since: str, windows: Iterable[tuple[str, str]] = ()
+    ) -> float | None:
+        """Share of `key`'s samples from `since` on that are not dead, leaving out those
+        taken inside one of `windows` (ISO (start, end), the end excluded); None without
+        any. Counted in place: the windows' passes are taken off the whole span's."""
         column = self.columns.get(key)
         if column is None:
             return None
-        a, b = column.span(self.position(since), len(self.times))
-        return None if a == b else (b - a - column.codes[a:b].count(DEAD)) / (b - a)
+        lo = self.position(since)
+        a, b = column.span(lo, len(self.times))
+        checks, dead = b - a, column.codes[a:b].count(DEAD)
+        for start, end in _passes_within(self.times, windows, lo):
+            ja, jb = column.span(start, end)
+            checks, dead = checks - (jb - ja), dead - column.codes[ja:jb].count(DEAD)
+        return None if checks == 0 else (checks - dead) / checks
 
     def latencies(self, key: str, since: str, until: str) -> tuple[list[int], list[int | None]]:
         """(pass positions, latency ms or None) of `key`'s samples from the ISO time
@@ -376,13 +355,35 @@ class Columns:
             if a == b:
                 continue
             codes = column.codes[a:b]
-            healthy, sick = codes.count(ord("h")), codes.count(ord("s"))
+            healthy, sick = codes.count(_HEALTHY), codes.count(_SICK)
             if type(column.ms) is array:  # sorted in C; NO_MS (no latency) sorts first
-                values = sorted(column.ms[a:b])
-                del values[: bisect_right(values, NO_MS)]
+                ms = column.ms[a:b]
+                none = ms.count(NO_MS)
+                values = sorted(ms) if none < b - a else []  # nodes and services: none
+                del values[:none]
             else:
                 values = sorted(v for v in column.ms[a:b] if v != NO_MS and v is not None)
             mean = round(sum(values) / len(values)) if values else None
             p95 = values[min(len(values) - 1, int(len(values) * 0.95))] if values else None
             out[key] = [b - a, healthy, sick, b - a - healthy - sick, mean, p95]
         return out
+
+
+def _passes_within(
+    times: list[str], windows: Iterable[tuple[str, str]], lo: int
+) -> list[tuple[int, int]]:
+    """The pass positions from `lo` on whose times fall inside one of `windows` (ISO
+    (start, end), the end excluded), as ranges (start, end excluded) that do not overlap."""
+    ranges = sorted(
+        (max(lo, bisect_left(times, start)), max(lo, bisect_left(times, end)))
+        for start, end in windows
+    )
+    out: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if end <= start:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out

@@ -135,6 +135,51 @@ def _replicas_problem(replicas: object) -> str | None:
     return None
 
 
+_FIELDS = frozenset("trnsp")
+_LATENCY = frozenset({int, type(None)})
+_EMPTY: dict = {}
+
+
+def quick_row(raw: bytes, day: str, keys: tuple) -> tuple[dict, bytes, list, list, bool] | None:
+    """The raw pass line `raw` decoded when it is beyond doubt a good line of `day` (as
+    `decode_pass` judges it) whose keys are `keys` (replica keys, node keys, service keys,
+    has "p"), those of a line found good before it: its keys are not checked again, only
+    its values, as they are gathered (a line of 1,000 nodes in a third of the time).
+    (line, its status letters in key order, its replica entries, their latencies, whether
+    one has a reason); None for anything else: read that line the ordinary way."""
+    try:
+        line = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(line) is not dict or not line.keys() <= _FIELDS:
+        return None
+    at = line.get("t")
+    if type(at) is not str or at[:10] != day or not _TIME.match(at):
+        return None
+    replicas, nodes = line.get("r", _EMPTY), line.get("n", _EMPTY)
+    services, page = line.get("s", _EMPTY), line.get("p", "")
+    if type(replicas) is not dict or type(nodes) is not dict or type(services) is not dict:
+        return None
+    if (tuple(replicas), tuple(nodes), tuple(services), "p" in line) != keys:
+        return None
+    entries = list(replicas.values())
+    try:  # an entry that is not a list of two or three fails one of these
+        lengths = set(map(len, entries))
+        firsts = [entry[0] for entry in entries]
+        ms = [entry[1] for entry in entries]
+        codes = {*firsts, *nodes.values(), *services.values()}
+        if "p" in line:
+            codes.add(page)
+    except (TypeError, KeyError, IndexError):
+        return None
+    if lengths - {2, 3} or not codes <= CODES or not set(map(type, ms)) <= _LATENCY:
+        return None
+    if 3 in lengths and any(len(e) == 3 and type(e[2]) is not str for e in entries if e[0] != "h"):
+        return None
+    letters = "".join(firsts) + "".join(nodes.values()) + "".join(services.values()) + page
+    return line, letters.encode("latin-1"), entries, ms, 3 in lengths
+
+
 def _codes_only(values: Iterable[object]) -> bool:
     """Whether every value is a status letter (a list or an object is not: not hashable)."""
     try:

@@ -33,7 +33,6 @@ from statusgen.history.dayrows import (
     last_days,
     next_day,
     parse_time,
-    up_share,
     uptime_of,
 )
 from statusgen.history.locations import Latest, MergePolicy
@@ -261,15 +260,7 @@ class HistoryView:
             start = iso(since.replace(microsecond=0))
             # A window that ended before `since` holds none of the samples counted.
             windows = [(a, b) for a, b in iso_windows(exclude) if b > start]
-            if not windows:  # the common case: count the letters in place
-                return self._columns.up_share(key, start)
-            times, entries = self.series(key, since)
-            codes = [
-                entry[0]
-                for at, entry in zip(times, entries, strict=True)
-                if not (windows and in_any(at, windows))
-            ]
-            return up_share(len(codes), codes.count(Status.DEAD.code))
+            return self._columns.up_share(key, start, windows)  # the letters counted in place
         return uptime_of(self.day_rows(key, now, int(days), exclude))
 
     def daily_bars(
