@@ -8,7 +8,6 @@ StatusgenError (exit code 2), printed by click.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,8 @@ import click
 from statusgen import __version__
 
 if TYPE_CHECKING:
+    import logging
+
     from statusgen.config import Config
 
 # statusgen.config.DEFAULT_CONFIG (tests/test_cli_start.py keeps them equal): repeated here so
@@ -91,6 +92,8 @@ def history_log_held() -> Iterator[set[str]]:
     history's warnings itself as `warning: ...` lines and adds each one it printed to the
     set it is given: without this, each showed twice, once as a log line. On leaving,
     the records it did not print are logged as they would have been."""
+    import logging  # here: `statusgen --help` does not load logging
+
     logger = logging.getLogger("statusgen.history")
     held: list[logging.LogRecord] = []
     printed: set[str] = set()
