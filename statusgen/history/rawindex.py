@@ -169,6 +169,8 @@ class RawCache:
         self.folder = folder
         self.read = read
         self.used: dict[str, FileIndex] = {}
+        # day -> `identity` of the stored index this build found its file still holds
+        self.proven: dict[str, str] = {}
         self.decoded = 0  # lines read by this build (the appended ones, when cached)
         # the sealed days' rows, beside (`<state>/build-cache/sealed/`)
         self.sealed = SealedRows(folder.parent / "sealed", code_digest(), read)
@@ -234,6 +236,8 @@ class RawCache:
         ):
             index = FileIndex(day, ident, floor=floor, dirty=True)
             digest = hashlib.sha1(usedforsecurity=False)
+        else:
+            self.proven[day] = identity(index)
         before = index.end
         self.decoded += _advance(store, path, index, data[before:], found.st_mtime, floor)
         index.absorb()
@@ -241,6 +245,12 @@ class RawCache:
         index.check = digest.hexdigest()
         self.used[day] = index
         return index
+
+    def identity(self, day: str) -> str | None:
+        """The `identity` of day `day`'s index as this build leaves it (what the next
+        build finds in `proven` when the file still holds those lines), if it has one."""
+        index = self.used.get(day)
+        return None if index is None else identity(index)
 
     def _stored(self, day: str) -> FileIndex | None:
         try:
@@ -263,6 +273,12 @@ class RawCache:
                 if entry.name.endswith(".idx") and entry.name[:-4] not in self.used:
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
+
+
+def identity(index: FileIndex) -> str:
+    """What names the lines an index holds: its file (device, inode), how many bytes
+    of it were read and their hash. Equal identities: the same lines, decoded alike."""
+    return f"{code_digest()}:{index.ident[0]}:{index.ident[1]}:{index.end}:{index.check}"
 
 
 def _advance(

@@ -62,6 +62,7 @@ class BuildReport:
     cached: int = 0  # pages taken from the build cache instead of rendered
     reused: int = 0  # feeds and calendars taken from the build cache (statusgen.site.reuse)
     settled: int = 0  # nodes whose series over the settled days came from the build cache
+    charts: int = 0  # nodes whose 24 h chart was extended from the build cache's
     documents: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
@@ -119,6 +120,7 @@ def build_site(
         cached=cache.hits,
         reused=kept_files.hits,
         settled=kept.hits,
+        charts=kept.charts.hits,
         documents=documents,
     )
 
@@ -140,7 +142,7 @@ def snapshot_at(
     with collector_paused():  # a million decoded objects, no cycles (history/gcpause.py)
         view = HistoryView.load(store, until=now, cache=raw)
         if kept is not None:
-            kept.start(config, view, now, store.warnings)
+            kept.start(config, view, now, store.warnings, raw)
         snapshot = build_snapshot(config, view, content, now, live, kept)
     return snapshot, list(store.warnings)
 

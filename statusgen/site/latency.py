@@ -70,10 +70,12 @@ class Points(Sequence[tuple[datetime, int]]):
         return f"Points({tuple(self)!r})"
 
 
-def node_latency(view: HistoryView, keys: list[str], now: datetime) -> Points:
-    """The node's response time per pass over the last day: the mean of its replicas
-    that answered."""
-    since = now - timedelta(hours=LATENCY_HOURS)
+def node_latency(
+    view: HistoryView, keys: list[str], now: datetime, since: datetime | None = None
+) -> Points:
+    """The node's response time per pass over the last day (from `since` when given):
+    the mean of its replicas that answered."""
+    since = now - timedelta(hours=LATENCY_HOURS) if since is None else since
     found = [view.latencies(key, since, now) for key in keys]
     if len(found) == 1:  # most nodes: no per-time grouping needed (same values)
         times, values = found[0]

@@ -70,7 +70,11 @@ def node_series(
     return NodeSeries(
         uptime=_uptimes(view, key, now, windows, rows, part.sums, count),
         bars=part.bars + bars,
-        latency=node_latency(view, replica_keys, now),
+        latency=(
+            kept.charts.latency(view, key, replica_keys, now)
+            if kept
+            else node_latency(view, replica_keys, now)
+        ),
         daily_latency=part.daily_latency + tuple(daily),
         changes=_changes(view, key, now, part.changes, kept.span if kept and count else None),
     )

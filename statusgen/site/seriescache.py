@@ -38,10 +38,11 @@ import orjson
 
 from statusgen.config import Config
 from statusgen.files import seal, unseal, write_atomic
-from statusgen.history import HistoryView
+from statusgen.history import HistoryView, RawCache
 from statusgen.history.dayrows import iso_windows
 from statusgen.history.settled import settled_days
 from statusgen.site.cache import code_digest, page_key
+from statusgen.site.latencycache import LatencyCache
 from statusgen.site.series import BAR_DAYS, WINDOWS, Bar, Note
 from statusgen.status import Status
 
@@ -81,13 +82,21 @@ class SeriesCache:
         self._span = ("", "")
         self._after = ""
         self.warnings: list[str] = []
+        self.charts = LatencyCache(folder, read)  # the nodes' 24 h charts
 
     def start(
-        self, config: Config, view: HistoryView, now: datetime, warnings: list[str] | None = None
+        self,
+        config: Config,
+        view: HistoryView,
+        now: datetime,
+        warnings: list[str] | None = None,
+        raw: RawCache | None = None,
     ) -> None:
         """Find the settled days of `view` at `now` and read the parts kept for them.
-        `warnings`: the history's, to which reading a settled day may add one."""
+        `warnings`: the history's, to which reading a settled day may add one; `raw`:
+        the raw index `view` was loaded with (it proves the kept 24 h charts true)."""
         self.warnings = [] if warnings is None else warnings
+        self.charts.start(view, now, raw)
         self.days, files = settled_days(view, now.date(), BAR_DAYS)
         if not self.days:
             return
@@ -213,6 +222,7 @@ class SeriesCache:
     def save(self) -> None:
         """Write this build's parts when they are not those read. A cache that cannot be
         written only costs time."""
+        self.charts.save()
         if not self.days:
             return
         unused = len(self._kept) != len(self.parts) or len(self._groups) != len(self.groups)

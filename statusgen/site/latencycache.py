@@ -1,0 +1,220 @@
+"""The nodes' 24 h response-time charts kept between builds, in
+`<state>/build-cache/latency.bin`, so that a rebuild after one new pass computes each
+node's chart for the new pass only.
+
+A node's chart holds, at each loaded pass of the last 24 hours, the mean of its
+replicas that answered (`statusgen.site.latency.node_latency`): one value per pass,
+computed from that pass alone. So the chart of a later build is the kept one without
+the passes that left the window, then the values of the passes after it. That holds
+when the kept passes are the same lines. The file keeps the window's pass times and,
+for each day they are on, the raw index's identity of its file (`statusgen.history.
+rawindex.identity`: the file, how many of its bytes were decoded and their hash); this
+build's raw index must have found each of those files still holding those bytes
+(`RawCache.proven`), its window must start with the kept passes still inside it, and
+its other passes must come strictly after them. Anything else (a file replaced or
+rewritten, a day read the ordinary way, an earlier `now`, a window with two passes at
+the same time, `--full`, other code) computes every chart whole, and a torn or damaged
+file only costs that time. Each node's entry is keyed by its key and its replicas'.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+
+from statusgen.clock import iso
+from statusgen.files import seal, unseal, write_atomic
+from statusgen.history.dayrows import parse_time
+from statusgen.site.cache import code_digest
+from statusgen.site.latency import LATENCY_HOURS, Points, node_latency
+
+if TYPE_CHECKING:
+    from statusgen.history import HistoryView, RawCache
+
+FILE = "latency.bin"
+FORMAT = 1
+# Past this, a mean of one value (round(v / 1)) may differ from the value, and which
+# one a chart holds depends on the path node_latency takes for the whole window.
+SAFE = 2**53
+
+Record = tuple[array | None, array]  # positions in the window (None: every pass), ms
+
+
+class LatencyCache:
+    """This build's window of passes and each node's chart over it; with `read` False
+    (`--full`) nothing is taken from the file."""
+
+    def __init__(self, folder: Path, read: bool = True) -> None:
+        self.path = folder / FILE
+        self.read = read
+        self.hits = 0  # charts extended from the kept ones
+        self.window: list[str] = []  # the ISO times of the passes in the window
+        self.records: dict[str, Record] = {}  # this build's charts, to keep
+        self._days: dict[str, str] | None = None  # None: this build's are not kept
+        self._now = ""
+        self._kept: dict[str, Record] = {}
+        self._drop = 0  # passes of the kept window before this one's
+        self._keep = 0  # passes of this window that the kept one had
+        self._since: datetime | None = None  # the first pass after them
+        self._moments: list[datetime] | None = None
+        self._index: dict[datetime, int] | None = None
+
+    def start(self, view: HistoryView, now: datetime, raw: RawCache | None) -> None:
+        """Find the window of `view` at `now` and read the charts kept over it, when
+        `raw` (the raw index `view` was loaded with) proves them still true."""
+        floor = iso((now - timedelta(hours=LATENCY_HOURS)).replace(microsecond=0))
+        ceiling = iso(now.replace(microsecond=0))
+        times = view.pass_times
+        window = times[bisect_left(times, floor) : bisect_right(times, ceiling)]
+        if raw is None or any(a >= b for a, b in pairwise(window)):
+            return
+        days = {}
+        for day in sorted({at[:10] for at in window}):
+            found = raw.identity(day)
+            if found is None:  # a day read the ordinary way
+                return
+            days[day] = found
+        self.window, self._days, self._now = window, days, ceiling
+        if self.read:
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
+                self._load(raw, floor)
+
+    def _load(self, raw: RawCache, floor: str) -> None:
+        data = unseal(self.path.read_bytes())
+        if data is None:  # torn by a crash (written without fsync)
+            return
+        head, _, blob = data.partition(b"\n")
+        found = orjson.loads(head)
+        if found["format"] != [FORMAT, code_digest()]:
+            return
+        old, days = found["window"], found["days"]
+        drop = bisect_left(old, floor)
+        kept = old[drop:]
+        if not kept or self.window[: len(kept)] != kept:
+            return
+        for day in {at[:10] for at in kept}:
+            if days.get(day) is None or raw.proven.get(day) != days[day]:
+                return
+        view, offset, records = memoryview(blob), 0, {}
+        for entry, count, positioned in found["nodes"]:
+            values = array("q")
+            values.frombytes(view[offset : offset + 8 * count])
+            offset += 8 * count
+            positions = None
+            if positioned:
+                positions = array("I")
+                positions.frombytes(view[offset : offset + 4 * count])
+                offset += 4 * count
+                if positions and positions[-1] >= len(old):
+                    return
+            elif count != len(old):
+                return
+            if len(values) != count:
+                return
+            records[entry] = (positions, values)
+        if offset != len(blob):
+            return
+        self._kept, self._drop, self._keep = records, drop, len(kept)
+        if len(kept) < len(self.window):
+            self._since = parse_time(self.window[len(kept)])
+
+    def latency(self, view: HistoryView, node: str, keys: Sequence[str], now: datetime) -> Points:
+        """Node `node`'s chart (its replicas' `keys`), as `node_latency` computes it."""
+        entry = "\n".join((node, *keys))
+        old = self._kept.get(entry)
+        found = self._extended(view, old, keys, now) if old is not None else None
+        if found is not None:
+            self.hits += 1
+            positions, values = found
+            moments = self._moments_of()
+            times = moments if positions is None else list(map(moments.__getitem__, positions))
+            self.records[entry] = found
+            return Points(times, values)
+        points = node_latency(view, list(keys), now)
+        if self._days is not None:
+            self._remember(entry, points)
+        return points
+
+    def _extended(
+        self, view: HistoryView, old: Record, keys: Sequence[str], now: datetime
+    ) -> Record | None:
+        """The kept chart `old` moved to this window, or None when it cannot be."""
+        positions, values = old
+        drop = self._drop
+        if positions is None:
+            values = values[drop:]
+        else:
+            first = bisect_left(positions, drop)
+            values = values[first:]
+            positions = array("I", [p - drop for p in positions[first:]])
+        if self._since is None:
+            return positions, values
+        new = node_latency(view, list(keys), now, self._since)
+        more = new.values
+        if type(more) is not array or (more and (max(more) >= SAFE or min(more) <= -SAFE)):
+            return None
+        if positions is None and len(more) == len(self.window) - self._keep:
+            values.extend(more)
+            return None, values
+        if positions is None:
+            positions = array("I", range(len(values)))
+        index = self._index_of()
+        positions.extend(index[at] for at in new.times)
+        values.extend(more)
+        return positions, values
+
+    def _remember(self, entry: str, points: Points) -> None:
+        values = points.values
+        if type(values) is not array or (values and (max(values) >= SAFE or min(values) <= -SAFE)):
+            return
+        positions = None
+        if len(values) != len(self.window):
+            index = self._index_of()
+            try:
+                positions = array("I", [index[at] for at in points.times])
+            except KeyError:  # not a pass of the window: not kept
+                return
+        self.records[entry] = (positions, values)
+
+    def _moments_of(self) -> list[datetime]:
+        if self._moments is None:
+            self._moments = [parse_time(at) for at in self.window]
+        return self._moments
+
+    def _index_of(self) -> dict[datetime, int]:
+        if self._index is None:
+            self._index = {at: j for j, at in enumerate(self._moments_of())}
+        return self._index
+
+    def save(self) -> None:
+        """Keep this build's charts, unless they are those read; a file that cannot be
+        written only costs the next build time."""
+        if self._days is None:
+            return
+        same = not self._drop and self._since is None and self.hits == len(self._kept)
+        if same and len(self.records) == self.hits:
+            return
+        nodes, blobs = [], []
+        for entry, (positions, values) in self.records.items():
+            nodes.append([entry, len(values), positions is not None])
+            blobs.append(values.tobytes())
+            if positions is not None:
+                blobs.append(positions.tobytes())
+        head = {
+            "format": [FORMAT, code_digest()],
+            "now": self._now,
+            "window": self.window,
+            "days": self._days,
+            "nodes": nodes,
+        }
+        data = orjson.dumps(head) + b"\n" + b"".join(blobs)
+        with contextlib.suppress(OSError):
+            write_atomic(self.path, seal(data), mode=0o600, sync=False)

@@ -1,0 +1,129 @@
+"""The nodes' 24 h response-time charts kept between builds (statusgen/site/latencycache.py):
+a rebuild extends them with the new passes only when the kept passes are proven the
+same lines, and gives the bytes of a full build in every case; a broken file costs time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from statusgen.config import load_config
+from statusgen.history import open_store
+from statusgen.site import build_site
+
+from .conftest import T0
+from .site_helpers import FIXTURE_CONFIG, make_fixture, record_pass
+from .test_site_incremental import both_ways
+
+NODES = 4
+RAW = ("samples", "main")
+
+
+def raw_file(config, day):
+    return config.history_dir.joinpath(*RAW, f"{day}.jsonl")
+
+
+def uneven_pass(config, at):
+    """A pass at `at` in which the landing page's second replica answers 100 ms slower."""
+    record_pass(config, open_store(config), at)
+    path = raw_file(config, at.date())
+    lines = path.read_bytes().splitlines(keepends=True)
+    head, _, tail = lines[-1].partition(b'"web/site/eu-2":["h",')
+    assert tail, lines[-1]
+    number, _, rest = tail.partition(b"]")
+    path.write_bytes(
+        b"".join(lines[:-1]) + head + b'"web/site/eu-2":["h",%d]' % (int(number) + 100) + rest
+    )
+
+
+def settle(config, start=T0):
+    """A build at `start` (filling the cache), then a pass 5 minutes later: its time."""
+    build_site(config, start)
+    now = start + timedelta(minutes=5)
+    record_pass(config, open_store(config), now)
+    return now
+
+
+def test_rebuilds_extend_every_chart_with_the_new_passes(tmp_path):
+    config = make_fixture(tmp_path)
+    now = settle(config)
+    for _ in range(3):
+        report, incremental, full = both_ways(config, now)
+        assert report.charts == NODES
+        assert incremental == full
+        now += timedelta(minutes=5)
+        record_pass(config, open_store(config), now)
+    assert build_site(config, now, full=True).charts == 0  # --full reads nothing
+    assert build_site(config, now).charts == NODES
+
+
+def test_a_replica_added_to_a_node(tmp_path):
+    one = FIXTURE_CONFIG.replace('    { url = "http://127.0.0.1:9/", label = "eu-2" },\n', "")
+    config = make_fixture(tmp_path, one)
+    uneven_pass(config, T0 + timedelta(minutes=1))
+    now = settle(config, T0 + timedelta(minutes=2))
+    config.path.write_text(FIXTURE_CONFIG)
+    config = load_config(config.path, env={})
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert report.charts == NODES - 1
+
+
+def test_a_raw_line_of_the_window_rewritten_in_place(tmp_path):
+    # Same size, same times: only the raw index's hash of the file tells the change.
+    config = make_fixture(tmp_path)
+    now = settle(config)
+    path = raw_file(config, T0.date())
+    text = path.read_bytes()
+    assert text.count(b'"web/docs/docs-1":["h",61]') == 1
+    path.write_bytes(text.replace(b'"web/docs/docs-1":["h",61]', b'"web/docs/docs-1":["h",91]'))
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert report.charts == 0
+
+
+def test_a_late_pass_into_yesterdays_file_inside_the_window(tmp_path):
+    # Appended to its file (in order there), it lands between the kept passes.
+    config = make_fixture(tmp_path)
+    now = settle(config)
+    before = (config.output_dir / "nodes" / "web" / "site.html").read_bytes()
+    uneven_pass(config, T0 - timedelta(hours=12, minutes=30))
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert incremental["nodes/web/site.html"] != before
+    assert report.charts == 0
+
+
+def test_a_second_pass_at_the_time_of_the_last(tmp_path):
+    config = make_fixture(tmp_path)
+    now = settle(config)
+    build_site(config, now)  # its chart ends on that pass
+    uneven_pass(config, now)
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert report.charts == 0
+
+
+def test_across_midnight_and_back_in_time(tmp_path):
+    config = make_fixture(tmp_path)
+    store = open_store(config)
+    now = T0
+    while now < T0 + timedelta(hours=12, minutes=10):
+        now += timedelta(minutes=40)
+        record_pass(config, store, now)
+        report, incremental, full = both_ways(config, now)
+        assert incremental == full, now
+        assert report.charts == NODES or now == T0 + timedelta(minutes=40)
+    report, incremental, full = both_ways(config, T0 + timedelta(hours=3))  # an earlier now
+    assert incremental == full
+
+
+def test_a_torn_or_damaged_file_costs_time_only(tmp_path):
+    config = make_fixture(tmp_path)
+    now = settle(config)
+    kept = tmp_path / ".statusgen" / "build-cache" / "latency.bin"
+    whole = kept.read_bytes()
+    for broken in (whole[:-7], b"", whole.replace(b'"window"', b'"windoz"')):
+        kept.write_bytes(broken)
+        report, incremental, full = both_ways(config, now)
+        assert report.charts == 0
+        assert incremental == full
