@@ -45,3 +45,19 @@ def test_lists_of_times_alike_at_both_ends_are_sliced_each_on_its_own():
     for hours in (12, 24):
         expected = buckets(list(zip(recent, values, strict=True)), NOW, hours, 96)
         assert _sorted_buckets(recent, values, NOW, hours, 96) == expected
+
+
+def test_dates_and_times_read_as_strftime_writes_them_in_every_locale():
+    from datetime import date
+
+    from statusgen.site.i18n import messages
+
+    for lang in ("en", "fr", "de", "es"):
+        t = messages(lang)
+        for step in range(0, 60 * 24 * 40, 97):  # minutes over 40 days: every hour, month
+            at = NOW + timedelta(minutes=step)
+            assert t.time(at) == f"{at:%H:%M}"
+            # A day reads the same as a date and as a moment, kept or not.
+            expected = t.formats["date"].format(d=at.day, b=t.months_short[at.month - 1], Y=at.year)
+            assert t.date(at) == t.date(at.date()) == expected
+        assert t.date(date(334, 1, 2)) != t.date(date(2026, 1, 2))

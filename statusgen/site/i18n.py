@@ -36,6 +36,7 @@ class Messages:
         # values tens of thousands of times (bars, tables, charts' figures).
         self._percents: dict[float | None, str] = {}
         self._ms: dict[float, str] = {}
+        self._dates: dict[int, str] = {}  # by ordinal: a few hundred days a build
 
     def __call__(self, key: str, **fields: object) -> str:
         text = self.strings[key]
@@ -56,16 +57,22 @@ class Messages:
 
     def date(self, value: date | datetime) -> str:
         """A day, e.g. `Nov 23, 2026` / `23 nov. 2026`."""
-        return self.formats["date"].format(
-            d=value.day, b=self.months_short[value.month - 1], Y=value.year
-        )
+        day = value.toordinal()
+        found = self._dates.get(day)
+        if found is None:
+            found = self.formats["date"].format(
+                d=value.day, b=self.months_short[value.month - 1], Y=value.year
+            )
+            _remember(self._dates, day, found)
+        return found
 
     def month(self, year: int, month: int) -> str:
         """A month heading, e.g. `November 2026`."""
         return self.formats["month"].format(B=self.months[month - 1], Y=year)
 
     def time(self, value: datetime) -> str:
-        return f"{value:%H:%M}"
+        # What f"{value:%H:%M}" writes, without strftime (a build writes thousands).
+        return f"{value.hour:02d}:{value.minute:02d}"
 
     def datetime(self, value: datetime) -> str:
         """A moment in UTC, e.g. `Nov 23, 2026, 14:05 UTC`."""

@@ -57,15 +57,18 @@ PILL_KEYS = (
 STATE_KEYS = {"": "day_ok", "s": "day_sick", "d": "day_dead", "m": "day_maint", "n": "no_data"}
 
 
-def day_tip(bar: Bar, t: Messages) -> str:
-    """`Nov 2, 2026: Degraded · 99.31% up · API latency elevated`: the state by name."""
-    css = bar_class(bar)
+def day_tip(bar: Bar, t: Messages, css: str | None = None) -> str:
+    """`Nov 2, 2026: Degraded · 99.31% up · API latency elevated`: the state by name
+    (`css`: the day's `bar_class`, when the caller has it)."""
+    strings = t.strings
+    state = strings[STATE_KEYS[bar_class(bar) if css is None else css]]
+    day = t.date(bar.day)
     if bar.uptime is None:
-        head = t("day_tip_short", date=t.date(bar.day), state=t(STATE_KEYS[css]))
+        head = strings["day_tip_short"].format(date=day, state=state)
     else:
-        head = t(
-            "day_tip", date=t.date(bar.day), state=t(STATE_KEYS[css]), uptime=t.percent(bar.uptime)
-        )
+        head = strings["day_tip"].format(date=day, state=state, uptime=t.percent(bar.uptime))
+    if not bar.notes:
+        return head
     return " · ".join([head, *(note_text(note, t) for note in bar.notes)])
 
 
@@ -170,7 +173,7 @@ def _cell(bar: Bar, t: Messages, index: NoteIndex | None, table: dict[int, Cell]
         css = bar_class(bar)
         attrs = f" class={css}" if css else ""
         if index is None:
-            attrs += f' title="{escaped(day_tip(bar, t))}"'
+            attrs += f' title="{escape(day_tip(bar, t, css))}"'
         else:
             # A healthy day's 100 % goes without saying: site.js reads a missing data-u
             # on a class-less cell as 100 %.
