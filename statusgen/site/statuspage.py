@@ -100,31 +100,50 @@ def group_component(snapshot: Snapshot, service: ServiceState) -> dict[str, Any]
     return out
 
 
-def components(snapshot: Snapshot) -> list[dict[str, Any]]:
+class Nodes:
+    """The nodes' components of one page's documents, each made once (the components list
+    and every incident and window that affects the node share it), and which nodes an
+    incident or window affects, in display order, found by id instead of a walk over
+    every node."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.made: dict[tuple[int, int], dict[str, Any]] = {}
+        self.where: dict[str, list[tuple[int, int]]] = {}  # a service's or node's id
+        for place, service in enumerate(snapshot.services):
+            for index, node in enumerate(service.nodes, start=1):
+                self.where.setdefault(service.id, []).append((place, index))
+                self.where.setdefault(node.id, []).append((place, index))
+
+    def component(self, place: int, index: int) -> dict[str, Any]:
+        found = self.made.get((place, index))
+        if found is None:
+            node = self.snapshot.services[place].nodes[index - 1]
+            found = self.made[place, index] = node_component(self.snapshot, node, index)
+        return found
+
+    def affected(self, ids: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The components of the nodes of services `ids` and of nodes `ids`."""
+        places = sorted({at for ident in set(ids) for at in self.where.get(ident, ())})
+        return [self.component(*at) for at in places]
+
+
+def components(snapshot: Snapshot, nodes: Nodes | None = None) -> list[dict[str, Any]]:
     """Groups, each followed by its components, in display order. Statuspage has no "no
     data": a node without data is left out until its first report, and so is a group with
     no component left."""
+    nodes = nodes or Nodes(snapshot)
     out = []
-    for service in snapshot.services:
+    for place, service in enumerate(snapshot.services):
         if service.impact.no_data:
             continue
         out.append(group_component(snapshot, service))
         out += [
-            node_component(snapshot, n, i)
+            nodes.component(place, i)
             for i, n in enumerate(service.nodes, start=1)
             if not n.impact.no_data
         ]
     return out
-
-
-def _affected(snapshot: Snapshot, ids: tuple[str, ...]) -> list[dict[str, Any]]:
-    wanted = set(ids)
-    return [
-        node_component(snapshot, node, index)
-        for service in snapshot.services
-        for index, node in enumerate(service.nodes, start=1)
-        if service.id in wanted or node.id in wanted
-    ]
 
 
 def shortlink(snapshot: Snapshot, path: str) -> str:
@@ -153,7 +172,7 @@ def _update(item_id: str, update: Update) -> dict[str, Any]:
     }
 
 
-def incident(snapshot: Snapshot, item: Incident) -> dict[str, Any]:
+def incident(snapshot: Snapshot, item: Incident, nodes: Nodes | None = None) -> dict[str, Any]:
     monitoring = [u.at for u in item.updates if u.status == "monitoring"]
     return {
         "id": item.id,
@@ -168,11 +187,13 @@ def incident(snapshot: Snapshot, item: Incident) -> dict[str, Any]:
         "started_at": iso(item.started),
         "page_id": snapshot.page.slug,
         "incident_updates": [_update(item.id, u) for u in item.updates],
-        "components": _affected(snapshot, item.affected),
+        "components": (nodes or Nodes(snapshot)).affected(item.affected),
     }
 
 
-def maintenance(snapshot: Snapshot, item: Maintenance) -> dict[str, Any]:
+def maintenance(
+    snapshot: Snapshot, item: Maintenance, nodes: Nodes | None = None
+) -> dict[str, Any]:
     # `created`, else its first update; never its (future) start: the feeds' own rule.
     announced = feeds.announced(item, snapshot.now, snapshot.updated_at)
     updates = [_update(item.id, u) for u in item.updates]
@@ -194,7 +215,7 @@ def maintenance(snapshot: Snapshot, item: Maintenance) -> dict[str, Any]:
         "started_at": iso(item.starts),
         "page_id": snapshot.page.slug,
         "incident_updates": updates,
-        "components": _affected(snapshot, item.affected),
+        "components": (nodes or Nodes(snapshot)).affected(item.affected),
         "scheduled_for": iso(item.starts),
         "scheduled_until": iso(item.end),
     }
@@ -203,10 +224,11 @@ def maintenance(snapshot: Snapshot, item: Maintenance) -> dict[str, Any]:
 def documents(snapshot: Snapshot) -> dict[str, Any]:
     """{path under api/v2/: document} for one page."""
     head = {"page": page(snapshot)}
-    comps = components(snapshot)
-    every = [incident(snapshot, i) for i in snapshot.incidents[:LIMIT]]
-    unresolved = [incident(snapshot, i) for i in snapshot.open_incidents]
-    windows = [maintenance(snapshot, m) for m in snapshot.maintenance]
+    nodes = Nodes(snapshot)
+    comps = components(snapshot, nodes)
+    every = [incident(snapshot, i, nodes) for i in snapshot.incidents[:LIMIT]]
+    unresolved = [incident(snapshot, i, nodes) for i in snapshot.open_incidents]
+    windows = [maintenance(snapshot, m, nodes) for m in snapshot.maintenance]
     upcoming = [m for m in windows if m["status"] == "scheduled"]
     active = [m for m in windows if m["status"] in ("in_progress", "verifying")]
     upcoming.sort(key=lambda m: (m["scheduled_for"], m["id"]))
