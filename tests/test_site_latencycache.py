@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
+
+from statusgen.clock import iso
 from statusgen.config import load_config
+from statusgen.files import unseal
 from statusgen.history import open_store
 from statusgen.site import build_site
 
@@ -106,13 +110,14 @@ def test_a_second_pass_at_the_time_of_the_last(tmp_path):
 def test_across_midnight_and_back_in_time(tmp_path):
     config = make_fixture(tmp_path)
     store = open_store(config)
-    now = T0
-    while now < T0 + timedelta(hours=12, minutes=10):
-        now += timedelta(minutes=40)
+    steps = [T0 + timedelta(minutes=5), T0 + timedelta(hours=11, minutes=20)]  # to 23:20
+    # Past midnight and the seal of 2026-11-23 (two hours after it ends): today is new.
+    steps += [T0 + timedelta(hours=14, minutes=30), T0 + timedelta(hours=14, minutes=35)]
+    for now in steps:
         record_pass(config, store, now)
         report, incremental, full = both_ways(config, now)
         assert incremental == full, now
-        assert report.charts == NODES or now == T0 + timedelta(minutes=40)
+        assert report.charts == NODES or now == steps[0]
     report, incremental, full = both_ways(config, T0 + timedelta(hours=3))  # an earlier now
     assert incremental == full
 
@@ -127,3 +132,41 @@ def test_a_torn_or_damaged_file_costs_time_only(tmp_path):
         report, incremental, full = both_ways(config, now)
         assert report.charts == 0
         assert incremental == full
+
+
+def kept_changes(tmp_path):
+    data = unseal((tmp_path / ".statusgen" / "build-cache" / "latency.bin").read_bytes())
+    return orjson.loads(data.partition(b"\n")[0])["changes"]
+
+
+def test_a_status_change_in_the_new_pass_joins_todays_kept_changes(tmp_path):
+    config = make_fixture(tmp_path)
+    now = settle(config)
+    build_site(config, now)
+    later = now + timedelta(minutes=5)
+    record_pass(config, open_store(config), later)
+    path = raw_file(config, later.date())
+    text = path.read_bytes()
+    head, _, last = text[:-1].rpartition(b"\n")
+    assert last.count(b'"web/docs":"h"') == 1
+    path.write_bytes(head + b"\n" + last.replace(b'"web/docs":"h"', b'"web/docs":"s"') + b"\n")
+    report, incremental, full = both_ways(config, later)
+    assert report.charts == NODES
+    assert incremental == full
+    assert kept_changes(tmp_path)["web/docs"][-1] == [iso(later), "s"]
+
+
+def test_status_changes_are_not_kept_while_a_day_before_today_is_not_settled(tmp_path):
+    # 2026-11-21 unsealed: the changes after the settled days are read from it and from
+    # 2026-11-22's sealed file, which no raw index vouches for.
+    config = make_fixture(tmp_path)
+    (config.history_dir / "days" / "2026-11-21.json").unlink()
+    build_site(config, T0)
+    sealed = config.history_dir / "days" / "2026-11-22.json"
+    text = sealed.read_text()
+    old = '"web/site":[["2026-11-22T00:00:00Z","h"],["2026-11-22T06:00:00Z","s"]'
+    assert old in text
+    sealed.write_text(text.replace(old, old.replace("T06:", "T05:")))
+    report, incremental, full = both_ways(config, T0)
+    assert incremental == full
+    assert kept_changes(tmp_path) == {}

@@ -171,6 +171,7 @@ class RawCache:
         self.used: dict[str, FileIndex] = {}
         # day -> `identity` of the stored index this build found its file still holds
         self.proven: dict[str, str] = {}
+        self.served: list[str] | None = None  # the days `columns` gave, all from indexes
         self.decoded = 0  # lines read by this build (the appended ones, when cached)
         # the sealed days' rows, beside (`<state>/build-cache/sealed/`)
         self.sealed = SealedRows(folder.parent / "sealed", code_digest(), read)
@@ -212,7 +213,9 @@ class RawCache:
             _warn_late(store, part, limit)
             parts.append(part)
         self.save()
-        return _joined(parts)
+        joined = _joined(parts)
+        self.served = list(days)
+        return joined
 
     def _current(self, store: Store, path: Path, day: str, floor: str) -> FileIndex | None:
         try:

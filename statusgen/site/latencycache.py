@@ -1,20 +1,25 @@
-"""The nodes' 24 h response-time charts kept between builds, in
-`<state>/build-cache/latency.bin`, so that a rebuild after one new pass computes each
-node's chart for the new pass only.
+"""The nodes' 24 h response-time charts and today's status changes kept between builds,
+in `<state>/build-cache/latency.bin`, so that a rebuild after one new pass computes
+them for the new pass only.
 
 A node's chart holds, at each loaded pass of the last 24 hours, the mean of its
 replicas that answered (`statusgen.site.latency.node_latency`): one value per pass,
 computed from that pass alone. So the chart of a later build is the kept one without
 the passes that left the window, then the values of the passes after it. That holds
-when the kept passes are the same lines. The file keeps the window's pass times and,
-for each day they are on, the raw index's identity of its file (`statusgen.history.
+when the kept passes are the same lines. The file keeps the window's pass times and the
+raw index's identity of each file the view was loaded from (`statusgen.history.
 rawindex.identity`: the file, how many of its bytes were decoded and their hash); this
-build's raw index must have found each of those files still holding those bytes
-(`RawCache.proven`), its window must start with the kept passes still inside it, and
-its other passes must come strictly after them. Anything else (a file replaced or
-rewritten, a day read the ordinary way, an earlier `now`, a window with two passes at
-the same time, `--full`, other code) computes every chart whole, and a torn or damaged
-file only costs that time. Each node's entry is keyed by its key and its replicas'.
+build's raw index must have found each of those it loads again still holding those
+bytes (`RawCache.proven`; a file new since holds only new lines), its window must start
+with the kept passes still inside it, and its other passes must come strictly after
+them. Anything else (a file replaced or rewritten, a late line between the kept passes,
+a day read the ordinary way, two passes at the same time, `--full`, other code)
+computes every chart whole, and a torn or damaged file only costs that time. Each
+node's entry is keyed by its key and its replicas'.
+
+Today's passes all lie in the window, so a node's status changes over the days after
+the settled ones (`statusgen.site.nodeseries`), when those are today alone, are kept
+too (for that day) and joined with the new passes' changes.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ FORMAT = 1
 SAFE = 2**53
 
 Record = tuple[array | None, array]  # positions in the window (None: every pass), ms
+Changes = list[tuple[str, str]]
 
 
 class LatencyCache:
@@ -66,6 +72,8 @@ class LatencyCache:
         self._since: datetime | None = None  # the first pass after them
         self._moments: list[datetime] | None = None
         self._index: dict[datetime, int] | None = None
+        self._changes: dict[str, Changes] = {}  # node -> today's status changes, kept
+        self.changes_kept: dict[str, Changes] = {}  # this build's, to keep
 
     def start(self, view: HistoryView, now: datetime, raw: RawCache | None) -> None:
         """Find the window of `view` at `now` and read the charts kept over it, when
@@ -74,14 +82,13 @@ class LatencyCache:
         ceiling = iso(now.replace(microsecond=0))
         times = view.pass_times
         window = times[bisect_left(times, floor) : bisect_right(times, ceiling)]
-        if raw is None or any(a >= b for a, b in pairwise(window)):
+        if any(a >= b for a, b in pairwise(window)):
             return
-        days = {}
-        for day in sorted({at[:10] for at in window}):
-            found = raw.identity(day)
-            if found is None:  # a day read the ordinary way
-                return
-            days[day] = found
+        if raw is None or raw.served is None:  # read the ordinary way
+            return
+        days = {day: raw.identity(day) for day in raw.served}
+        if None in days.values():
+            return
         self.window, self._days, self._now = window, days, ceiling
         if self.read:
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
@@ -100,8 +107,8 @@ class LatencyCache:
         kept = old[drop:]
         if not kept or self.window[: len(kept)] != kept:
             return
-        for day in {at[:10] for at in kept}:
-            if days.get(day) is None or raw.proven.get(day) != days[day]:
+        for day in self._days or ():  # a file new since (no day of `kept`) holds new lines
+            if day in days and raw.proven.get(day) != days[day]:
                 return
         view, offset, records = memoryview(blob), 0, {}
         for entry, count, positioned in found["nodes"]:
@@ -123,6 +130,8 @@ class LatencyCache:
         if offset != len(blob):
             return
         self._kept, self._drop, self._keep = records, drop, len(kept)
+        if found["today"] == self._now[:10]:
+            self._changes = {node: list(map(tuple, out)) for node, out in found["changes"].items()}
         if len(kept) < len(self.window):
             self._since = parse_time(self.window[len(kept)])
 
@@ -142,6 +151,23 @@ class LatencyCache:
         if self._days is not None:
             self._remember(entry, points)
         return points
+
+    def changes(
+        self, view: HistoryView, node: str, since: datetime, now: datetime, after: str
+    ) -> Changes:
+        """`view.changes(node, since, now, (after, "9999"))`: the status changes of the
+        days from `after` on. When that is today alone, every pass of it is in the window:
+        the kept ones are joined with those of the new passes."""
+        today = self._now[:10]
+        if after != today or self._days is None:
+            return view.changes(node, since, now, (after, "9999"))
+        found = self._changes.get(node)
+        if found is None:
+            found = view.changes(node, since, now, (after, "9999"))
+        elif self._since is not None:
+            found = joined(found, view.changes(node, self._since, now, (after, "9999")))
+        self.changes_kept[node] = found
+        return found
 
     def _extended(
         self, view: HistoryView, old: Record, keys: Sequence[str], now: datetime
@@ -213,8 +239,18 @@ class LatencyCache:
             "now": self._now,
             "window": self.window,
             "days": self._days,
+            "today": self._now[:10],
+            "changes": self.changes_kept,
             "nodes": nodes,
         }
         data = orjson.dumps(head) + b"\n" + b"".join(blobs)
         with contextlib.suppress(OSError):
             write_atomic(self.path, seal(data), mode=0o600, sync=False)
+
+
+def joined(head: Sequence[tuple[str, str]], tail: Sequence[tuple[str, str]]) -> Changes:
+    """Two deduplicated runs of status changes as one: the tail's first is no change
+    when the head ends on its status."""
+    if head and tail and head[-1][1] == tail[0][1]:
+        tail = tail[1:]
+    return [*head, *tail]

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from statusgen.history import HistoryView
 from statusgen.history.dayrows import parse_time, up_share
 from statusgen.site.latency import node_latency
+from statusgen.site.latencycache import LatencyCache, joined
 from statusgen.site.series import (
     BAR_DAYS,
     WINDOWS,
@@ -76,7 +77,14 @@ def node_series(
             else node_latency(view, replica_keys, now)
         ),
         daily_latency=part.daily_latency + tuple(daily),
-        changes=_changes(view, key, now, part.changes, kept.span if kept and count else None),
+        changes=_changes(
+            view,
+            key,
+            now,
+            part.changes,
+            kept.span if kept and count else None,
+            kept.charts if kept else None,
+        ),
     )
 
 
@@ -140,6 +148,7 @@ def _changes(
     now: datetime,
     settled: Sequence[tuple[str, str]],
     span: tuple[str, str] | None,
+    charts: LatencyCache | None = None,
     limit: int = 20,
 ) -> tuple[tuple[datetime, Status], ...]:
     """When the status changed, newest first; the first sample counts as a change. With
@@ -152,18 +161,15 @@ def _changes(
         first, last = (date.fromisoformat(day) for day in span)
         before = (first - timedelta(days=1)).isoformat()
         after = (last + timedelta(days=1)).isoformat()
-        out = _joined(view.changes(key, since, now, ("", before)), settled)
-        out = _joined(out, view.changes(key, since, now, (after, "9999")))
+        out = joined(view.changes(key, since, now, ("", before)), settled)
+        later = (
+            charts.changes(view, key, since, now, after)
+            if charts
+            else view.changes(key, since, now, (after, "9999"))
+        )
+        out = joined(out, later)
     # Raw times and codes: only the few changes become datetimes and Statuses.
     return tuple((parse_time(at), Status.from_code(code)) for at, code in reversed(out[-limit:]))
-
-
-def _joined(head: Sequence[tuple[str, str]], tail: Sequence[tuple[str, str]]) -> Changes:
-    """Two deduplicated runs of changes as one: the tail's first is no change when the
-    head ends on its status."""
-    if head and tail and head[-1][1] == tail[0][1]:
-        tail = tail[1:]
-    return [*head, *tail]
 
 
 def group_series(nodes: Sequence, kept: SeriesCache | None = None) -> NodeSeries:
