@@ -358,9 +358,13 @@ class Columns:
             healthy, sick = codes.count(_HEALTHY), codes.count(_SICK)
             if type(column.ms) is array:  # sorted in C; NO_MS (no latency) sorts first
                 ms = column.ms[a:b]
-                none = ms.count(NO_MS)
-                values = sorted(ms) if none < b - a else []  # nodes and services: none
-                del values[:none]
+                if ms[0] == ms[-1] == NO_MS and ms.count(NO_MS) == b - a:
+                    values = []  # nodes, services, the page: no latency, nothing to sort
+                else:
+                    values = ms.tolist()  # a list sorts faster than an array
+                    values.sort()
+                    if values[0] == NO_MS:
+                        del values[: bisect_right(values, NO_MS)]
             else:
                 values = sorted(v for v in column.ms[a:b] if v != NO_MS and v is not None)
             mean = round(sum(values) / len(values)) if values else None
