@@ -290,8 +290,8 @@ def test_cache_files_are_not_synced_and_a_torn_one_is_decoded_afresh(tmp_path, m
     rows(history, first, now)
     first.finish()
     indexes = sorted((tmp_path / "cache").glob("*.idx"))
-    kept_rows = sorted((tmp_path / "sealed").glob("*.rows"))
-    assert indexes and len(kept_rows) == 4
+    kept_rows = sorted((tmp_path / "sealed").glob("*"))
+    assert indexes and [p.name for p in kept_rows] == ["rows.pack"]
     written = indexes + kept_rows
     assert not [
         p for p in synced if p.startswith((str(tmp_path / "cache"), str(tmp_path / "sealed")))
@@ -319,3 +319,31 @@ def test_a_latency_past_64_bits_is_read_the_ordinary_way_and_the_build_finishes(
     assert via_cache == plain and 2**70 in via_cache["latencies"]["web/site/a"][1]
     cache.finish()
     assert not (tmp_path / "cache" / "2026-11-23.idx").exists()
+
+
+def test_the_sealed_days_pack_is_written_only_when_its_days_change(tmp_path):
+    history, now = sealed_history(tmp_path)
+    first = fresh(tmp_path)
+    rows(history, first, now)
+    first.finish()
+    pack = tmp_path / "sealed" / "rows.pack"
+    before = pack.stat()
+    second = fresh(tmp_path)
+    assert rows(history, second, now) == rows(history, None, now)
+    second.finish()
+    assert second.sealed.hits == 4 and pack.stat().st_ino == before.st_ino  # not rewritten
+    # Written by other code (this package or the schema changed): not used, written anew.
+    head, _, blob = unseal(pack.read_bytes()).partition(b"\n")
+    found = json.loads(head)
+    pack.write_bytes(seal(json.dumps(dict(found, format="other code")).encode() + b"\n" + blob))
+    third = fresh(tmp_path)
+    assert rows(history, third, now) == rows(history, None, now)
+    third.finish()
+    assert third.sealed.hits == 0
+    # A build that draws fewer days keeps only those.
+    fourth = fresh(tmp_path)
+    view = HistoryView.load(Store(history), until=now, cache=fourth)
+    view.day_rows("web/site", now, 3)
+    fourth.finish()
+    kept = json.loads(unseal(pack.read_bytes()).partition(b"\n")[0])["days"]
+    assert sorted(kept) == sorted(p.stem for p in (history / "days").glob("*.json"))[-2:]
