@@ -99,8 +99,9 @@ class NodePages:
 
     def _shared(self, context: dict[str, Any], shown: tuple, folder: tuple) -> str | Literal[False]:
         cache, service = self.cache, context["service"]
-        key = page_key(self.key, folder, service.id, service.name, shown) if cache else ""
-        found = cache.get(key) if cache is not None and cache.read else None
+        kept = cache is not None and cache.read  # `--full` renders shells, keeps none
+        key = page_key(self.key, folder, service.id, service.name, shown) if kept else ""
+        found = cache.get(key) if kept and cache is not None else None
         if found is not None:
             return found
         try:
@@ -109,6 +110,6 @@ class NodePages:
             )
         except UndefinedError:  # the shell reads more of the node than its label
             return False
-        if cache is not None and cache.read:  # `--full` renders shells, keeps none
+        if kept and cache is not None:
             cache.put(key, shell)
         return shell
