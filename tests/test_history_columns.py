@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import pytest
 
+from statusgen.clock import iso
 from statusgen.history import HistoryView, RawCache, Store, aggregate_day
 from statusgen.history.columns import Columns
+from statusgen.history.dayrows import counts_of
 from statusgen.history.lines import decode_pass
 from statusgen.history.older import entry_of
 
@@ -231,3 +233,28 @@ def test_uptime_over_a_day_leaves_out_the_samples_inside_maintenance_windows():
             dead = sum(1 for code, _, _ in found if code == "d")
             expected = (len(found) - dead) / len(found) if found else None
             assert view.uptime(key, now, 1, windows) == expected
+
+
+def test_a_loaded_days_row_with_maintenance_windows_counts_the_samples_outside_them():
+    # Counted in place over the spans between the windows: the same row as the counts of
+    # the samples outside every window (latencies past 64 bits and missing ones included).
+    passes = lines(200)
+    view = HistoryView(passes, {})
+    rng = random.Random(9)
+    for _ in range(40):
+        windows = []
+        for _ in range(rng.randint(1, 4)):
+            start = T0 - timedelta(hours=rng.uniform(-4, 36))
+            windows.append((start, start + timedelta(hours=rng.uniform(0, 10))))
+        spans = [(iso(a.replace(microsecond=0)), iso(b.replace(microsecond=0))) for a, b in windows]
+        for key in ("web/site/a", "web/site/push", "web/site", ""):
+            found = view.day_rows(key, T0, 3, windows)
+            for day, row in found:
+                entries = [
+                    entry
+                    for line in passes
+                    if line["t"][:10] == day.isoformat()
+                    and not any(a <= line["t"] < b for a, b in spans)
+                    and (entry := entry_of(line, key)) is not None
+                ]
+                assert row == (counts_of(entries) if entries else None), (key, day)

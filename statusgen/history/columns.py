@@ -18,10 +18,9 @@ from collections.abc import Iterable
 from operator import itemgetter
 
 from statusgen.history.lines import quick_row
+from statusgen.history.spans import NO_MS, day_row, passes_within
 
-NO_MS = -(2**63)  # no latency (the entry's `null`); never a recorded value
 DEAD = ord("d")
-_HEALTHY, _SICK = ord("h"), ord("s")
 _LETTER = {ord(code): code for code in "hsd"}
 
 
@@ -328,7 +327,7 @@ class Columns:
         lo = self.position(since)
         a, b = column.span(lo, len(self.times))
         checks, dead = b - a, column.codes[a:b].count(DEAD)
-        for start, end in _passes_within(self.times, windows, lo):
+        for start, end in passes_within(self.times, windows, lo):
             ja, jb = column.span(start, end)
             checks, dead = checks - (jb - ja), dead - column.codes[ja:jb].count(DEAD)
         return None if checks == 0 else (checks - dead) / checks
@@ -351,43 +350,26 @@ class Columns:
         lo, hi = self.position(day), self.position(following)
         out: dict[str, list] = {}
         for key, column in self.columns.items():
-            a, b = column.span(lo, hi)
-            if a == b:
-                continue
-            codes = column.codes[a:b]
-            healthy, sick = codes.count(_HEALTHY), codes.count(_SICK)
-            if type(column.ms) is array:  # sorted in C; NO_MS (no latency) sorts first
-                ms = column.ms[a:b]
-                if ms[0] == ms[-1] == NO_MS and ms.count(NO_MS) == b - a:
-                    values = []  # nodes, services, the page: no latency, nothing to sort
-                else:
-                    values = ms.tolist()  # a list sorts faster than an array
-                    values.sort()
-                    if values[0] == NO_MS:
-                        del values[: bisect_right(values, NO_MS)]
-            else:
-                values = sorted(v for v in column.ms[a:b] if v != NO_MS and v is not None)
-            mean = round(sum(values) / len(values)) if values else None
-            p95 = values[min(len(values) - 1, int(len(values) * 0.95))] if values else None
-            out[key] = [b - a, healthy, sick, b - a - healthy - sick, mean, p95]
+            row = day_row(column, [column.span(lo, hi)])
+            if row is not None:
+                out[key] = row
         return out
 
-
-def _passes_within(
-    times: list[str], windows: Iterable[tuple[str, str]], lo: int
-) -> list[tuple[int, int]]:
-    """The pass positions from `lo` on whose times fall inside one of `windows` (ISO
-    (start, end), the end excluded), as ranges (start, end excluded) that do not overlap."""
-    ranges = sorted(
-        (max(lo, bisect_left(times, start)), max(lo, bisect_left(times, end)))
-        for start, end in windows
-    )
-    out: list[tuple[int, int]] = []
-    for start, end in ranges:
-        if end <= start:
-            continue
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
+    def counts(
+        self, key: str, day: str, following: str, windows: Iterable[tuple[str, str]]
+    ) -> list | None:
+        """`key`'s row of `aggregate(day, following)` leaving out the samples taken inside
+        one of `windows` (ISO (start, end), the end excluded); None without any left."""
+        column = self.columns.get(key)
+        if column is None:
+            return None
+        lo, hi = self.position(day), self.position(following)
+        spans, start = [], lo
+        for a, b in passes_within(self.times, windows, lo):
+            if a >= hi:
+                break
+            spans.append(column.span(start, a))
+            start = max(start, b)
+        if start < hi:
+            spans.append(column.span(start, hi))
+        return day_row(column, spans)

@@ -334,14 +334,7 @@ class HistoryView:
         # Only windows touching this day matter, and only this key's samples are recounted.
         touching = [(a, b) for a, b in windows if a < following and b > name] if windows else ()
         if touching and name in self._loaded_days and name not in self._older.partial:
-            times, entries = self._columns.series(key, name)
-            hi = bisect_left(times, following)
-            kept = [
-                entry
-                for at, entry in zip(times[:hi], entries[:hi], strict=True)
-                if not in_any(at, touching)
-            ]
-            return counts_of(kept) if kept else None
+            return self._columns.counts(key, name, following, touching)  # counted in place
         if touching and name in self._older.raw:
             whole = self.days.get(name, {}).get(key)
             if whole is not None and whole[4] is None and whole[5] is None:
