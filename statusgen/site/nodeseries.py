@@ -18,7 +18,7 @@ from statusgen.site.series import (
     Bar,
     NodeSeries,
     ReplicaState,
-    bar_of,
+    bars_of,
     combined_series,
 )
 from statusgen.site.seriescache import SeriesCache, Settled
@@ -53,7 +53,7 @@ def node_series(
     if part is None:
         warned = len(kept.warnings) if kept else 0
         rows, daily = view.node_days(key, replica_keys, now, BAR_DAYS, windows)
-        bars = tuple(bar_of(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
+        bars = bars_of(rows, page_wide, own, plain)
         part = Settled(
             bars[:count],
             tuple(daily[:count]),
@@ -67,7 +67,7 @@ def node_series(
         rows, bars, daily = rows[count:], bars[count:], daily[count:]
     else:
         rows, daily = view.node_days(key, replica_keys, now, BAR_DAYS - count, windows)
-        bars = tuple(bar_of(day, row, page_wide.get(day), own.get(day), plain) for day, row in rows)
+        bars = bars_of(rows, page_wide, own, plain)
     return NodeSeries(
         uptime=_uptimes(view, key, now, windows, rows, part.sums, count),
         bars=part.bars + bars,

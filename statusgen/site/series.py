@@ -7,7 +7,7 @@ Pure functions of a HistoryView, the content and `now`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -181,17 +181,29 @@ def _days(start: datetime, end: datetime, first: date) -> list[date]:
     return out
 
 
-def bar_of(
-    day: date, row: list | None, shared: list | None, own: list | None, plain: dict[tuple, Bar]
-) -> Bar:
-    if shared or own:
-        notes = tuple(dict.fromkeys(n for group in (shared, own) if group for n in group))
-        return Bar(day, *day_summary(row), notes)
-    cache_key = (day, *row[:4]) if row else (day,)
-    bar = plain.get(cache_key)
-    if bar is None:
-        bar = plain[cache_key] = Bar(day, *day_summary(row))
-    return bar
+def bars_of(
+    rows: Iterable[tuple[date, list | None]],
+    shared: Mapping[date, list],
+    own: Mapping[date, list],
+    plain: dict[tuple, Bar],
+) -> tuple[Bar, ...]:
+    """A bar for each day row, with the notes of the page (`shared`) and of the node
+    (`own`) by day. `plain` caches the note-less bars of a build (pass the same dict for
+    every node): most days of most nodes are the same few rows, and Bars are immutable."""
+    out = []
+    for day, row in rows:
+        if day in shared or day in own:
+            groups = (shared.get(day), own.get(day))
+            if groups[0] or groups[1]:
+                notes = tuple(dict.fromkeys(n for group in groups if group for n in group))
+                out.append(Bar(day, *day_summary(row), notes))
+                continue
+        cache_key = (day, *row[:4]) if row else (day,)
+        bar = plain.get(cache_key)
+        if bar is None:
+            bar = plain[cache_key] = Bar(day, *day_summary(row))
+        out.append(bar)
+    return tuple(out)
 
 
 def combined_series(nodes: Sequence, start: int = 0) -> NodeSeries:
