@@ -77,6 +77,45 @@ def test_a_line_with_markdown_syntax_is_not_plain(text):
     assert not render.PLAIN.fullmatch(text)
 
 
+def _slow(text: str) -> str:
+    """What render_markdown wrote before its plain-line shortcut: Markdown, then nh3."""
+    return render.sanitize_html(render._parser().reset().convert(text))
+
+
+# Lines one step from plain that Markdown reads otherwise (or might): a hard break, a
+# setext underline, lists, typographic and autolink candidates, footnote, abbreviation
+# and definition syntax, an escape, other scripts, marks, joiners, RTL and NUL.
+HOSTILE = [
+    *("Fixed  ", "Fixed\\", "Down\n===", "Down\n---", "1) one", "A 1) b", "+ a", "A + b"),
+    *("A (c) 2026", "See http://x", "See <http://x>", "A [^1] b", "*[API]: x", "Term\n: def"),
+    *("100% done", "A -- b --- c", "It's 'quoted'", "A = b", "A:b/c", "Ça répond 503 (encore)!"),
+    *("שלום עולם", "مرحبا", "e\u0301\u200d\u202e", "A\x00b", "A\u2028b", "a" * 3000, "A\tb"),
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_line_renders_as_markdown_renders_it_plain_or_not(text):
+    assert render.render_markdown(text) == _slow(text)
+
+
+# A plain line with up to three pieces of syntax put in anywhere: texts on PLAIN's edge.
+SYNTAX = [*"*_`[]#<>&\\~|{}^\t\n", "  ", "\n===", "1) ", "+ ", "http://x", "[^1]", "\n: "]
+NEAR_PLAIN = st.builds(
+    lambda text, syntax: (
+        "".join(piece for i, char in enumerate(text) for piece in (syntax.get(i, ""), char))
+        + syntax.get(len(text), "")
+    ),
+    st.from_regex(render.PLAIN, fullmatch=True) | st.from_regex(r"[aZé][ab1 .,;:!?'()/%+=-]*"),
+    st.dictionaries(st.integers(0, 12), st.sampled_from(SYNTAX), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(NEAR_PLAIN)
+def test_a_line_near_plain_renders_as_markdown_then_nh3_render_it(text):
+    assert render.render_markdown(text) == _slow(text)
+
+
 def test_plain_lines_are_rendered_without_building_a_markdown_parser():
     found = {}
 
