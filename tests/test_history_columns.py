@@ -258,3 +258,29 @@ def test_a_loaded_days_row_with_maintenance_windows_counts_the_samples_outside_t
                     and (entry := entry_of(line, key)) is not None
                 ]
                 assert row == (counts_of(entries) if entries else None), (key, day)
+
+
+def test_a_service_keyed_like_the_page_keeps_its_samples_in_time_order(tmp_path):
+    # A hand-made line may name a service "" (a key of no slash), the page's key too: the
+    # Column of "" holds two samples a pass. Folded row by row, each key's slice of a run
+    # went in one after the other (positions 0, 1, ... then 0, 1, ... again), and the
+    # in-place counts (bisections over the positions) took the wrong samples off inside a
+    # maintenance window: 4 of the 8 inside it.
+    passes = []
+    for hour in range(12):
+        at = iso(T0 - timedelta(hours=12 - hour))
+        passes.append({"t": at, "s": {"": "hd"[hour % 2], "web": "h"}, "p": "sd"[hour % 3 > 0]})
+    folder = tmp_path / "samples" / "main"
+    folder.mkdir(parents=True)
+    (folder / "2026-11-23.jsonl").write_text("".join(json.dumps(p) + "\n" for p in passes))
+    window = (T0 - timedelta(hours=9), T0 - timedelta(hours=5))
+    kept = [p for p in passes if not iso(window[0]) <= p["t"] < iso(window[1])]
+    row = aggregate_day(kept)[""]
+    assert row[0] == 16  # two samples of each of 8 passes
+    since = iso(T0 - timedelta(hours=3))
+    recent = aggregate_day([p for p in passes if p["t"] >= since])[""]
+    for cache in (None, RawCache(tmp_path / "cache")):
+        view = HistoryView.load(Store(tmp_path), until=T0, cache=cache)
+        assert view.day_rows("", T0, 1, [window]) == [(T0.date(), row)]
+        assert view.uptime("", T0, 1, [window]) == (row[0] - row[3]) / row[0]
+        assert view.uptime("", T0, 3 / 24) == (recent[0] - recent[3]) / recent[0]

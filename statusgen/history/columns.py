@@ -177,6 +177,8 @@ class Columns:
         it does not fit one (an entry that is not [letter, ms] or [letter, ms, reason])."""
         replicas, nodes, services = line.get("r", {}), line.get("n", {}), line.get("s", {})
         keys = (tuple(replicas), tuple(nodes), tuple(services), "p" in line)
+        if keys[3] and "" in services:  # a service "" is the page's key: two samples a pass
+            return False  # entry by entry, so that its Column stays in time order
         block = self._block
         if block is None or block.keys != keys:
             self.flush()
