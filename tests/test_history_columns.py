@@ -35,6 +35,19 @@ def lines(count: int, seed: int = 3) -> list[dict]:
     return out
 
 
+def assert_same_samples(found: Columns, expected: Columns) -> None:
+    """`found` holds the times, the newest line and each key's samples `expected` holds,
+    its latencies of the same kind (64-bit array, or Python ints past 64 bits)."""
+    assert found.times == expected.times and found.last == expected.last
+    assert found.columns.keys() == expected.columns.keys()
+    for key, column in expected.columns.items():
+        other = found.columns[key]
+        assert list(other.at) == list(column.at), key
+        samples = [column.entry(j) for j in range(len(column.at))]
+        assert [other.entry(j) for j in range(len(other.at))] == samples, key
+        assert type(other.ms) is type(column.ms), key
+
+
 def test_aggregates_of_a_day_are_those_of_its_lines():
     passes = lines(200)
     columns = Columns(passes)
@@ -117,14 +130,7 @@ def test_lines_folded_row_by_row_hold_what_entry_by_entry_folding_holds(monkeypa
     rows = Columns(passes)
     monkeypatch.setattr(Columns, "_add_row", lambda self, index, line: False)
     entries = Columns(passes)
-    assert rows.times == entries.times and rows.last == entries.last
-    assert rows.columns.keys() == entries.columns.keys()
-    for key, one in entries.columns.items():
-        other = rows.columns[key]
-        assert list(other.at) == list(one.at), key
-        samples = [one.entry(j) for j in range(len(one.at))]
-        assert [other.entry(j) for j in range(len(other.at))] == samples, key
-        assert type(other.ms) is type(one.ms), key
+    assert_same_samples(rows, entries)
     assert type(rows.columns["api/rest/b"].ms) is list
     assert rows.columns["web/site/z"].reasons  # the test has reasons in a Block
 
@@ -193,14 +199,7 @@ def test_a_line_like_the_one_before_is_folded_in_one_go_or_read_the_ordinary_way
         shutil.rmtree(tmp_path / "corrupt", ignore_errors=True)
         store = Store(tmp_path)
         view = HistoryView.load(store, until=T0 + timedelta(hours=1), cache=cache)
-        found = view._columns
-        assert found.times == expected.times and found.last == expected.last
-        assert found.columns.keys() == expected.columns.keys()
-        for key, column in expected.columns.items():
-            other = found.columns[key]
-            assert list(other.at) == list(column.at), key
-            entries = [column.entry(j) for j in range(len(column.at))]
-            assert [other.entry(j) for j in range(len(other.at))] == entries, key
+        assert_same_samples(view._columns, expected)
         assert [w.split(": ", 1)[1].split(" skipped")[0] for w in store.warnings] == why
         assert taken.count(True) >= 2  # the lines after the first taken in one go
         taken.clear()
