@@ -6,8 +6,9 @@ included; and a sealed day's compact rows answer as its decoded lists
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from statusgen.history import Store
+from statusgen.history import HistoryView, RawCache, Store
 from statusgen.history.lines import decode_pass, decode_sealed, loads
 
 DAY = "2026-11-22"
@@ -132,3 +133,26 @@ def test_a_pass_line_with_a_list_or_object_for_a_status_or_latency_is_refused(tm
     store = Store(tmp_path)
     assert store.read_raw(DAY) == [good]
     assert len(store.warnings) == len(list((tmp_path / "corrupt").iterdir())) == len(bad)
+
+
+def test_a_record_nested_too_deeply_for_json_is_refused_not_raised(tmp_path):
+    # orjson refuses JSON nested past 1,024 levels and json.loads, tried next, raised
+    # RecursionError: one 4 KB line stopped every read of its file (a build, a pass), and
+    # a sealed day so nested every build.
+    deep = b"[" * 2000 + b"]" * 2000
+    at = f"{DAY}T10:00:00Z"
+    raw = b'{"t": "%s", "r": {"a/b/c": ["h", 1, %s]}}' % (at.encode(), deep)
+    why = "nested too deeply"
+    assert decode_pass(raw, DAY) == (None, why)
+    assert decode_sealed(b'{"date": "%s", "k": %s}' % (DAY.encode(), deep), DAY) == (None, why)
+    folder = tmp_path / "samples" / "main"
+    folder.mkdir(parents=True)
+    good = {"t": f"{DAY}T09:00:00Z", "n": {"a/b": "h"}, "p": "h"}
+    (folder / f"{DAY}.jsonl").write_bytes(json.dumps(good).encode() + b"\n" + raw + b"\n")
+    store = Store(tmp_path)
+    assert store.read_raw(DAY) == [good]
+    assert [w.split(": ", 2)[2].split(";")[0] for w in store.warnings] == [why]
+    until = datetime.fromisoformat(at).replace(hour=23)
+    assert store.last_passes(5, datetime.fromisoformat(DAY + "T00:00:00+00:00"), until) == [good]
+    view = HistoryView.load(Store(tmp_path), until=until, cache=RawCache(tmp_path / "cache"))
+    assert view.pass_times == [good["t"]]

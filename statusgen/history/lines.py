@@ -81,6 +81,8 @@ def _decode(
             record = decode(data)
         except ValueError:
             return None, "not JSON"
+        except RecursionError:  # json, after orjson refused more than 1,024 levels
+            return None, "nested too deeply"
         problem, again = check(record)
         if not again:
             break

@@ -125,7 +125,7 @@ def tail(path: Path, count: int, day: str, until: str = "9999", block: int = 1 <
             break
         try:
             line = json.loads(raw) if raw.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             continue
         if line is not None and pass_problem(line, day) is None and line["t"] <= until:
             out.append(line)
