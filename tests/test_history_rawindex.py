@@ -347,3 +347,25 @@ def test_the_sealed_days_pack_is_written_only_when_its_days_change(tmp_path):
     fourth.finish()
     kept = json.loads(unseal(pack.read_bytes()).partition(b"\n")[0])["days"]
     assert sorted(kept) == sorted(p.stem for p in (history / "days").glob("*.json"))[-2:]
+
+
+def test_lines_before_the_window_of_a_sealed_day_are_left_out_whatever_their_key_order(
+    tmp_path,
+):
+    # Of a sealed day the window cuts, only the lines from the window's start are read;
+    # those before it are passed over by the time statusgen writes last in a line. A
+    # hand-made line with "t" first was read by a plain read all the same (its time was
+    # not checked once decoded), not by a read through the cache: the two differed.
+    history = tmp_path / "history"
+    store = Store(history)
+    at = T0 - timedelta(hours=30)
+    while at <= T0:
+        store.append(record(at, site=D if at.hour % 5 == 0 else H), at)
+        at += timedelta(hours=1)
+    yesterday = day_file(history, "2026-11-22")
+    assert (history / "days" / "2026-11-22.json").is_file()
+    found = [json.loads(line) for line in yesterday.read_text().splitlines()]
+    yesterday.write_text("".join(json.dumps({"t": x.pop("t"), **x}) + "\n" for x in found))
+    via_cache, plain = both(history, fresh(tmp_path), T0)
+    assert via_cache == plain
+    assert min(plain["times"]) >= "2026-11-22T12:00:00Z"

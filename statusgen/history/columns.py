@@ -149,13 +149,14 @@ class Columns:
         elif checked:
             self._block.checked = True  # type: ignore[union-attr]
 
-    def take(self, raw: bytes, day: str, until: str = "9999") -> bool:
+    def take(self, raw: bytes, day: str, until: str = "9999", since: str = "") -> bool:
         """Decode the raw pass line `raw` and fold it in when it is beyond doubt a good
-        line of `day` (as `decode_pass` judges it) up to the ISO time `until`, with the
-        keys (and their order) of the line `add`ed before it as `checked`: those keys
-        were checked then, so only the values are checked here, as they are gathered (a
-        line of 1,000 nodes in a third of the time). False, with nothing folded, for
-        anything else: decode and check that line the ordinary way, then `add` it."""
+        line of `day` (as `decode_pass` judges it) from the ISO time `since` up to
+        `until`, with the keys (and their order) of the line `add`ed before it as
+        `checked`: those keys were checked then, so only the values are checked here, as
+        they are gathered (a line of 1,000 nodes in a third of the time). False, with
+        nothing folded, for anything else: decode and check that line the ordinary way,
+        then `add` it."""
         block = self._block
         if block is None or not block.checked:
             return False
@@ -164,7 +165,7 @@ class Columns:
             return False
         line, letters, entries, ms, reasons = found
         at = line["t"]
-        if at > until:
+        if at > until or at < since:
             return False
         self.times.append(at)
         if self.last is None or at >= self.last["t"]:

@@ -85,7 +85,7 @@ class RawFiles(_Base):
                 late += late_after is not None and start >= late_after
                 continue
             line = self._parse(path, number, raw, day)
-            if line is None:
+            if line is None or (since and line["t"].encode() < since):  # "t" not last
                 continue
             if late_after is not None and start >= late_after:
                 late += 1

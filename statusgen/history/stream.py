@@ -29,8 +29,8 @@ def fold_lines(
     for day, path, limit in sources:
         floor = (since or {}).get(day, "").encode()
 
-        def take(raw: bytes, day: str = day) -> bool:
-            return columns.take(raw, day, until)
+        def take(raw: bytes, day: str = day, floor: str = floor.decode()) -> bool:
+            return columns.take(raw, day, until, floor)
 
         # The lines `take` leaves come in file order: folded as they come, order holds.
         for line in store.file_lines(path, day, late_after=limit, since=floor, take=take):
