@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from statusgen.cli import main
+from statusgen.history.passes import read_folder
 
 from .conftest import write_project
 from .locations_support import up_and_down, up_and_down_config
@@ -130,3 +131,13 @@ def test_a_damaged_folder_alone_is_quarantined_inside_the_data_branch(tmp_path):
     (aside,) = (worktree / "history" / "corrupt" / "imports").iterdir()
     assert (aside / "samples" / "fra" / "2026-12-03.jsonl").read_bytes() == damaged.read_bytes()
     cli("data", "push", "-c", config)  # the worktree is the data branch's: it commits
+
+
+def test_a_pass_folder_with_a_line_nested_too_deeply_is_refused_not_raised(tmp_path):
+    # json.loads raised RecursionError (not ValueError) for 2,000 nested brackets: one such
+    # artifact stopped `statusgen data import` instead of being quarantined with a reason.
+    path = tmp_path / "pass-deep" / "samples" / "a" / "2026-11-23.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"[" * 2000 + b"]" * 2000 + b"\n")
+    with pytest.raises(ValueError, match="line 1: not JSON"):
+        read_folder(tmp_path / "pass-deep", {"a"})

@@ -183,7 +183,7 @@ def _read_lines(path: Path, day: str) -> list[dict]:
 def _parse(raw: bytes) -> dict | None:
     try:
         line = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         return None
     return line if isinstance(line, dict) else None
 
