@@ -14,14 +14,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gzip
-import json
 import os
 import zlib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from statusgen.history.lines import _TIME, pass_problem
+from statusgen.history.lines import _TIME, decode_pass
 
 PLAIN = ".jsonl"
 PACKED = ".jsonl.gz"
@@ -123,11 +122,8 @@ def tail(path: Path, count: int, day: str, until: str = "9999", block: int = 1 <
     for raw in reversed(pieces):
         if len(out) >= count:
             break
-        try:
-            line = json.loads(raw) if raw.strip() else None
-        except (ValueError, RecursionError):  # RecursionError: nested too deeply
-            continue
-        if line is not None and pass_problem(line, day) is None and line["t"] <= until:
+        line = decode_pass(raw, day)[0]
+        if line is not None and line["t"] <= until:
             out.append(line)
     return out[::-1]
 
