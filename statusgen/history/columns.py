@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from operator import itemgetter
 
+from statusgen.history.dayrows import up_share as share_of
 from statusgen.history.lines import quick_row
 from statusgen.history.spans import NO_MS, day_row, passes_within
 
@@ -333,7 +334,7 @@ class Columns:
         for start, end in passes_within(self.times, windows, lo):
             ja, jb = column.span(start, end)
             checks, dead = checks - (jb - ja), dead - column.codes[ja:jb].count(DEAD)
-        return None if checks == 0 else (checks - dead) / checks
+        return share_of(checks, dead)
 
     def latencies(self, key: str, since: str, until: str) -> tuple[list[int], list[int | None]]:
         """(pass positions, latency ms or None) of `key`'s samples from the ISO time
