@@ -128,11 +128,10 @@ class Nodes:
         return [self.component(*at) for at in places]
 
 
-def components(snapshot: Snapshot, nodes: Nodes | None = None) -> list[dict[str, Any]]:
+def components(snapshot: Snapshot, nodes: Nodes) -> list[dict[str, Any]]:
     """Groups, each followed by its components, in display order. Statuspage has no "no
     data": a node without data is left out until its first report, and so is a group with
     no component left."""
-    nodes = nodes or Nodes(snapshot)
     out = []
     for place, service in enumerate(snapshot.services):
         if service.impact.no_data:
@@ -172,7 +171,7 @@ def _update(item_id: str, update: Update) -> dict[str, Any]:
     }
 
 
-def incident(snapshot: Snapshot, item: Incident, nodes: Nodes | None = None) -> dict[str, Any]:
+def incident(snapshot: Snapshot, item: Incident, nodes: Nodes) -> dict[str, Any]:
     monitoring = [u.at for u in item.updates if u.status == "monitoring"]
     return {
         "id": item.id,
@@ -187,13 +186,11 @@ def incident(snapshot: Snapshot, item: Incident, nodes: Nodes | None = None) -> 
         "started_at": iso(item.started),
         "page_id": snapshot.page.slug,
         "incident_updates": [_update(item.id, u) for u in item.updates],
-        "components": (nodes or Nodes(snapshot)).affected(item.affected),
+        "components": nodes.affected(item.affected),
     }
 
 
-def maintenance(
-    snapshot: Snapshot, item: Maintenance, nodes: Nodes | None = None
-) -> dict[str, Any]:
+def maintenance(snapshot: Snapshot, item: Maintenance, nodes: Nodes) -> dict[str, Any]:
     # `created`, else its first update; never its (future) start: the feeds' own rule.
     announced = feeds.announced(item, snapshot.now, snapshot.updated_at)
     updates = [_update(item.id, u) for u in item.updates]
@@ -215,7 +212,7 @@ def maintenance(
         "started_at": iso(item.starts),
         "page_id": snapshot.page.slug,
         "incident_updates": updates,
-        "components": (nodes or Nodes(snapshot)).affected(item.affected),
+        "components": nodes.affected(item.affected),
         "scheduled_for": iso(item.starts),
         "scheduled_until": iso(item.end),
     }
