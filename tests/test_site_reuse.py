@@ -62,7 +62,7 @@ def test_a_new_statusgen_or_library_makes_every_feed_and_calendar_again(tmp_path
     reuse.versions.cache_clear()
     try:
         with monkeypatch.context() as patch:
-            patch.setattr(reuse.metadata, "version", lambda name: "0.0")
+            patch.setattr(cache.metadata, "version", lambda name: "0.0")
             assert build_site(config, T0).reused == 0
     finally:
         reuse.versions.cache_clear()

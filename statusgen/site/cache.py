@@ -75,14 +75,19 @@ def code_digest() -> str:
 def markdown_digest() -> str:
     """What the HTML of a Markdown text depends on besides the text: statusgen's code and
     the Markdown and nh3 versions."""
-    versions = [_version(name) for name in ("markdown", "nh3")]
-    return page_key(code_digest(), *versions)
+    return page_key(code_digest(), *versions("markdown", "nh3"))
+
+
+@lru_cache(maxsize=8)
+def versions(*names: str) -> tuple[str, ...]:
+    """The installed versions of the libraries `names`, read without importing them."""
+    return tuple(_version(name) for name in names)
 
 
 def _version(name: str) -> str:
     try:
         return metadata.version(name)
-    except metadata.PackageNotFoundError:  # pragma: no cover - both are dependencies
+    except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
         return ""
 
 

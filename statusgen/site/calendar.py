@@ -11,9 +11,9 @@ event it has when it does. A cancelled or early-ended window ends at its `end`.
 
 from __future__ import annotations
 
-from statusgen.site.cache import PageCache
+from statusgen.site.cache import PageCache, versions
 from statusgen.site.feeds import maintenance_updated
-from statusgen.site.reuse import kept, versions
+from statusgen.site.reuse import kept
 from statusgen.site.snapshot import Snapshot
 
 

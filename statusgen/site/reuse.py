@@ -15,20 +15,12 @@ key; one that changes none of them gives the same bytes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
-from importlib import metadata
 
 from jinja2 import Environment
 
-from statusgen.site.cache import PageCache, code_digest, page_key
+from statusgen.site.cache import PageCache, code_digest, page_key, versions
 
 FOLDER = "files"  # below the build cache's folder
-
-
-@lru_cache(maxsize=8)
-def versions(*names: str) -> tuple[str, ...]:
-    """The installed versions of the libraries `names`, read without importing them."""
-    return tuple(metadata.version(name) for name in names)
 
 
 def kept(cache: PageCache | None, parts: tuple, make: Callable[[], str]) -> str:
