@@ -63,7 +63,7 @@ class Messages:
             found = self.formats["date"].format(
                 d=value.day, b=self.months_short[value.month - 1], Y=value.year
             )
-            _remember(self._dates, day, found)
+            remember(self._dates, day, found)
         return found
 
     def month(self, year: int, month: int) -> str:
@@ -92,7 +92,7 @@ class Messages:
                 value = math.floor(ratio * 10000) / 100
                 text = "100" if value >= 100 else self.number(value, 2)
                 found = self.formats["percent"].format(value=text)
-            _remember(self._percents, ratio, found)
+            remember(self._percents, ratio, found)
         return found
 
     def ms(self, value: float | None) -> str:
@@ -101,7 +101,7 @@ class Messages:
         found = self._ms.get(value)
         if found is None:
             found = self("ms", value=self.number(value))
-            _remember(self._ms, value, found)
+            remember(self._ms, value, found)
         return found
 
     def duration(self, span: timedelta) -> str:
@@ -122,12 +122,14 @@ class Messages:
         return iso(value)
 
 
-def _remember(memo: dict, value: float | None, text: str) -> None:
-    """Keep a formatted number (equal numbers other than zeros format alike: 1 and 1.0
-    both read "1"), within bounds: a server process keeps its catalogues."""
-    if len(memo) >= 10_000:
+def remember(memo: dict, key: object, text: str, limit: int = 10_000) -> str:
+    """Keep `text` in `memo` under `key` (a formatted number: equal numbers other than
+    zeros format alike, 1 and 1.0 both read "1"), within bounds: a server process keeps
+    its catalogues and the modules' memos. Returns `text`."""
+    if len(memo) >= limit:
         memo.clear()
-    memo[value] = text
+    memo[key] = text
+    return text
 
 
 @cache

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from statusgen.impact import Impact
 from statusgen.site.charts import Window, latency_chart
 from statusgen.site.escaped import escaped
-from statusgen.site.i18n import Messages
+from statusgen.site.i18n import Messages, remember
 from statusgen.site.series import Bar, Note
 from statusgen.status import Status
 
@@ -148,7 +148,7 @@ def uptime_bar(
     label = _SUMMARIES.get((counts, len(bars), name, t.lang))
     if label is None:
         summary = bar_summary(dict(zip("dsmn", counts, strict=True)), len(bars), t, name)
-        label = _remember(_SUMMARIES, (counts, len(bars), name, t.lang), escaped(summary))
+        label = remember(_SUMMARIES, (counts, len(bars), name, t.lang), escaped(summary), 20_000)
     days = "".join(map(itemgetter(2), cells))
     return Markup(f'<div class=bar role=img data-end={end} aria-label="{label}">{days}</div>')
 
@@ -156,13 +156,6 @@ def uptime_bar(
 # A bar's escaped summary by its counts, days, name and locale: a node's bar is drawn
 # compact (home and service pages) and detailed (its page) with the same counts.
 _SUMMARIES: dict[tuple, str] = {}
-
-
-def _remember(memo: dict, key: object, value: str) -> str:
-    if len(memo) >= 20_000:  # a server keeps the module: bounded
-        memo.clear()
-    memo[key] = value
-    return value
 
 
 def _cell(bar: Bar, t: Messages, index: NoteIndex | None, table: dict[int, Cell]) -> Cell:
