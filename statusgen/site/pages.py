@@ -262,7 +262,7 @@ class PageRenderer:
         folder = self.folder(path)
         if self._nodes is None:  # what every shell's key shares, hashed once
             shell = self.digest("node.html")
-            key = page_key(page_key(self.inputs, shell, self.t.lang), self.picker, self.s.page)
+            key = page_key(self.inputs, shell, self.t.lang, self.picker, self.s.page)
             own = shell is None, self.digest("_node_pass.html") is None
             self._nodes = NodePages(self.env, self.helpers, self.cache, key, *own)
         return path, self._nodes.page(node, context, shown, folder)
