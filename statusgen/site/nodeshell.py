@@ -18,9 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from jinja2 import Environment, UndefinedError
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from statusgen.site.cache import PageCache, page_key
+from statusgen.site.escaped import escaped
 from statusgen.site.nodepage import NodeHelpers
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class NodePages:
             if shell is None:
                 shell = self._shells[memo] = self._shared(context, shown, folder)
             if shell is not False:
-                return shell.replace(LABEL, str(escape(label)))
+                return shell.replace(LABEL, escaped(label))
         return self.env.get_template("node.html").render(context, node_pass=SPLICE)
 
     def _shared(self, context: dict[str, Any], shown: tuple, folder: tuple) -> str | Literal[False]:
