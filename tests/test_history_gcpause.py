@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pytest
 
@@ -44,19 +46,28 @@ def test_a_collector_someone_switched_off_stays_off():
     assert not gc.isenabled()
 
 
-def test_overlapping_pauses_in_threads_switch_it_back_on_once_the_last_ends():
-    gc.enable()
+def outlasting_thread(
+    block: Callable[[], AbstractContextManager],
+) -> tuple[threading.Event, threading.Thread]:
+    """A thread that enters `block()` while this one is inside its own `block()`, and
+    leaves it only once the event returned is set, after this one left."""
     inside, leave = threading.Event(), threading.Event()
 
     def other() -> None:
-        with collector_paused():
+        with block():
             inside.set()
             leave.wait(10)
 
     thread = threading.Thread(target=other)
-    with collector_paused():
+    with block():
         thread.start()
         assert inside.wait(10)
+    return leave, thread
+
+
+def test_overlapping_pauses_in_threads_switch_it_back_on_once_the_last_ends():
+    gc.enable()
+    leave, thread = outlasting_thread(collector_paused)
     assert not gc.isenabled()  # the other thread still reads
     leave.set()
     thread.join(10)
@@ -80,17 +91,7 @@ def test_objects_alive_when_a_freeze_starts_are_left_out_until_the_last_one_ends
 
 def test_overlapping_freezes_in_threads_unfreeze_once_the_last_ends():
     gc.unfreeze()
-    inside, leave = threading.Event(), threading.Event()
-
-    def other() -> None:
-        with collector_frozen():
-            inside.set()
-            leave.wait(10)
-
-    thread = threading.Thread(target=other)
-    with collector_frozen():
-        thread.start()
-        assert inside.wait(10)
+    leave, thread = outlasting_thread(collector_frozen)
     assert gc.get_freeze_count() > 0  # the other thread still renders
     leave.set()
     thread.join(10)
