@@ -22,7 +22,7 @@ from statusgen.clock import FixedClock
 from statusgen.config import Config, NodeMetrics, load_config
 from statusgen.probes import ClientPool, probe_pass, run_probes, runner
 from statusgen.probes.limit import Gate
-from statusgen.probes.order import Seen, expected_seconds, seen_in, start_order
+from statusgen.probes.order import Previous, Seen, expected_seconds, seen_in, start_order
 from statusgen.run import previous_pass, record_pass, run_pass
 from statusgen.server.context import ServerContext
 from statusgen.server.live import LiveState
@@ -334,6 +334,19 @@ def test_statusgen_probe_location_orders_by_the_history_s_latest_pass(
     assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]
 
 
+def twelve_seen_dead(project: Project, server: HTTPServer) -> tuple[InFlight, Config, Previous]:
+    """12 replicas behind one `InFlight(12, 2.0)` handler (concurrency 16), and a last
+    pass that saw every one of them time out (dead)."""
+    handler = InFlight(12, 2.0)
+    server.clear()
+    for n in range(12):
+        server.expect_request(f"/s/{n}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/s/{n}")}"' for n in range(12))
+    text = one_at_a_time_text(urls).replace("concurrency = 1", "concurrency = 16")
+    config = load_config(project(text.replace("delay_dead = 2", "delay_dead = 10")))
+    return handler, config, dict.fromkeys(keys(config), Seen(Status.DEAD, None))
+
+
 def test_replicas_known_to_be_slow_are_counted_only_while_they_start(
     project: Project, server: HTTPServer, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -342,14 +355,7 @@ def test_replicas_known_to_be_slow_are_counted_only_while_they_start(
     while they start, so all 12 are in flight at once (the server holds each until 12
     are, or 2 s)."""
     monkeypatch.setattr(runner, "ACTIVE_HOLD", 10.0)
-    handler = InFlight(12, 2.0)
-    server.clear()
-    for n in range(12):
-        server.expect_request(f"/s/{n}").respond_with_handler(handler)
-    urls = ", ".join(f'"{server.url_for(f"/s/{n}")}"' for n in range(12))
-    text = one_at_a_time_text(urls).replace("concurrency = 1", "concurrency = 16")
-    config = load_config(project(text.replace("delay_dead = 2", "delay_dead = 10")))
-    previous = dict.fromkeys(keys(config), Seen(Status.DEAD, None))
+    handler, config, previous = twelve_seen_dead(project, server)
     results = asyncio.run(run_probes(config, clock, lag=lag_of(1.0), previous=previous))
     server.clear()
     assert handler.peak == 12
@@ -361,14 +367,7 @@ def test_serve_counts_a_replica_known_to_be_slow_only_while_it_starts(
 ) -> None:
     """As `test_replicas_known_to_be_slow_are_counted_only_while_they_start`, for a
     poll node's round in `statusgen serve` (a gate shared by every node)."""
-    handler = InFlight(12, 2.0)
-    server.clear()
-    for n in range(12):
-        server.expect_request(f"/s/{n}").respond_with_handler(handler)
-    urls = ", ".join(f'"{server.url_for(f"/s/{n}")}"' for n in range(12))
-    text = one_at_a_time_text(urls).replace("concurrency = 1", "concurrency = 16")
-    config = load_config(project(text.replace("delay_dead = 2", "delay_dead = 10")))
-    last_round = dict.fromkeys(keys(config), Seen(Status.DEAD, None))
+    handler, config, last_round = twelve_seen_dead(project, server)
     # A probe counts for its whole request; the loop always lags.
     results = node_round(config, clock, last_round, lambda: Gate(16, lag=lag_of(1.0), hold=10.0))
     server.clear()
