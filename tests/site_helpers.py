@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+from statusgen import resources
 from statusgen.config import Config, load_config
 from statusgen.history import open_store, pass_record
 from statusgen.run import evaluate_results
+from statusgen.site import cache
 from statusgen.status import ProbeResult, Status
 
 from .conftest import T0, write_project
@@ -263,3 +265,13 @@ def html_errors(text: str) -> list[str]:
     parser.close()
     left = [tag for tag in parser.stack if tag not in StrictHTML.OPTIONAL_END]
     return parser.errors + ([f"unclosed {left}"] if left else [])
+
+
+def editable_theme(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the default theme at `tmp_path / "theme"`, which builds read (and the
+    build cache digests as the default theme) instead of statusgen's, to edit."""
+    theme = tmp_path / "theme"
+    shutil.copytree(resources.theme_dir(), theme)
+    monkeypatch.setattr(resources, "theme_dir", lambda: theme)
+    monkeypatch.setattr(cache, "theme_dir", lambda: theme)
+    return theme

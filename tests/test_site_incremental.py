@@ -16,7 +16,7 @@ from statusgen.site.cache import pack as pack_pages
 from statusgen.site.cache import unpack
 
 from .conftest import T0
-from .site_helpers import make_fixture, record_pass
+from .site_helpers import editable_theme, make_fixture, record_pass
 
 
 def tree(output: Path) -> dict[str, bytes]:
@@ -117,15 +117,7 @@ def test_a_pack_gives_back_its_pages_and_nothing_when_it_is_not_whole(pages):
 
 
 def test_a_theme_edit_re_renders_exactly_the_pages_that_use_the_template(tmp_path, monkeypatch):
-    import shutil
-
-    from statusgen import resources
-    from statusgen.site import cache
-
-    theme = tmp_path / "theme"
-    shutil.copytree(resources.theme_dir(), theme)
-    monkeypatch.setattr(resources, "theme_dir", lambda: theme)
-    monkeypatch.setattr(cache, "theme_dir", lambda: theme)
+    theme = editable_theme(tmp_path, monkeypatch)
     config = make_fixture(tmp_path / "page")
     build_site(config, T0)
     everything = build_site(config, T0).cached

@@ -4,15 +4,13 @@ and always the bytes of a full build."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 
-from statusgen import resources
 from statusgen.history import open_store
 from statusgen.site import build_site, cache, reuse
 
 from .conftest import T0
-from .site_helpers import make_fixture, record_pass
+from .site_helpers import editable_theme, make_fixture, record_pass
 from .test_site_incremental import both_ways
 
 KINDS = ("rss.xml", "atom.xml", "maintenance.ics")
@@ -71,10 +69,7 @@ def test_a_new_statusgen_or_library_makes_every_feed_and_calendar_again(tmp_path
 def test_a_feed_template_edit_makes_those_feeds_again_and_an_override_is_never_kept(
     tmp_path, monkeypatch
 ):
-    theme = tmp_path / "theme"
-    shutil.copytree(resources.theme_dir(), theme)
-    monkeypatch.setattr(resources, "theme_dir", lambda: theme)
-    monkeypatch.setattr(cache, "theme_dir", lambda: theme)
+    theme = editable_theme(tmp_path, monkeypatch)
     config = make_fixture(tmp_path / "page")
     build_site(config, T0)
     report, incremental, full = both_ways(config, T0)

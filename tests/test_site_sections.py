@@ -25,7 +25,7 @@ from statusgen.site.pages import Assets, PageRenderer, environment, items
 from statusgen.status import Status
 
 from .conftest import T0
-from .site_helpers import make_fixture
+from .site_helpers import editable_theme, make_fixture
 
 REFERENCE = Path(__file__).resolve().parent / "reference" / "_node_pass.html"
 
@@ -149,9 +149,6 @@ def test_node_pages_share_their_shell_yet_read_as_rendered_whole(tmp_path, monke
     joined in Python; each page is what node.html and _node_pass.html rendered whole for
     its node write, labels to escape and locations included. A default node.html that
     reads more of the node than its label is rendered per node."""
-    from statusgen import resources
-    from statusgen.site import cache as cache_module
-
     config = make_fixture(tmp_path / "site")
     snapshot, _ = snapshot_at(config, T0)
     labels = ("", "Label & <co> \"q\" 'a'", "nul\x00label")
@@ -162,10 +159,7 @@ def test_node_pages_share_their_shell_yet_read_as_rendered_whole(tmp_path, monke
     # One shell per service and listed items: a node under another label shares it.
     assert 0 < len(cache.new) <= nodes < len(pages)
 
-    theme = tmp_path / "theme"
-    shutil.copytree(resources.theme_dir(), theme)
-    monkeypatch.setattr(resources, "theme_dir", lambda: theme)
-    monkeypatch.setattr(cache_module, "theme_dir", lambda: theme)
+    theme = editable_theme(tmp_path, monkeypatch)
     node_html = (theme / "node.html").read_text()
     (theme / "node.html").write_text(node_html.replace("{{ node_pass", "{{ node.id }}{{ node_pass"))
     pages = list(_node_pages(environment(), snapshot, labels=labels))
