@@ -17,8 +17,8 @@ from statusgen.site import build_site
 from .conftest import T0
 from .site_helpers import FIXTURE_CONFIG, make_fixture, record_pass
 from .test_site_incremental import both_ways
+from .test_site_seriescache import NODES, settle
 
-NODES = 4
 RAW = ("samples", "main")
 
 
@@ -37,14 +37,6 @@ def uneven_pass(config, at):
     path.write_bytes(
         b"".join(lines[:-1]) + head + b'"web/site/eu-2":["h",%d]' % (int(number) + 100) + rest
     )
-
-
-def settle(config, start=T0):
-    """A build at `start` (filling the cache), then a pass 5 minutes later: its time."""
-    build_site(config, start)
-    now = start + timedelta(minutes=5)
-    record_pass(config, open_store(config), now)
-    return now
 
 
 def test_rebuilds_extend_every_chart_with_the_new_passes(tmp_path):

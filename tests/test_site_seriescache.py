@@ -18,10 +18,10 @@ from .test_site_incremental import both_ways
 NODES = 4  # the fixture's: web/site, web/docs, api/rest, api/workers
 
 
-def settle(config):
-    """A build at T0 (filling the cache), then one pass later: (that pass's time)."""
-    build_site(config, T0)
-    now = T0 + timedelta(minutes=5)
+def settle(config, start=T0):
+    """A build at `start` (filling the cache), then a pass 5 minutes later: its time."""
+    build_site(config, start)
+    now = start + timedelta(minutes=5)
     record_pass(config, open_store(config), now)
     return now
 
