@@ -100,16 +100,13 @@ def rows_and_latency(
     days: Sequence[tuple[date, Mapping[str, list]]], key: str, keys: Sequence[str]
 ) -> tuple[list[tuple[date, list | None]], list[tuple[date, int | None, int | None]]]:
     """For each (day, that day's rows) of `days`: (day, the row of `key` or None) and
-    (day, *`latency_of`(rows, `keys`)), in one walk that reads the latency of DayRows in
-    place (a full build asks it of 90 days of every node)."""
+    (day, *`latency_of`(rows, `keys`)), in one walk (a full build asks it of 90 days of
+    every node)."""
     found: list[tuple[date, list | None]] = []
     latency: list[tuple[date, int | None, int | None]] = []
     for day, rows in days:
         found.append((day, rows.get(key)))
-        if type(rows) is DayRows:
-            latency.append((day, *_compact_latency(rows._slots, rows._values, keys)))
-        else:
-            latency.append((day, *latency_of(rows, keys)))
+        latency.append((day, *latency_of(rows, keys)))
     return found, latency
 
 
