@@ -106,9 +106,7 @@ class _Writer:
         if target is None:
             target = self._folder(parent)
         had = self.found[parent].pop(name, None) if self.wanted is not None else None
-        source = self.old.get(parent, -1) if self.old.get("") is not None else None
-        if source == -1:
-            source = self._old_folder(parent)
+        source = self._old_folder(parent) if self.old.get("") is not None else None
         lent = _same_file(source, name, data) if source is not None else None
         if lent is not None and had is not None and had == (lent.st_ino, FILE):
             here = os.stat(name, dir_fd=target, follow_symlinks=False)
