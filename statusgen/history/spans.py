@@ -24,8 +24,8 @@ def day_row(column: Column, spans: list[tuple[int, int]]) -> list | None:
         return None
     checks, healthy, sick = len(codes), codes.count(_HEALTHY), codes.count(_SICK)
     if type(column.ms) is array:  # sorted in C; NO_MS (no latency) sorts first
-        ms = column.ms[spans[0][0] : spans[0][1]] if len(spans) == 1 else array("q")
-        for a, b in spans if len(spans) > 1 else ():
+        ms = array("q")
+        for a, b in spans:
             ms += column.ms[a:b]
         if ms[0] == ms[-1] == NO_MS and ms.count(NO_MS) == checks:
             values = []  # nodes, services, the page: no latency, nothing to sort
