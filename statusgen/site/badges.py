@@ -97,7 +97,7 @@ def svg(label: str, message: str, color: str) -> str:
     """A flat badge: grey label on the left, coloured message on the right."""
     fill = COLORS.get(color, color)
     message_e, width = _message(message)
-    left, right = round(_width(label)) + 10, width + 10
+    left, right = text_width(label) + 10, width + 10
     total = left + right
     label_e = escape(label)
     title = f"{label_e}: {message_e}"  # escaping works character by character
