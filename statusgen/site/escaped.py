@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from markupsafe import escape
 
+from statusgen.site.i18n import remember
+
 _SEEN: dict[str, str] = {}
 LIMIT = 50_000  # a server keeps the module: bounded
 
@@ -20,7 +22,5 @@ def escaped(value: str) -> str:
     to a plain text shares its entry, so it is escaped too (pass plain text only)."""
     found = _SEEN.get(value)
     if found is None:
-        if len(_SEEN) >= LIMIT:
-            _SEEN.clear()
-        found = _SEEN[value] = str(escape(str(value)))
+        found = remember(_SEEN, value, str(escape(str(value))), LIMIT)
     return found
