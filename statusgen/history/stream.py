@@ -4,6 +4,7 @@ time, never holding a decoded day."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from statusgen.history.columns import Columns
@@ -27,13 +28,10 @@ def fold_lines(
         return Columns(line for line in store.read_days(days, since) if line["t"] <= until)
     columns = Columns()
     for day, path, limit in sources:
-        floor = (since or {}).get(day, "").encode()
-
-        def take(raw: bytes, day: str = day, floor: str = floor.decode()) -> bool:
-            return columns.take(raw, day, until, floor)
-
+        floor = (since or {}).get(day, "")
+        take = partial(columns.take, day=day, until=until, since=floor)
         # The lines `take` leaves come in file order: folded as they come, order holds.
-        for line in store.file_lines(path, day, late_after=limit, since=floor, take=take):
+        for line in store.file_lines(path, day, late_after=limit, since=floor.encode(), take=take):
             if line["t"] <= until:
                 columns.add(line, checked=True)
     columns.settle()
