@@ -45,10 +45,9 @@ class SealedRows:
         self.hits = 0
         self.changed = False
         self._pack: dict[str, tuple[list[int], int, int, int]] | None = None
-        self._tables: list[tuple[str, ...]] = []
+        self._tables: list[dict[str, int]] = []
         self._blob = memoryview(b"")
         self._new: dict[str, Entry] = {}
-        self._slots: dict[tuple[str, ...], dict[str, int]] = {}
 
     def rows(self, store: Store, day: str) -> Mapping[str, list] | None:
         """`store.sealed_rows(day)`, from the pack when it holds that very file's."""
@@ -75,14 +74,7 @@ class SealedRows:
         _, table, offset, size = found
         values = array("i")
         values.frombytes(self._blob[offset : offset + size])
-        return DayRows(self._table(self._tables[table]), values)
-
-    def _table(self, keys: tuple[str, ...]) -> dict[str, int]:
-        """The key-to-slot table of `keys`, one for all the days that have those keys."""
-        slots = self._slots.get(keys)
-        if slots is None:
-            slots = self._slots[keys] = {key: slot for slot, key in enumerate(keys)}
-        return slots
+        return DayRows(self._tables[table], values)
 
     def _entries(self) -> dict[str, tuple[list[int], int, int, int]]:
         """The pack's days (file identity, table, offset, size), read once; none when it
@@ -97,7 +89,8 @@ class SealedRows:
                 found = loads(head)
                 if found["format"] != self.digest:
                     return self._pack
-                tables = [tuple(keys) for keys in found["tables"]]
+                # a key-to-slot table each, one for all the days that have those keys
+                tables = [{key: slot for slot, key in enumerate(keys)} for keys in found["tables"]]
                 days = {
                     day: (list(ident), int(table), int(offset), int(size))
                     for day, (ident, table, offset, size) in found["days"].items()
@@ -117,7 +110,7 @@ class SealedRows:
         if not self.used or not (self.changed or set(kept) - self.used):
             return
         entries: dict[str, Entry] = {
-            day: (ident, self._tables[table], bytes(self._blob[offset : offset + size]))
+            day: (ident, tuple(self._tables[table]), bytes(self._blob[offset : offset + size]))
             for day, (ident, table, offset, size) in kept.items()
             if day in self.used and day not in self._new
         }
