@@ -36,6 +36,23 @@ def unseal(entry: bytes) -> bytes | None:
     return data
 
 
+def read_entry(path: Path) -> bytes | None:
+    """The data of the cache entry (`seal`) at `path`, or None when it is missing,
+    unreadable or not whole."""
+    try:
+        return unseal(path.read_bytes())
+    except OSError:
+        return None
+
+
+def write_entry(path: Path, data: bytes) -> None:
+    """Keep `data` at `path` as a cache entry: sealed, replaced whole, not flushed (a
+    crash may tear it; `read_entry` then says None). A cache that cannot be written
+    only costs the next build time, so a failure is ignored."""
+    with contextlib.suppress(OSError):
+        write_atomic(path, seal(data), mode=0o600, sync=False)
+
+
 def stat_digest(paths: Iterable[Path], *parts: str, root: Path | None = None) -> str:
     """A SHA-256 of `parts` and of each of `paths` by name (relative to `root` when
     given), size and mtime: code known without reading it, for the key of a cache (an

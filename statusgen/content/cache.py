@@ -44,7 +44,7 @@ from typing import Any
 from statusgen.config import Config
 from statusgen.content.models import Announcement, Incident, Maintenance, Update
 from statusgen.content.vocabulary import MAX_CONTENT_BYTES
-from statusgen.files import seal, stat_digest, unseal, write_atomic
+from statusgen.files import read_entry, stat_digest, write_entry
 
 FILE = "content.json"
 FORMAT = 1
@@ -116,10 +116,10 @@ class ContentCache:
 
     def _stored(self) -> dict[str, list[Any]]:
         assert self.file is not None
+        data = read_entry(self.file)
         try:
-            data = unseal(self.file.read_bytes())
             found = json.loads(data) if data is not None else None
-        except (OSError, ValueError):
+        except ValueError:
             return {}
         if type(found) is dict and found.get("key") == self.key:
             entries = found.get("files")
@@ -170,8 +170,7 @@ class ContentCache:
             return
         document = {"key": self.key, "files": self.used}
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-        with contextlib.suppress(OSError):
-            write_atomic(self.file, seal(data), mode=0o600, sync=False)
+        write_entry(self.file, data)
 
 
 def encode(item: Item) -> list[Any]:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from statusgen.files import seal, stat_digest, unseal, write_atomic
+from statusgen.files import read_entry, seal, stat_digest, write_atomic
 from statusgen.history import packed
 from statusgen.history.columns import Columns
 from statusgen.history.lines import loads
@@ -256,10 +256,7 @@ class RawCache:
         return None if index is None else identity(index)
 
     def _stored(self, day: str) -> FileIndex | None:
-        try:
-            data = unseal((self.folder / f"{day}.idx").read_bytes())
-        except OSError:
-            return None
+        data = read_entry(self.folder / f"{day}.idx")
         return None if data is None else FileIndex.loads(data)  # None: torn by a crash
 
     def save(self) -> None:

@@ -24,7 +24,7 @@ from array import array
 from collections.abc import Mapping
 from pathlib import Path
 
-from statusgen.files import seal, unseal, write_atomic
+from statusgen.files import read_entry, seal, write_atomic
 from statusgen.history.lines import loads
 from statusgen.history.rows import WIDTH, DayRows
 from statusgen.history.store import Store
@@ -82,7 +82,7 @@ class SealedRows:
         if self._pack is None:
             self._pack = {}
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
-                data = unseal((self.folder / PACK).read_bytes())
+                data = read_entry(self.folder / PACK)
                 if data is None:
                     return self._pack
                 head, _, blob = data.partition(b"\n")

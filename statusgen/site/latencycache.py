@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from statusgen.clock import iso
-from statusgen.files import seal, unseal, write_atomic
+from statusgen.files import read_entry, write_entry
 from statusgen.history.dayrows import parse_time
 from statusgen.site.cache import code_digest
 from statusgen.site.latency import LATENCY_HOURS, Points, node_latency
@@ -95,7 +95,7 @@ class LatencyCache:
                 self._load(raw, floor)
 
     def _load(self, raw: RawCache, floor: str) -> None:
-        data = unseal(self.path.read_bytes())
+        data = read_entry(self.path)
         if data is None:  # torn by a crash (written without fsync)
             return
         head, _, blob = data.partition(b"\n")
@@ -244,8 +244,7 @@ class LatencyCache:
             "nodes": nodes,
         }
         data = orjson.dumps(head) + b"\n" + b"".join(blobs)
-        with contextlib.suppress(OSError):
-            write_atomic(self.path, seal(data), mode=0o600, sync=False)
+        write_entry(self.path, data)
 
 
 def joined(head: Sequence[tuple[str, str]], tail: Sequence[tuple[str, str]]) -> Changes:

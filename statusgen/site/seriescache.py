@@ -28,7 +28,6 @@ nothing from it.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -37,7 +36,7 @@ from pathlib import Path
 import orjson
 
 from statusgen.config import Config
-from statusgen.files import seal, unseal, write_atomic
+from statusgen.files import read_entry, write_entry
 from statusgen.history import HistoryView, RawCache
 from statusgen.history.dayrows import iso_windows
 from statusgen.history.settled import settled_days
@@ -197,7 +196,7 @@ class SeriesCache:
 
     def _load(self) -> None:
         try:
-            data = unseal(self.path.read_bytes())
+            data = read_entry(self.path)
             if data is None:  # torn by a crash (written without fsync)
                 return
             found = orjson.loads(data)
@@ -270,5 +269,4 @@ class SeriesCache:
             data = orjson.dumps(document)
         except TypeError:  # a latency past 64 bits (a hand-made line): not kept
             return
-        with contextlib.suppress(OSError):
-            write_atomic(self.path, seal(data), mode=0o600, sync=False)
+        write_entry(self.path, data)
