@@ -292,6 +292,44 @@ def test_serve_orders_a_poll_node_s_round_by_its_last_round(
     assert handler.paths[5] == "/d" and sorted(handler.paths[6:9]) == ["/a", "/b", "/c"]
 
 
+def test_serve_orders_a_poll_node_s_first_round_by_the_history_s_latest_pass(
+    tmp_path: Path, server: HTTPServer, clock: FixedClock
+) -> None:
+    """A restarted server has no round of its own yet: its first round goes by the pass
+    the history holds (d timed out, b was slow), as `statusgen run` does."""
+    handler = SlowD(0.0, slow=0, rounds_done=4)
+    server.clear()
+    for name in "abcd":
+        server.expect_request(f"/{name}").respond_with_handler(handler)
+    urls = ", ".join(f'"{server.url_for(f"/{name}")}"' for name in "abcd")
+    config = make_project(tmp_path, one_at_a_time_text(urls).replace("retry = 1", "retry = 0"))
+    a, b, c, d = keys(config)
+    record_pass(
+        config,
+        [
+            _result(a, Status.HEALTHY, 0.002, clock),
+            _result(b, Status.SICK, 0.4, clock),
+            _result(c, Status.HEALTHY, 0.003, clock),
+            _result(d, Status.DEAD, None, clock),
+        ],
+        clock,
+    )
+    directory = state_dir(config)
+    live = LiveState(config, started=clock())
+    scheduler = Scheduler(ServerContext(config, clock, live, ReporterToken(directory), directory))
+
+    async def main() -> None:
+        await scheduler.start()
+        try:
+            assert await asyncio.to_thread(handler.done.wait, 30)  # the first round answered
+        finally:
+            await scheduler.stop()
+
+    asyncio.run(main())
+    server.clear()
+    assert handler.paths[:4] == ["/d", "/b", "/c", "/a"]
+
+
 def test_the_agent_orders_a_local_node_s_round_by_its_last_round(
     tmp_path: Path, server: HTTPServer, clock: FixedClock
 ) -> None:

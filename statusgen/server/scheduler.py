@@ -35,7 +35,7 @@ from statusgen.health import Evaluation
 from statusgen.probes import ClientFactory, ClientPool
 from statusgen.probes.limit import Gate, LagProbe, measure_lag
 from statusgen.probes.order import Previous, seen_in
-from statusgen.run import PassOutcome, merged_pass, record_pass, refresh_domain
+from statusgen.run import PassOutcome, merged_pass, previous_pass, record_pass, refresh_domain
 from statusgen.server.context import ServerContext
 from statusgen.server.memory import release_free_memory
 from statusgen.server.polling import probe_node
@@ -103,6 +103,9 @@ class Scheduler:
         # Every poll node's probes share one gate: probe.concurrency at most, fewer while
         # the loop (which also serves reports and pages) lags, as in `statusgen run`.
         gate = self._gate = Gate(config.probe.concurrency, lag=self.lag)
+        # The first round goes by the history's latest pass (as `statusgen run` does);
+        # later rounds by the node's own last round.
+        first = await asyncio.to_thread(previous_pass, config, self.ctx.clock())
         for service, node in config.iter_nodes():
             # With [[locations]] the locations probe poll nodes: the server merges them.
             if (
@@ -112,7 +115,7 @@ class Scheduler:
                 and node.unavailable is None
             ):
                 self._tasks.append(
-                    asyncio.create_task(self._poll(service, node.id, gate), name=node.id)
+                    asyncio.create_task(self._poll(service, node.id, gate, first), name=node.id)
                 )
         self._loops = [
             asyncio.create_task(self._pass_loop(), name="passes"),
@@ -159,12 +162,14 @@ class Scheduler:
 
     # --- loops -------------------------------------------------------------------------
 
-    async def _poll(self, service: Service, node_id: str, gate: Gate) -> None:
+    async def _poll(self, service: Service, node_id: str, gate: Gate, previous: Previous) -> None:
+        """Probe one poll node's replicas round after round, each round starting the
+        slowest replicas of the round before first (`previous`: the history's latest pass
+        for the first round)."""
         node = next(n for n in service.nodes if n.id == node_id)
         metrics = node.metrics(self.ctx.config.metrics)
         loop = asyncio.get_running_loop()
         assert self._pool is not None
-        previous: Previous = {}  # this node's last round: its slowest replicas start first
         while True:
             began = loop.time()
             results = await probe_node(
