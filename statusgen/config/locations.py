@@ -5,14 +5,12 @@ can never be `main` (the single-host writer). Its `name` is public ("Frankfurt")
 runs (`runner`, `runs_on`) and `source_address` are not published.
 """
 
-from __future__ import annotations
-
 import ipaddress
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from statusgen.config.base import Id, Strict
+from statusgen.config.base import Id, Strict, new_list
 from statusgen.validation import shown
 
 # The writer name of `statusgen run` on a single host: no location may take it.
@@ -28,7 +26,7 @@ class Location(Strict):
     name: str = Field(min_length=1, max_length=64, description="public name, e.g. Frankfurt")
     runner: Runner = Field("github", description="github | self-hosted | external")
     runs_on: list[str] = Field(
-        default_factory=list, description="the workflow job's runs-on labels"
+        default_factory=new_list, description="the workflow job's runs-on labels"
     )
     source_address: str | None = Field(None, description="probe from this local IP address")
 
@@ -52,7 +50,7 @@ class Location(Strict):
             ) from None
 
     @model_validator(mode="after")
-    def _runs_on(self) -> Location:
+    def _runs_on(self) -> Self:
         if any(not label.strip() for label in self.runs_on):
             raise ValueError("runs_on: labels must not be empty")
         if self.runner == "self-hosted" and not self.runs_on:

@@ -1,17 +1,15 @@
 """Services, nodes and replicas, and the per-mode metrics they are judged by."""
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from statusgen.config.base import REPLICA_SCHEMES, Id, Mode, Seconds, Strict
+from statusgen.config.base import REPLICA_SCHEMES, Id, Mode, Seconds, Strict, new_dict, new_list
 from statusgen.config.unset import unset_reason
 from statusgen.config.urls import parse_dns_url
 from statusgen.validation import shown
@@ -76,7 +74,7 @@ class NodeMetrics:
 
 class HttpOptions(Strict):
     method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=new_dict)
     body: str | None = None
     healthy_above: int = Field(200, ge=100, le=599, description="lowest healthy status")
     healthy_below: int = Field(400, ge=101, le=600, description="first unhealthy status")
@@ -86,7 +84,7 @@ class HttpOptions(Strict):
     verify_tls: bool = True
 
     @model_validator(mode="after")
-    def _bounds(self) -> HttpOptions:
+    def _bounds(self) -> Self:
         if self.healthy_above >= self.healthy_below:
             raise ValueError(
                 f"healthy_above ({self.healthy_above}) must be below "
@@ -117,7 +115,7 @@ ConditionText = Annotated[str, AfterValidator(_valid_condition)]
 
 
 @lru_cache(maxsize=4096)
-def _parsed(text: str) -> Condition:
+def _parsed(text: str) -> "Condition":
     from statusgen.conditions import parse_condition
 
     return parse_condition(text)
@@ -146,7 +144,7 @@ class Replica(Strict):
         return {"url": data} if isinstance(data, str) else data
 
     @model_validator(mode="after")
-    def _check_url(self) -> Replica:
+    def _check_url(self) -> Self:
         # Most replicas are plain URLs (10,000 of them in a big location's shard): one
         # regular expression tells, and the full look is for the others.
         label = self.url if plain_url(self.url) else default_label(self.url)
@@ -222,10 +220,10 @@ class Node(Strict):
     mode: Mode = "poll"
     order: int = 0
     link: str | None = None
-    replicas: list[Replica] = Field(default_factory=list)
+    replicas: list[Replica] = Field(default_factory=new_list)
     http: HttpOptions = HttpOptions()
     conditions: list[ConditionText] = Field(
-        default_factory=list, description="Gatus-style conditions judged on every answer"
+        default_factory=new_list, description="Gatus-style conditions judged on every answer"
     )
     tls: TlsOptions = TlsOptions()
     interval: Seconds | None = None
@@ -238,7 +236,7 @@ class Node(Strict):
     tls_expiry_sick_days: ExpiryDays | None = None
 
     @model_validator(mode="after")
-    def _one_body_check(self) -> Node:
+    def _one_body_check(self) -> Self:
         reads = any("BODY" in c.placeholders() for c in self.parsed_conditions)
         if self.http.healthy_match and reads:
             raise ValueError(
@@ -248,7 +246,7 @@ class Node(Strict):
         return self
 
     @property
-    def parsed_conditions(self) -> tuple[Condition, ...]:
+    def parsed_conditions(self) -> tuple["Condition", ...]:
         return tuple(_parsed(text) for text in self.conditions)
 
     _ca_file: Path | None = PrivateAttr(default=None)
@@ -298,7 +296,7 @@ class Service(Strict):
     name: str = Field(min_length=1)
     description: str = Field("", max_length=500, description="help text shown under the name")
     order: int = 0
-    nodes: list[Node] = Field(default_factory=list)
+    nodes: list[Node] = Field(default_factory=new_list)
 
 
 def by_order(items: list[Any]) -> list[Any]:

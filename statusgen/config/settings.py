@@ -1,15 +1,22 @@
 """The page and behaviour sections, and `Config`, the whole file."""
 
-from __future__ import annotations
-
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from statusgen.config.base import DEFAULT_CONFIG, SLUG_PATTERN, Event, Id, Seconds, Strict, Theme
+from statusgen.config.base import (
+    DEFAULT_CONFIG,
+    SLUG_PATTERN,
+    Event,
+    Id,
+    Seconds,
+    Strict,
+    Theme,
+    new_list,
+)
 from statusgen.config.locations import Location, default_quorum
 from statusgen.config.services import Metrics, Node, Service, TlsOptions, by_order
 from statusgen.config.unset import Disabled
@@ -55,7 +62,7 @@ class ExtraPage(Strict):
     name: str = Field(min_length=1)
     description: str = ""
     logo: str | None = None
-    services: list[str] = Field(default_factory=list, description="service or node ids")
+    services: list[str] = Field(default_factory=new_list, description="service or node ids")
     theme: Theme = "dark"
     custom_domain: str | None = None
     enabled: bool = True
@@ -91,7 +98,7 @@ class HistorySettings(Strict):
     aggregate_days: int = Field(400, ge=90, le=3650, description="daily aggregates kept")
 
     @model_validator(mode="after")
-    def _inside_branch(self) -> HistorySettings:
+    def _inside_branch(self) -> Self:
         if self.branch and (Path(self.path).is_absolute() or ".." in Path(self.path).parts):
             raise ValueError(
                 f"history.path: expected a folder inside the data branch (relative, no '..') "
@@ -121,7 +128,7 @@ class Channel(Strict):
 
     name: str | None = None
     url: str = Field(min_length=3)
-    services: list[str] = Field(default_factory=list, description="empty means all")
+    services: list[str] = Field(default_factory=new_list, description="empty means all")
     events: list[Event] = Field(default_factory=lambda: ["dead", "recovered", "location"])
     mention_channel: bool = False
 
@@ -145,15 +152,15 @@ class Hook(Strict):
     )
 
     @model_validator(mode="after")
-    def _check_target(self) -> Hook:
+    def _check_target(self) -> Self:
         if urlsplit(self.target).scheme not in ("http", "https"):
             raise ValueError(f"expected an http:// or https:// target, got {shown(self.target)}")
         return self
 
 
 class NotifySettings(Strict):
-    channels: list[Channel] = Field(default_factory=list)
-    hooks: list[Hook] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=new_list)
+    hooks: list[Hook] = Field(default_factory=new_list)
     dead_after_passes: int = Field(1, ge=1, le=100)
     recovered_after_passes: int = Field(2, ge=1, le=100)
     reminder_interval: Seconds | None = Field(None, description="remind while dead")
@@ -175,7 +182,7 @@ class DomainSettings(Strict):
         " or a static host's name",
     )
     addresses: list[str] = Field(
-        default_factory=list, description="a static host's A/AAAA addresses (apex domains)"
+        default_factory=new_list, description="a static host's A/AAAA addresses (apex domains)"
     )
     apex: bool | None = Field(None, description="an apex domain (default: two labels)")
     verify: bool = Field(True, description="check the records and certificate on each run")
@@ -188,7 +195,7 @@ class DomainSettings(Strict):
     timeout: Seconds = 5
 
     @model_validator(mode="after")
-    def _check_addresses(self) -> DomainSettings:
+    def _check_addresses(self) -> Self:
         try:
             for address in self.addresses:
                 ipaddress.ip_address(address)
@@ -228,7 +235,7 @@ class ServerSettings(Strict):
 
 class Config(Strict):
     page: PageSettings
-    pages: list[ExtraPage] = Field(default_factory=list)
+    pages: list[ExtraPage] = Field(default_factory=new_list)
     metrics: Metrics = Metrics()
     health: HealthSettings = HealthSettings()
     history: HistorySettings = HistorySettings()
@@ -239,8 +246,8 @@ class Config(Strict):
     domain: DomainSettings = DomainSettings()
     tls: TlsOptions = TlsOptions()
     output: str = "output"
-    services: list[Service] = Field(default_factory=list)
-    locations: list[Location] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=new_list)
+    locations: list[Location] = Field(default_factory=new_list)
 
     _path: Path = PrivateAttr(default=DEFAULT_CONFIG)
     _root: Path = PrivateAttr(default=Path("."))

@@ -4,13 +4,12 @@ Unknown keys are errors (a typo must never be silently ignored). Times may be wr
 ISO 8601 strings or YAML timestamps; naive times are UTC; everything is stored in UTC.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from statusgen.config.base import new_list
 from statusgen.content.vocabulary import (  # noqa: F401 (re-exported)
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
@@ -48,7 +47,7 @@ class IncidentFront(Front):
     title: Title
     severity: Severity = "minor"
     status: IncidentStatus | None = None
-    affected: Ids = Field(default_factory=list)
+    affected: Ids = Field(default_factory=new_list)
     started: Timestamp | None = None
     resolved: Timestamp | None = None
     created: Timestamp | None = Field(None, description="when the file was written")
