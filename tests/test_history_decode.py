@@ -110,6 +110,47 @@ def test_a_nodes_rows_and_latency_read_in_one_walk_as_one_by_one():
     assert rows_and_latency(days, "x/y", [])[0][0] == (day, [10, 9, 1, 0, 7, 9])
 
 
+def test_runs_of_compact_days_read_column_by_column_as_day_by_day():
+    # Joined puts consecutive compact days with one key table end to end: a node's rows
+    # and daily latency read from its strided columns are those read day by day.
+    from datetime import date, timedelta
+
+    from statusgen.history.rows import Compactor, Joined, rows_and_latency
+
+    compact = Compactor()
+    first = date(2026, 11, 1)
+    days = []
+    for i in range(7):
+        rows = {
+            "a/b/c": [288, 288, 0, 0, 120 + i, 300 + i],
+            "a/b/d": [288, 200, 0, 88, 95, 410 - 100 * (i % 2)],
+            # dead all day on odd days: no mean nor p95 then
+            "a/b/e": [288, 0, 0, 288, None, None] if i % 2 else [288, 288, 0, 0, 7, 8],
+            "a/b": [288, 200, 0, 88, None, None],
+        }
+        if i == 3:
+            days.append((first + timedelta(days=i), {}))  # a day without data
+        elif i == 5:
+            days.append((first + timedelta(days=i), dict(rows)))  # a hand-made day
+        else:
+            days.append((first + timedelta(days=i), compact(rows)))
+    joined = Joined(days)
+    assert [len(dates) for _, dates, _, _ in joined.runs] == [3, 0, 0, 0, 0]  # then 1 a run
+    for key, keys in (
+        ("a/b", ["a/b/c", "a/b/d"]),
+        ("a/b", ["a/b/c", "a/b/d", "a/b/e"]),
+        ("a/b", ["a/b/e"]),
+        ("a/b", ["a/b/e", "a/b/x"]),
+        ("a/b/c", ["a/b/c"]),
+        ("no/ne", []),
+        ("no/ne", ["no/ne/r"]),
+    ):
+        assert rows_and_latency(joined, key, keys) == rows_and_latency(days, key, keys)
+    found, latency = rows_and_latency(joined, "a/b", ["a/b/c", "a/b/e"])
+    assert found[1] == (first + timedelta(days=1), [288, 200, 0, 88, None, None])
+    assert latency[:2] == [(first, 64, 300), (first + timedelta(days=1), 121, 301)]
+
+
 def test_a_pass_line_with_a_list_or_object_for_a_status_or_latency_is_refused(tmp_path):
     # Such a value is not hashable (an entry that is a number has no length): the check
     # raised TypeError, so one bad line stopped every read of its file (a build, a pass)

@@ -38,7 +38,7 @@ from statusgen.history.dayrows import (
 from statusgen.history.locations import Latest, MergePolicy
 from statusgen.history.older import Days, OlderDays, entry_of
 from statusgen.history.rawindex import RawCache
-from statusgen.history.rows import latency_of, rows_and_latency
+from statusgen.history.rows import Joined, latency_of, rows_and_latency
 from statusgen.history.store import Store
 from statusgen.history.stream import fold_lines
 from statusgen.status import Status
@@ -73,6 +73,7 @@ class HistoryView:
         self._parsed: list[datetime] = []
         self._calendars: dict[tuple[date, int], list[tuple[date, str, str]]] = {}
         self._aggregates: dict[tuple[date, int], list[tuple[date, dict[str, list]]]] = {}
+        self._joined: dict[tuple[date, int], Joined] = {}  # the same, as runs (node_days)
         self._latest_older: dict[str, Sample | None] = {}
         # each location's latest entry per replica, and the vote's settings (Store.latest)
         self.locations: Latest = {}
@@ -293,7 +294,10 @@ class HistoryView:
         if iso_windows(exclude):
             latency = [(day, *latency_of(rows, keys)) for day, rows in aggregates]
             return self.day_rows(key, now, days, exclude), latency
-        return rows_and_latency(aggregates, key, keys)
+        joined = self._joined.get((now.date(), days))
+        if joined is None:
+            joined = self._joined[(now.date(), days)] = Joined(aggregates)
+        return rows_and_latency(joined, key, keys)
 
     def aggregates_on(self, today: date, days: int = 90) -> list[tuple[date, dict[str, list]]]:
         """(day, that day's aggregates by key, {} when none) for each of the last `days`

@@ -97,17 +97,92 @@ def _compact_latency(
 
 
 def rows_and_latency(
-    days: Sequence[tuple[date, Mapping[str, list]]], key: str, keys: Sequence[str]
+    days: Sequence[tuple[date, Mapping[str, list]]] | Joined, key: str, keys: Sequence[str]
 ) -> tuple[list[tuple[date, list | None]], list[tuple[date, int | None, int | None]]]:
     """For each (day, that day's rows) of `days`: (day, the row of `key` or None) and
     (day, *`latency_of`(rows, `keys`)), in one walk (a full build asks it of 90 days of
-    every node)."""
+    every node). From `Joined` days, a run of compact days is read column by column."""
     found: list[tuple[date, list | None]] = []
     latency: list[tuple[date, int | None, int | None]] = []
-    for day, rows in days:
-        found.append((day, rows.get(key)))
-        latency.append((day, *latency_of(rows, keys)))
+    for part, dates, slots, values in (
+        days.runs if type(days) is Joined else [(days, [], None, None)]
+    ):
+        if slots is None or values is None:
+            for day, rows in part:
+                found.append((day, rows.get(key)))
+                latency.append((day, *latency_of(rows, keys)))
+            continue
+        stride = len(slots) * WIDTH
+        slot = slots.get(key)
+        if slot is None:
+            found.extend((day, None) for day in dates)
+        else:
+            at = slot * WIDTH
+            columns = [values[at + i :: stride].tolist() for i in range(WIDTH)]
+            columns[4], columns[5] = _nulls(columns[4]), _nulls(columns[5])
+            found.extend(zip(dates, map(list, zip(*columns, strict=True)), strict=True))
+        latency.extend(_run_latency(dates, slots, values, stride, keys))
     return found, latency
+
+
+def _run_latency(
+    dates: list[date], slots: Mapping[str, int], values: array, stride: int, keys: Sequence[str]
+) -> Iterator[tuple[date, int | None, int | None]]:
+    """`latency_of` of each day of a run of compact days, from the `keys`' columns."""
+    at = [slots[key] * WIDTH for key in keys if key in slots]
+    means = [values[a + 4 :: stride].tolist() for a in at]
+    worst = [values[a + 5 :: stride].tolist() for a in at]
+    if len(at) == 1:  # one replica: its own mean and p95 (round(m / 1) == m)
+        return zip(dates, _nulls(means[0]), _nulls(worst[0]), strict=True)
+    if not at:
+        return ((day, None, None) for day in dates)
+    high = _nulls(list(map(max, zip(*worst, strict=True))))  # NONE < 0: the worst known
+    if all(NONE not in column for column in means):  # every replica has a mean every day
+        count = len(at)
+        mean = [round(total / count) for total in map(sum, zip(*means, strict=True))]
+    else:
+        mean = []
+        for day_means in zip(*means, strict=True):
+            known = [m for m in day_means if m != NONE]
+            mean.append(round(sum(known) / len(known)) if known else None)
+    return zip(dates, mean, high, strict=True)
+
+
+def _nulls(values: list) -> list:
+    """`values` with None for NONE."""
+    return [None if v == NONE else v for v in values] if NONE in values else values
+
+
+class Joined:
+    """Days of `(day, rows)` as runs: each run of consecutive compact days that share
+    one key table (every sealed day with the same keys, as a rule) with their arrays put
+    end to end, so a key's row over the run is a strided slice of one array (a few C
+    calls a node instead of a lookup and a slice a day); other days are runs of one."""
+
+    __slots__ = ("runs",)
+
+    def __init__(self, days: Sequence[tuple[date, Mapping[str, list]]]) -> None:
+        self.runs: list[tuple[list, list[date], Mapping[str, int] | None, array | None]] = []
+        i = 0
+        while i < len(days):
+            rows = days[i][1]
+            j = i + 1
+            if type(rows) is DayRows:
+                while (
+                    j < len(days)
+                    and type(days[j][1]) is DayRows
+                    and days[j][1]._slots is rows._slots  # type: ignore[attr-defined]
+                ):
+                    j += 1
+            if j - i > 1:
+                values = array("i")
+                for _, more in days[i:j]:
+                    values.extend(more._values)  # type: ignore[attr-defined]
+                dates = [day for day, _ in days[i:j]]
+                self.runs.append((list(days[i:j]), dates, rows._slots, values))  # type: ignore[attr-defined]
+            else:
+                self.runs.append((list(days[i:j]), [], None, None))
+            i = j
 
 
 class Compactor:
