@@ -12,7 +12,8 @@ Rendering does make cycles (template contexts), so the collector runs then; but 
 its full collections walked the snapshot and the history view too, some million objects
 that outlive the rendering. `collector_frozen` moves every object alive at its start out
 of the collector's sight (`gc.freeze`) until it ends: collections during rendering walk
-only what rendering made.
+only what rendering made. A build enters it while the collector is still paused: else
+the first collection after the pause walks every object the pause let pile up.
 
 Threads share the collector (the server builds in worker threads): the first pause
 switches it off, the last one to end switches it back on, and only if it was on; the

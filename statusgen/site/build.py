@@ -9,6 +9,7 @@ place and a reader never sees half a site.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -92,13 +93,17 @@ def build_site(
     # `--full` reads the raw files the ordinary way: a second way to the same bytes.
     raw = None if full else RawCache(state / CACHE_FOLDER / "raw")
     kept = SeriesCache(state / CACHE_FOLDER, read=not full)
-    with remembered(cache.markdown()), kept_content(state / CACHE_FOLDER, read=not full):
-        snapshot, warnings = snapshot_at(config, now, live, raw, kept)
-    if raw is not None:
-        raw.finish()  # the raw and sealed days this build decoded, for the next one
-    kept.save()  # the nodes' series over the settled days
-    # Collections while rendering walk only what rendering makes (history/gcpause.py).
-    with collector_frozen():
+    with ExitStack() as frozen:
+        with collector_paused():
+            with remembered(cache.markdown()), kept_content(state / CACHE_FOLDER, read=not full):
+                snapshot, warnings = snapshot_at(config, now, live, raw, kept)
+            if raw is not None:
+                raw.finish()  # the raw and sealed days this build decoded, for the next one
+            kept.save()  # the nodes' series over the settled days
+            # Collections while rendering walk only what rendering makes: what the history
+            # and the snapshot made is frozen before the collector runs again, or its first
+            # collection walks all of it (history/gcpause.py).
+            frozen.enter_context(collector_frozen())
         assets, asset_files = resolve_assets(config)
         documents = api_documents(snapshot)
         files = site_files(snapshot, assets, documents=documents, cache=cache, kept=kept_files)
