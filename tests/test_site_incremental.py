@@ -234,3 +234,25 @@ def test_cache_entries_are_not_synced_and_a_torn_one_is_rendered_again(tmp_path,
         assert incremental == full
         build_site(config, T0)  # the full build left the node pages' shells out
         assert build_site(config, T0).cached == everything
+
+
+def test_settled_days_pieces_follow_an_incident_edit_on_a_settled_day(tmp_path):
+    config = make_fixture(tmp_path)
+    store = open_store(config)
+    build_site(config, T0)
+    now = T0 + timedelta(minutes=5)
+    record_pass(config, store, now)
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    assert report.pieces > 0  # bars of the settled days taken from the build cache
+    pieces = tmp_path / ".statusgen" / "build-cache" / "fragments.json"
+    kept = pieces.stat().st_mtime_ns
+    assert build_site(config, now, full=True).pieces == 0
+    assert pieces.stat().st_mtime_ns == kept  # `--full` keeps none
+    # The incident of 2026-11-22 (a settled day) renamed: its days' cells change.
+    edited = tmp_path / "config" / "incidents" / "2026-11-22-site-errors.md"
+    edited.write_text(edited.read_text().replace("Landing page errors", "Landing page fault"))
+    report, incremental, full = both_ways(config, now)
+    assert incremental == full
+    pages = [html for path, html in incremental.items() if path.startswith("nodes/")]
+    assert any(b"Landing page fault" in html for html in pages)

@@ -25,7 +25,9 @@ templates the project overrides are never taken from the cache (an override may 
 anything). `statusgen build --full` reads nothing from it (and refills it, but for node
 shells: a full build renders them without keeping them). Whatever a build did not use is removed
 from the cache at its end, so it holds one build's pages. The raw passes decoded by the
-build before are kept beside it, in `raw/` (statusgen.history.rawindex).
+build before are kept beside it, in `raw/` (statusgen.history.rawindex), and the
+settled days' part of each node's bars and daily chart in `fragments.json`
+(statusgen.site.fragments).
 
 The pages are one file, `pages.pack` (a JSON list of keys and lengths on its first line,
 then the pages one after the other, sealed as a whole): a build that changed none of

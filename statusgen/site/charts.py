@@ -324,7 +324,8 @@ def daily_chart(
     height: int = 60,
 ) -> Markup:
     """Daily mean and p95 response times over the bar's days, with a legend and the
-    period's average (of the daily means) and peak (the highest daily p95)."""
+    period's average (of the daily means) and peak (the highest daily p95). A rebuild
+    draws only the days after the settled ones (`daily_part`, `daily_end`)."""
     if not rows:
         return Markup(f'<p class="chart none">{t.html["no_latency"]}</p>')
     _, means, p95s = zip(*rows, strict=True)
@@ -337,8 +338,89 @@ def daily_chart(
     dots = len(known_means) <= FEW_POINTS
     body = _path(*_known(p95s, top, width, height), dots, "p95")
     body += _path(*_known(means, top, width, height), dots)
-    figures = _figures(t, "daily_chart_figures", avg=sum(known_means) / len(known_means), peak=peak)
+    return _daily_figure(body, top, sum(known_means) / len(known_means), peak, t, width, height)
+
+
+def _daily_figure(
+    body: str, top: int, avg: float, peak: float, t: Messages, width: int, height: int
+) -> Markup:
+    figures = _figures(t, "daily_chart_figures", avg=avg, peak=peak)
     mean_key, p95_key = t.html["chart_mean"], t.html["chart_p95"]
     legend = f"<span class=key>{mean_key}</span> <span class='key p95'>{p95_key}</span> · "
     caption = Markup(f"{legend}{figures}")  # not legend + figures: Markup's __radd__ escapes
     return _figure(_svg(width, height, body, wide=True), top, t, caption, True)
+
+
+def daily_part(
+    rows: Sequence[tuple[date, int | None, int | None]],
+    count: int,
+    width: int = 360,
+    height: int = 60,
+) -> list | None:
+    """What `daily_chart` draws of the first `count` rows (on the scale of all of
+    `rows`), as JSON
+    values: the number of rows, `top`, the sum, number and peak of the known means, the
+    peak of the known p95s, then for each line (p95, mean) its path text up to its last
+    known point, that point and its number of known points. None when a line has no
+    known point there or a value is not an integer (a float sum depends on its order)."""
+    if not 0 < count <= len(rows):
+        return None
+    _, means, p95s = zip(*rows[:count], strict=True)
+    known_means = [v for v in means if v is not None] if None in means else means
+    known_p95s = [v for v in p95s if v is not None] if None in p95s else p95s
+    if not (known_means and known_p95s):
+        return None
+    if {*map(type, known_means), *map(type, known_p95s)} != {int}:
+        return None
+    peaks = [max(known_means), max(known_p95s)]
+    later = [v for _, mean, high in rows[count:] for v in (mean, high) if v is not None]
+    top = nice_top(max(*peaks, *later))
+    xs = _xs(len(rows), width / max(len(rows) - 1, 1))[:count]
+    ys = _scale(top, height).__getitem__
+    lines = []
+    for values, known in ((p95s, known_p95s), (means, known_means)):
+        kx = (
+            xs if known is values else [x for x, v in zip(xs, values, strict=True) if v is not None]
+        )
+        ky = list(map(ys, known))
+        lines.append([_line(kx, ky), kx[-1], ky[-1], len(kx)])
+    return [len(rows), top, sum(known_means), len(known_means), *peaks, *lines]
+
+
+def daily_end(
+    rows: Sequence[tuple[date, int | None, int | None]],
+    t: Messages,
+    width: int,
+    height: int,
+    count: int,
+    part: list,
+) -> Markup | None:
+    """`daily_chart` of `rows` from the `daily_part` of its first `count` rows, or None
+    when the part does not fit (another number of rows or scale, few points)."""
+    rows_n, top, total, known, mean_peak, p95_peak, p95_line, mean_line = part
+    if rows_n != len(rows) or count >= len(rows):
+        return None
+    tail = rows[count:]
+    _, means, p95s = zip(*tail, strict=True)
+    new_means = [v for v in means if v is not None]
+    new_p95s = [v for v in p95s if v is not None]
+    if known + len(new_means) <= FEW_POINTS:  # drawn with dots
+        return None
+    if not all(type(v) is int for v in (*new_means, *new_p95s)):
+        return None
+    peak = max(mean_peak, p95_peak, *new_means, *new_p95s)
+    if nice_top(peak) != top:
+        return None
+    xs = _xs(len(rows), width / max(len(rows) - 1, 1))[count:]
+    ys = _scale(top, height)
+    body = ""
+    lines = ((p95s, p95_line, " class=p95"), (means, mean_line, ""))
+    for values, (text, last_x, last_y, drawn), css in lines:
+        kx = [last_x, *(x for x, v in zip(xs, values, strict=True) if v is not None)]
+        ky = [last_y, *map(ys.__getitem__, (v for v in values if v is not None))]
+        if drawn + len(kx) - 1 > 1:
+            steps = _line(kx, ky).partition("l")[2]
+            gap = " " if drawn > 1 and steps else ""
+            body += f'<path{css} d="{text}{gap}{steps}"/>'
+    avg = (total + sum(new_means)) / (known + len(new_means))
+    return _daily_figure(body, top, avg, peak, t, width, height)

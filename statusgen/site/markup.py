@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
-from operator import is_, itemgetter
+from operator import add, is_, itemgetter
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -26,6 +26,7 @@ from statusgen.site.series import Bar, Note
 from statusgen.status import Status
 
 if TYPE_CHECKING:
+    from statusgen.site.fragments import Fragments
     from statusgen.site.snapshot import NodeState
 
 WINDOW_KEYS = ("24h", "7d", "30d", "90d")
@@ -117,6 +118,7 @@ def uptime_bar(
     name: str,
     index: NoteIndex | None = None,
     memo: dict[int, Cell] | None = None,
+    settled: tuple[int, list] | None = None,
 ) -> Markup:
     """The 90-day bar, oldest day first: one picture (`role=img`) named by its summary,
     its days `<p>` elements (the shortest tag that closes itself: a page may hold 4,500).
@@ -128,8 +130,65 @@ def uptime_bar(
     Each day's cell is kept by Bar (by id; the entry holds the Bar, so no other object
     takes its id meanwhile): detailed ones in `memo` for the next bars in the same
     locale, compact ones in `index` (their note numbers are its own). Nodes share the
-    Bars of days with the same counts, so a bar is mostly cells looked up in C."""
+    Bars of days with the same counts, so a bar is mostly cells looked up in C.
+
+    `settled`: the number of first days drawn before and their `bar_part`; only the
+    days after them are drawn (cells with notes of a compact bar too: their numbers are
+    the page's)."""
     table = index.cells if index is not None else {} if memo is None else memo
+    if settled is None:
+        cells = _cells(bars, t, index, table)
+        classes = list(map(itemgetter(1), cells))
+        counts = (classes.count("d"), classes.count("s"), classes.count("m"), classes.count("n"))
+        days = "".join(map(itemgetter(2), cells))
+    else:
+        count, (kept, texts, positions) = settled
+        out = [texts[0]]
+        for position, text in zip(positions, texts[1:], strict=True):
+            bar = bars[position]
+            cell = table.get(id(bar))
+            if cell is None or cell[0] is not bar:
+                cell = _cell(bar, t, index, table)
+            out += (cell[2], text)
+        cells = _cells(bars[count:], t, index, table)
+        classes = list(map(itemgetter(1), cells))
+        new = (classes.count("d"), classes.count("s"), classes.count("m"), classes.count("n"))
+        counts = tuple(map(add, kept, new))
+        days = "".join(out) + "".join(map(itemgetter(2), cells))
+    end = bars[-1].day.isoformat() if bars else ""
+    label = _SUMMARIES.get((counts, len(bars), name, t.lang))
+    if label is None:
+        summary = bar_summary(dict(zip("dsmn", counts, strict=True)), len(bars), t, name)
+        label = remember(_SUMMARIES, (counts, len(bars), name, t.lang), escaped(summary), 20_000)
+    return Markup(f'<div class=bar role=img data-end={end} aria-label="{label}">{days}</div>')
+
+
+def bar_part(
+    bars: Sequence[Bar], t: Messages, index: NoteIndex | None, memo: dict[int, Cell]
+) -> list:
+    """What `uptime_bar` draws of `bars` (a bar's first days), as JSON values: the count
+    of days of each class (d, s, m, n), the cells' text split at each compact cell with
+    notes, and those cells' positions."""
+    table = index.cells if index is not None else memo
+    cells = _cells(bars, t, index, table)
+    classes = list(map(itemgetter(1), cells))
+    counts = [classes.count("d"), classes.count("s"), classes.count("m"), classes.count("n")]
+    if index is None:
+        return [counts, ["".join(map(itemgetter(2), cells))], []]
+    texts, positions, start = [], [], 0
+    for position, bar in enumerate(bars):
+        if bar.notes:
+            texts.append("".join([cell[2] for cell in cells[start:position]]))
+            positions.append(position)
+            start = position + 1
+    texts.append("".join([cell[2] for cell in cells[start:]]))
+    return [counts, texts, positions]
+
+
+def _cells(
+    bars: Sequence[Bar], t: Messages, index: NoteIndex | None, table: dict[int, Cell]
+) -> list[Cell]:
+    """The cell of each of `bars`: kept ones looked up, the others drawn (in order)."""
     cells = list(map(table.get, map(id, bars)))
     if None in cells:  # days not drawn before (a node's today, mostly): those alone
         with suppress(ValueError):  # no day left to draw
@@ -142,15 +201,24 @@ def uptime_bar(
             cell if cell[0] is bar else _cell(bar, t, index, table)
             for bar, cell in zip(bars, cells, strict=True)
         ]
-    classes = list(map(itemgetter(1), cells))
-    counts = (classes.count("d"), classes.count("s"), classes.count("m"), classes.count("n"))
-    end = bars[-1].day.isoformat() if bars else ""
-    label = _SUMMARIES.get((counts, len(bars), name, t.lang))
-    if label is None:
-        summary = bar_summary(dict(zip("dsmn", counts, strict=True)), len(bars), t, name)
-        label = remember(_SUMMARIES, (counts, len(bars), name, t.lang), escaped(summary), 20_000)
-    days = "".join(map(itemgetter(2), cells))
-    return Markup(f'<div class=bar role=img data-end={end} aria-label="{label}">{days}</div>')
+    return cells
+
+
+def _fits(part: object, count: int) -> bool:
+    """Whether `part` (read from the build cache) is a `bar_part` of `count` days."""
+    if type(part) is not list or len(part) != 3:
+        return False
+    counts, texts, positions = part
+    return (
+        type(counts) is list
+        and len(counts) == 4
+        and all(type(n) is int for n in counts)
+        and type(texts) is list
+        and type(positions) is list
+        and len(texts) == len(positions) + 1
+        and all(type(text) is str for text in texts)
+        and all(type(n) is int and 0 <= n < count for n in positions)
+    )
 
 
 # A bar's escaped summary by its counts, days, name and locale: a node's bar is drawn
@@ -198,6 +266,7 @@ class Helpers:
         self._data: dict[int, Markup] = {}  # see page_data
         self._whens: dict[datetime, Markup] = {}  # see when
         self._healths: dict[Status | None, Markup] = {}  # see health
+        self.fragments: Fragments | None = None  # settled days' pieces (site/fragments.py)
 
     def pill(self, impact: Impact) -> Markup:
         value = impact.state
@@ -275,7 +344,7 @@ class Helpers:
             out.append(f"<p class=reps>{spans}</p>\n")
         series = node.series
         out.append(
-            f"{self.bar(series.bars, node.label)}\n{self.uptimes(series.uptime)}\n"
+            f"{self.bar(series.bars, node.label, node=node.key)}\n{self.uptimes(series.uptime)}\n"
             f"{self.chart(series.latency)}\n</li>\n"
         )
         return "".join(out)
@@ -287,14 +356,30 @@ class Helpers:
         key, names = node.no_data_note
         return Markup(f"<p class=help>{escape(self.t(key, names=names))}</p>\n")
 
-    def bar(self, bars: Sequence[Bar], name: str, detailed: bool = False) -> Markup:
-        """A bar; `detailed` (a node's or service's own page) carries each day's text."""
+    def bar(self, bars: Sequence[Bar], name: str, detailed: bool = False, node: str = "") -> Markup:
+        """A bar; `detailed` (a node's or service's own page) carries each day's text.
+        `node`: the node's key, whose settled days' cells may be kept (`fragments`)."""
         key = ("bar", id(bars), name, detailed)
         self._compact = self._compact or not detailed
         if key not in self._cache:
             index = None if detailed else self.notes
-            self._cache[key] = uptime_bar(bars, self.t, name, index, self._cells)
+            settled = self._bar_part(bars, node, index) if node else None
+            self._cache[key] = uptime_bar(bars, self.t, name, index, self._cells, settled)
         return self._cache[key]
+
+    def _bar_part(
+        self, bars: Sequence[Bar], node: str, index: NoteIndex | None
+    ) -> tuple[int, list] | None:
+        """The number of settled days of `bars` and their `bar_part`, kept or drawn."""
+        kept = self.fragments
+        key = kept.key(node, self.t.lang, "bar" if index is None else "row") if kept else None
+        if kept is None or key is None or not 0 < kept.count < len(bars):
+            return None
+        part = kept.get(key)
+        if not _fits(part, kept.count):
+            part = bar_part(bars[: kept.count], self.t, index, self._cells)
+            kept.put(key, part)
+        return kept.count, part
 
     def page_data(self) -> Markup:
         """The strings site.js needs to name days of compact bars, and their notes (on

@@ -11,13 +11,14 @@ once per locale. The template keeps the order of the sections and the locations 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from statusgen.site.charts import daily_chart
+from statusgen.site.charts import daily_chart, daily_end, daily_part
 from statusgen.site.escaped import escaped
 from statusgen.site.i18n import Messages
 from statusgen.site.markup import Helpers, note_text
@@ -86,7 +87,7 @@ class NodeHelpers(Helpers):
         """The 90-day bar with each day's text, and the uptime of each window."""
         series = node.series
         head = self._fixed("uptime", '<section class="card">\n<h2>{uptime}</h2>\n')
-        bar = self.bar(series.bars, node.label, detailed=True)
+        bar = self.bar(series.bars, node.label, detailed=True, node=node.key)
         return Markup(f"{head}{bar}\n{self.uptimes(series.uptime)}\n</section>\n")
 
     def latency_card(self, node: NodeState) -> Markup:
@@ -98,7 +99,7 @@ class NodeHelpers(Helpers):
         )
         middle = self._fixed("daily", "\n<h3>{daily_90d}</h3>\n")
         chart = self.chart(series.latency, 96, 384, 64)
-        daily = self.daily_chart(series.daily_latency)
+        daily = self.daily_chart(series.daily_latency, node.key)
         return Markup(f"{head}{chart}{middle}{daily}\n</section>\n")
 
     def notable_card(self, node: NodeState, base: str) -> Markup:
@@ -176,5 +177,25 @@ class NodeHelpers(Helpers):
             f"<td>{escaped(t.percent(bar.uptime))}</td><td>{links}</td></tr>\n"
         )
 
-    def daily_chart(self, rows: Sequence[tuple[date, int | None, int | None]]) -> Markup:
+    def daily_chart(
+        self, rows: Sequence[tuple[date, int | None, int | None]], node: str = ""
+    ) -> Markup:
+        """The 90-day daily chart; of node `node`, its settled days' part may be kept
+        (`fragments`): then only the days after them are drawn."""
+        kept = self.fragments
+        key = kept.key(node, self.t.lang, "daily") if kept is not None and node else None
+        if kept is None or key is None or not 0 < kept.count < len(rows):
+            return daily_chart(rows, self.t)
+        part = kept.get(key)
+        if part is not None:
+            with suppress(ValueError, TypeError):
+                drawn = daily_end(rows, self.t, 360, 60, kept.count, part)
+                if drawn is not None:
+                    return drawn
+        part = daily_part(rows, kept.count)
+        if part is not None:
+            kept.put(key, part)
+            drawn = daily_end(rows, self.t, 360, 60, kept.count, part)
+            if drawn is not None:
+                return drawn
         return daily_chart(rows, self.t)

@@ -30,6 +30,7 @@ from statusgen.impact import Impact
 from statusgen.resources import template_dirs
 from statusgen.site.cache import PageCache, page_key, template_digest
 from statusgen.site.csp import content_security_policy
+from statusgen.site.fragments import Fragments
 from statusgen.site.i18n import Messages, messages
 from statusgen.site.markup import note_text
 from statusgen.site.nodepage import NodeHelpers, notable
@@ -113,9 +114,11 @@ class PageRenderer:
         picker: bool,
         cache: PageCache | None = None,
         inputs: str = "",
+        fragments: Fragments | None = None,
     ) -> None:
         """`cache` (with `inputs`, the build's share of every key): where incident,
-        maintenance and history pages are looked up before they are rendered."""
+        maintenance and history pages are looked up before they are rendered;
+        `fragments`: the nodes' settled days' pieces (statusgen.site.fragments)."""
         self.env = env
         self.cache = cache
         self.inputs = inputs
@@ -129,6 +132,7 @@ class PageRenderer:
         labels.update({n.id: n.label for _, n in config.iter_nodes()})
         self.labels = labels
         self.helpers = NodeHelpers(self.t, snapshot.now)
+        self.helpers.fragments = fragments
         self._contexts: dict[tuple[str, str], dict[str, Any]] = {}
         self._nodes: NodePages | None = None  # see node_page
 
