@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from statusgen.cli import allow_missing_secrets_option, config_option, main, open_config
+from statusgen.cli import (
+    allow_missing_secrets_option,
+    config_option,
+    main,
+    open_config,
+    starting,
+)
 from statusgen.clock import iso, system_clock
 
 if TYPE_CHECKING:
@@ -82,12 +88,13 @@ def check(config_path: str, allow_missing_secrets: bool, list_secrets: bool) -> 
         for name in secret_references(read_toml(Path(config_path))):
             click.echo(name)
         return
-    from statusgen.checks import check_project, project_warnings
+    with starting():  # all of check is its start-up
+        from statusgen.checks import check_project, project_warnings
 
-    config = open_config(config_path, allow_missing_secrets, announce=False)
-    for item in config.disabled:  # local nodes too: check names every one
-        click.echo(f"warning: {item.warning(config.path)}", err=True)
-    check_project(config)
+        config = open_config(config_path, allow_missing_secrets, announce=False)
+        for item in config.disabled:  # local nodes too: check names every one
+            click.echo(f"warning: {item.warning(config.path)}", err=True)
+        check_project(config)
     for warning in project_warnings(config):
         click.echo(f"warning: {warning}", err=True)
     if config.page.custom_domain:

@@ -16,6 +16,7 @@ from statusgen.cli import (
     history_log_held,
     main,
     open_config,
+    starting,
 )
 from statusgen.clock import system_clock
 
@@ -35,13 +36,14 @@ from statusgen.clock import system_clock
 @allow_missing_secrets_option
 def build(config_path: str, now: datetime | None, full: bool, allow_missing_secrets: bool) -> None:
     """Render the site and its JSON API into the output folder."""
-    from statusgen.checks import check_config
-    from statusgen.run import refresh_domain
-    from statusgen.site import build_site
+    with starting():
+        from statusgen.checks import check_config
+        from statusgen.run import refresh_domain
+        from statusgen.site import build_site
 
-    # --allow-missing-secrets is how build always reads the config now; kept for workflows.
-    config = open_config(config_path)
-    check_config(config)
+        # --allow-missing-secrets is how build always reads the config now; kept for workflows.
+        config = open_config(config_path)
+        check_config(config)
     domain = refresh_domain(config, system_clock())
     with history_log_held() as printed:
         report = build_site(config, now or system_clock(), full=full)
@@ -82,10 +84,11 @@ def site_hash(config_path: str, folder: str | None) -> None:
 )
 def run(config_path: str, no_notify: bool, dry_run: bool, location: str | None) -> None:
     """Probe, record, notify and build in one go: the command for cron."""
-    from statusgen.cli.core import summary_line
-    from statusgen.run import run_all
+    with starting():
+        from statusgen.cli.core import summary_line
+        from statusgen.run import run_all
 
-    config = open_config(config_path, announce=False)  # the pass warns
+        config = open_config(config_path, announce=False)  # the pass warns
     if location is not None and not config.locations:
         raise click.UsageError("--location needs [[locations]] in the config")
     result = run_all(config, system_clock, notify=not no_notify, dry_run=dry_run, location=location)
