@@ -42,11 +42,14 @@ class ComponentStatus(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(ComponentStatus).index(self)
+        return _RANK[self]
 
     @property
     def label(self) -> str:
         return self.value.replace("_", " ").title()
+
+
+_RANK = {status: rank for rank, status in enumerate(ComponentStatus)}  # best first
 
 
 class Indicator(StrEnum):
@@ -125,7 +128,7 @@ class Impact:
 
 
 def worst(statuses: Iterable[ComponentStatus]) -> ComponentStatus:
-    return max(statuses, key=lambda s: s.rank, default=C.OPERATIONAL)
+    return max(statuses, key=_RANK.__getitem__, default=C.OPERATIONAL)
 
 
 def assess(
